@@ -1,0 +1,1 @@
+"""Meeting documents -> agenda items -> chunks. Imports nothing from `rag` or `ui`."""

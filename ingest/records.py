@@ -1,0 +1,137 @@
+"""Frozen records that cross module boundaries. A leaf module: imports nothing from the project.
+
+Change a record with `dataclasses.replace`; never mutate one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["dagsorden", "referat", "notat"]
+Outcome = Literal[
+    "godkendt", "taget til efterretning", "drøftet", "besluttet", "udsat", "afvist", "ingen", "ukendt"
+]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A named part of an agenda item ("Sagsfremstilling", "Beslutning", "Referat", ...).
+
+    `start`/`end` are offsets into the owning item's `text`.
+    """
+
+    name: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What an agenda item records as decided (the decision register, filled at ingest)."""
+
+    sentences: tuple[str, ...] = ()
+    outcome: Outcome = "ukendt"
+    recommendation: str | None = None
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.sentences)
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    """One agenda item (or one unnumbered part, e.g. a paper's introduction: `number` is None).
+
+    `text` is the item's full text; `span` is its (start, end) in the owning document's normalised text.
+    """
+
+    doc_id: str
+    number: str | None
+    title: str
+    text: str
+    span: tuple[int, int]
+    presenters: tuple[str, ...] = ()
+    case_number: str | None = None
+    sections: tuple[Section, ...] = ()
+    decision: Decision = field(default_factory=Decision)
+
+    @property
+    def sections_dict(self) -> dict[str, str]:
+        """Section name -> text. A name that repeats within an item has its texts joined."""
+        out: dict[str, str] = {}
+        for s in self.sections:
+            out[s.name] = f"{out[s.name]}\n\n{s.text}" if s.name in out else s.text
+        return out
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed meeting document. `body`, `date` and `kind` are None when the text does not say."""
+
+    doc_id: str
+    source: str
+    text: str
+    items: tuple[AgendaItem, ...]
+    body: str | None = None
+    date: str | None = None  # ISO 8601, the meeting's date
+    kind: Kind | None = None
+    content_hash: str = ""
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of one agenda item, with its provenance. `start`/`end` index the document's text."""
+
+    id: str
+    doc_id: str
+    item_number: str | None
+    item_title: str
+    section: str | None
+    text: str
+    header: str
+    start: int
+    end: int
+    body: str | None = None
+    date: str | None = None
+
+    @property
+    def embed_text(self) -> str:
+        """What the embedder sees: the short citation header, then the passage."""
+        return f"{self.header}\n{self.text}"
+
+
+def chunk_id(doc_id: str, item_number: str | None, index: int, text: str) -> str:
+    """Deterministic id, so re-ingesting the same text yields the same ids.
+
+    >>> chunk_id("003", "6", 0, "KD-Net godkendte") == chunk_id("003", "6", 0, "KD-Net godkendte")
+    True
+    """
+    h = hashlib.sha256(f"{doc_id}\x1f{item_number}\x1f{index}\x1f{text}".encode())
+    return h.hexdigest()[:20]
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def item_label(body: str | None, date: str | None, number: str | None) -> str:
+    """The citation label used everywhere: `KD-Net 22.01.2021, punkt 6` (without brackets).
+
+    Parts the document does not state are left out rather than invented.
+
+    >>> item_label("KD-Net", "2021-01-22", "6")
+    'KD-Net 22.01.2021, punkt 6'
+    >>> item_label(None, None, None)
+    'ukendt møde, indledning'
+    """
+    who = body or "ukendt møde"
+    when = ""
+    if date:
+        y, m, d = date.split("-")
+        when = f" {d}.{m}.{y}"
+    where = f"punkt {number}" if number else "indledning"
+    return f"{who}{when}, {where}"

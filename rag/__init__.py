@@ -1,0 +1,1 @@
+"""Index, retrieval and answers over ingested agenda items. Never imports `ui`."""

@@ -1,0 +1,1 @@
+"""The edges: the `referat` CLI and the Gradio app."""
