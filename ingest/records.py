@@ -80,6 +80,15 @@ class Document:
     kind: Kind | None = None
     content_hash: str = ""
     warnings: tuple[str, ...] = ()
+    page_starts: tuple[int, ...] = ()  # offsets in `text` where each PDF page begins (empty otherwise)
+
+    def page_of(self, offset: int) -> int | None:
+        """1-based page number holding `offset`, or None for documents without pages."""
+        if not self.page_starts:
+            return None
+        import bisect
+
+        return bisect.bisect_right(self.page_starts, offset)
 
 
 @dataclass(frozen=True)
