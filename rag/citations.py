@@ -1,0 +1,150 @@
+"""Citations: the `[Body DD.MM.YYYY, punkt N]` labels in answers, parsed and verified in code.
+
+A generated answer is only shown if every citation resolves to a source it was given and every
+number, date and proper name in it occurs in the text of the items it cites.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ingest.records import item_label
+
+CITATION_RE = re.compile(r"\[([^\[\]\n]{1,120}?),\s*(punkt\s+[\w.]+|indledning)\s*\]", re.IGNORECASE)
+_NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
+_NAME_RE = re.compile(r"(?<![\w.])([A-ZÆØÅ][\wæøåÆØÅé-]{2,})")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One agenda item put in front of the model (and cited by the answer)."""
+
+    doc_id: str
+    number: str | None
+    title: str
+    body: str | None
+    date: str | None
+    text: str  # the item's whole text: what cited facts are checked against
+    decision: tuple[str, ...] = ()
+    outcome: str = "ukendt"
+    recommendation: str | None = None
+    excerpts: tuple[str, ...] = ()  # the retrieved passages, best first
+    score: float = 0.0
+
+    @property
+    def label(self) -> str:
+        return item_label(self.body, self.date, self.number)
+
+
+@dataclass(frozen=True)
+class Citation:
+    doc_id: str
+    item: str | None
+    title: str
+    body: str | None
+    date: str | None
+    label: str
+
+    @classmethod
+    def of(cls, source: Source) -> Citation:
+        return cls(source.doc_id, source.number, source.title, source.body, source.date, source.label)
+
+
+@dataclass(frozen=True)
+class Check:
+    """The verdict on a generated answer: `ok` only with no problems at all."""
+
+    citations: tuple[Citation, ...]
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and bool(self.citations)
+
+
+def _norm(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
+def find_citations(answer: str) -> list[tuple[str, str]]:
+    """The raw `(who/when, where)` pairs of every bracketed citation in `answer`.
+
+    >>> find_citations("KD-Net godkendte det [KD-Net 22.01.2021, punkt 6].")
+    [('KD-Net 22.01.2021', 'punkt 6')]
+    """
+    return [(m.group(1).strip(), m.group(2).strip()) for m in CITATION_RE.finditer(answer)]
+
+
+def resolve(citation: tuple[str, str], sources: Sequence[Source]) -> Source | None:
+    """The source a citation names, or None. Exact label first, then date + item number."""
+    label = _norm(f"{citation[0]}, {citation[1]}")
+    for s in sources:
+        if _norm(s.label) == label:
+            return s
+    where = _norm(citation[1])
+    who = _norm(citation[0])
+    matches = [
+        s
+        for s in sources
+        if _norm(s.label).endswith(where) and (s.date is None or _label_date(s) in who)
+    ]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _label_date(s: Source) -> str:
+    if not s.date:
+        return ""
+    y, m, d = s.date.split("-")
+    return f"{d}.{m}.{y}"
+
+
+def strip_citations(answer: str) -> str:
+    return CITATION_RE.sub("", answer)
+
+
+def verify(answer: str, sources: Sequence[Source], *, question: str = "") -> Check:
+    """Check `answer` against the sources it was given.
+
+    Every citation must resolve; every number and proper name must occur in the cited items' text
+    (or in the question, which the user wrote); an answer with no citation fails.
+
+    >>> s = Source("d", "6", "Midttrafik", "KD-Net", "2021-01-22", "KD-Net godkendte 3 år.")
+    >>> verify("KD-Net godkendte 3 år [KD-Net 22.01.2021, punkt 6].", [s]).ok
+    True
+    >>> verify("KD-Net godkendte 5 år [KD-Net 22.01.2021, punkt 6].", [s]).problems
+    ('"5" står ikke i de citerede punkter',)
+    """
+    problems: list[str] = []
+    cited: list[Source] = []
+    for c in find_citations(answer):
+        s = resolve(c, sources)
+        if s is None:
+            problems.append(f"henvisningen [{c[0]}, {c[1]}] passer ikke til nogen kilde")
+        elif s not in cited:
+            cited.append(s)
+    if not cited and not problems:
+        problems.append("svaret har ingen henvisninger")
+    if cited:
+        known = [*(s.text for s in cited), *(s.label for s in cited), question]
+        haystack = _norm(" ".join(known))
+        bare = strip_citations(answer)
+        for n in dict.fromkeys(_NUMBER_RE.findall(bare)):
+            if _norm(n) not in haystack:
+                problems.append(f'"{n}" står ikke i de citerede punkter')
+        for name in dict.fromkeys(_proper_names(bare)):
+            if _norm(name) not in haystack:
+                problems.append(f'"{name}" står ikke i de citerede punkter')
+    return Check(tuple(Citation.of(s) for s in cited), tuple(problems))
+
+
+def _proper_names(text: str) -> list[str]:
+    """Capitalised words that do not start a sentence: names of people, places and bodies."""
+    names = []
+    for sentence in re.split(r"(?<=[.!?:])\s+|\n+", text):
+        words = sentence.strip().lstrip("-•*»«\"' ").split(" ", 1)
+        rest = words[1] if len(words) > 1 else ""
+        names.extend(m.group(1) for m in _NAME_RE.finditer(rest))
+    return names
