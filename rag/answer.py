@@ -1,0 +1,212 @@
+"""Answers: the decision register and verified generation first, quotations when generation fails.
+
+The default model is small and its Danish is weak, so the truth comes from structure read in code:
+decision questions are answered from the items' recorded decisions, every generated answer is
+verified (citations resolve, numbers and names occur in the cited items), and an answer that fails
+is replaced by quoted sentences from the best item, marked as a quotation.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from ingest.decisions import split_sentences
+
+from rag.citations import Citation, Source, verify
+from rag.generate import Generator
+from rag.lexical import tokenize
+from rag.prompt import ABSTAIN, build_messages
+
+_DECISION_Q = re.compile(
+    r"\b(beslut\w*|vedt[ao]g\w*|godkend\w*|afvis\w*|afviste|udsat\w*|aftal\w*|konklu\w*|"
+    r"hvad skete der|hvad blev (?:resultatet|udfaldet)|tog .* til efterretning|"
+    r"decid\w*|decision\w*|approv\w*|agreed|postpon\w*|reject\w*)\b",
+    re.IGNORECASE,
+)
+# Words that say what kind of answer is wanted, not what it is about.
+_ASKING = frozenset(tokenize("beslutte besluttede beslutning vedtog godkendte blev sket skete mødet punkt"))
+_ENGLISH = frozenset("the and of to is was were what which who how did does for with that this on".split())
+_DANISH = frozenset("og at det er en til på som med for af den de ikke blev var har om der".split())
+
+
+def content_terms(text: str) -> list[str]:
+    """Stemmed content words of `text`, in order, without stop words or question words.
+
+    >>> content_terms("Hvad besluttede KD-Net om Midttrafik?")
+    ['kd-net', 'kd', 'net', 'midttrafik']
+    """
+    return [t for t in dict.fromkeys(tokenize(text)) if t not in _ASKING]
+
+
+@dataclass(frozen=True)
+class Timings:
+    retrieval_s: float = 0.0
+    first_token_s: float | None = None
+    total_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the user sees: the text, the items it cites, and how it was made."""
+
+    question: str
+    text: str
+    citations: tuple[Citation, ...]
+    sources: tuple[Source, ...]
+    abstained: bool = False
+    extractive: bool = False
+    problems: tuple[str, ...] = ()  # why a generated draft was not used
+    timings: Timings = field(default_factory=Timings)
+
+
+@dataclass(frozen=True)
+class AnswerConfig:
+    """Knobs, calibrated on the development set (see eval/)."""
+
+    max_sources: int = 3
+    max_source_chars: int = 2400
+    max_tokens: int = 220
+    # Abstain when the best item holds less than this share of the question's content terms AND
+    # its best passage is less similar than this to the question (dense cosine; covers English).
+    min_coverage: float = 0.5
+    min_similarity: float = 0.85
+    max_quotes: int = 2
+
+
+def is_decision_question(question: str) -> bool:
+    """True for questions about what was decided ("Hvad besluttede ...", "Blev ... godkendt?").
+
+    >>> is_decision_question("Hvad besluttede KD-Net om Midttrafik?")
+    True
+    >>> is_decision_question("Hvor meget får regionen ud af modellen?")
+    False
+    """
+    return bool(_DECISION_Q.search(question))
+
+
+def is_danish(text: str) -> bool:
+    """A cheap language check: more Danish than English function words.
+
+    >>> is_danish("KD-Net godkendte processen og den foreslåede indfasning.")
+    True
+    >>> is_danish("KD-Net approved the process and the phase-in.")
+    False
+    """
+    words = re.findall(r"[a-zæøå]+", text.lower())
+    return sum(w in _DANISH for w in words) >= sum(w in _ENGLISH for w in words)
+
+
+def relevance(question: str, source: Source, weights: Callable[[str], float] | None = None) -> float:
+    """Share of the question's content terms (weighted by rarity when `weights` is given) in the item."""
+    terms = content_terms(question)
+    if not terms:
+        return 0.0
+    have = set(content_terms(f"{source.title} {source.text}"))
+    w = weights or (lambda _t: 1.0)
+    total = sum(w(t) for t in terms)
+    return sum(w(t) for t in terms if t in have) / total if total else 0.0
+
+
+def answer_stream(
+    question: str,
+    sources: Sequence[Source],
+    generator: Generator | None,
+    *,
+    config: AnswerConfig | None = None,
+    retrieval_s: float = 0.0,
+    weights: Callable[[str], float] | None = None,
+) -> Iterator[str | Answer]:
+    """Yield draft tokens as the model writes them, then the final, verified `Answer` last.
+
+    The final answer may differ from the draft (a quotation replaces a draft that fails its checks),
+    so a UI should show the draft as provisional and replace it with the final text.
+    """
+    config = config or AnswerConfig()
+    t0 = time.perf_counter()
+    sources = tuple(sources)
+
+    def done(text: str, citations: Sequence[Citation], **kw: object) -> Answer:
+        timings = Timings(retrieval_s, kw.pop("first_token_s", None), retrieval_s + time.perf_counter() - t0)  # type: ignore[arg-type]
+        return Answer(question, text, tuple(citations), sources, timings=timings, **kw)  # type: ignore[arg-type]
+
+    # Sources stay in retrieval order; lexical coverage only decides abstention and ties.
+    coverage = [relevance(question, s, weights) for s in sources]
+    similar = max((s.score for s in sources), default=0.0)
+    if not sources or (max(coverage) < config.min_coverage and similar < config.min_similarity):
+        yield done(ABSTAIN, (), abstained=True)
+        return
+
+    if is_decision_question(question) and sources[0].decision:
+        decided = [sources[0]]
+        if len(sources) > 1 and sources[1].decision and coverage[1] > coverage[0]:
+            decided.append(sources[1])
+        yield done(*quote_decisions(decided), extractive=True)
+        return
+
+    used = list(sources[: config.max_sources])
+    if generator is None:
+        yield done(*quote_passages(question, used, config.max_quotes), extractive=True)
+        return
+    messages = build_messages(question, used, max_source_chars=config.max_source_chars)
+    draft: list[str] = []
+    first: float | None = None
+    for piece in generator.stream(messages, max_tokens=config.max_tokens):
+        if first is None:
+            first = retrieval_s + time.perf_counter() - t0
+        draft.append(piece)
+        yield piece
+    text = "".join(draft).strip()
+    if ABSTAIN.rstrip(".").lower() in text.lower():
+        yield done(ABSTAIN, (), abstained=True, first_token_s=first)
+        return
+    check = verify(text, used, question=question)
+    problems = list(check.problems)
+    if not is_danish(text):
+        problems.append("svaret er ikke på dansk")
+    if check.ok and not problems:
+        yield done(text, check.citations, first_token_s=first)
+        return
+    quoted, cites = quote_passages(question, used, config.max_quotes)
+    yield done(quoted, cites, extractive=True, problems=tuple(problems), first_token_s=first)
+
+
+def answer(question: str, sources: Sequence[Source], generator: Generator | None, **kw: object) -> Answer:
+    """The final answer without streaming. See `answer_stream`."""
+    final = None
+    for event in answer_stream(question, sources, generator, **kw):  # type: ignore[arg-type]
+        if isinstance(event, Answer):
+            final = event
+    assert final is not None
+    return final
+
+
+def quote_decisions(sources: Sequence[Source]) -> tuple[str, list[Citation]]:
+    """The recorded decisions of `sources`, quoted, each with its citation."""
+    parts = [f"»{' '.join(s.decision)}« [{s.label}]" for s in sources]
+    return "Referatet siger: " + " ".join(parts), [Citation.of(s) for s in sources]
+
+
+def quote_passages(question: str, sources: Sequence[Source], max_quotes: int) -> tuple[str, list[Citation]]:
+    """The sentences of the best items that share most terms with the question, quoted and cited."""
+    terms = set(content_terms(question))
+    best: list[tuple[float, int, str, Source]] = []
+    for rank, s in enumerate(sources):
+        texts = [*s.decision, *s.excerpts] or [s.text]
+        for sentence in dict.fromkeys(x for t in texts for x in split_sentences(t)):
+            overlap = len(terms & set(content_terms(sentence)))
+            if overlap:
+                # Earlier (better-retrieved) items win ties; decisions come first within an item.
+                best.append((overlap - 0.1 * rank, -rank, sentence, s))
+    if not best:
+        s = sources[0]
+        lead = (s.decision or split_sentences(s.text)[:1] or [s.title])[0]
+        best = [(0.0, 0, lead, s)]
+    best.sort(key=lambda b: (-b[0], -b[1]))
+    chosen = best[:max_quotes]
+    text = " ".join(f"»{sentence.strip()}« [{s.label}]" for _o, _r, sentence, s in chosen)
+    cites = list({Citation.of(s): None for *_x, s in chosen})
+    return "Fra dokumenterne: " + text, cites
+
