@@ -1,0 +1,191 @@
+"""Metadata filters for retrieval, and the Danish time phrases in a question that imply one.
+
+A filter is applied per document (body, meeting date, id). A document with no known date is excluded
+whenever a date bound applies: we cannot show it belongs to the period, and answering from a meeting
+of unknown date when the user asked about a period would cite the wrong thing.
+
+`filters_from_question` only turns *unambiguous* phrases into date filters, because a wrong filter
+hides the answer entirely while a missed one merely leaves ranking to retrieval:
+
+- a day: "den 22. januar 2021", "22.01.2021", "22/1 2021", "2021-01-22"
+- a month or a year introduced by "i" / "i løbet af": "i januar 2021", "i 2021", "i 2020 og 2021"
+- a range: "fra 2020 til 2022", "mellem marts 2020 og juni 2021", "i perioden 2020-2022"
+- open-ended bounds ("efter", "siden", "før", "inden", "fra og med", "til og med") only right after a
+  meeting word ("møder efter 2021", "referater før 1. marts 2022"). On their own they usually state a
+  deadline inside the content ("hvad skal være klar før 2022?"), not when the meeting was held.
+
+Not extracted: a bare year ("budget 2021" is decided in 2020), "for 2021", and relative phrases
+("i år", "sidste måned") that need today's date.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from ingest.errors import ConfigError
+
+_MONTHS = {
+    "januar": 1, "jan": 1, "februar": 2, "feb": 2, "marts": 3, "mar": 3, "april": 4, "apr": 4,
+    "maj": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
+    "sept": 9, "sep": 9, "oktober": 10, "okt": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
+}  # fmt: skip
+_MONTH = "(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b\.?"
+_YEAR = r"(?:19|20)\d\d"
+_DAY_WORDS = rf"(?:den\s+|d\.\s*)?\d{{1,2}}\.?\s+{_MONTH}\s+{_YEAR}"
+_DAY_NUMERIC = rf"\d{{1,2}}\.\d{{1,2}}\.{_YEAR}|\d{{1,2}}/\d{{1,2}}[-\s]{_YEAR}|{_YEAR}-\d\d-\d\d"
+_DAY = rf"(?:{_DAY_WORDS}|{_DAY_NUMERIC})"
+_POINT = rf"(?:{_DAY}|{_MONTH}\s+{_YEAR}|{_YEAR})"  # a day, a month or a year
+_B = r"(?<![\w-])"  # word start that is not inside "1-00-14-22"
+_E = r"(?![\w-])"
+_MEETING = r"(?:møde|mødet|møder|møderne|mødets|referat|referatet|referater|referaterne|dagsorden|dagsordener)"
+
+_RANGE = re.compile(rf"{_B}(?:fra|mellem)\s+({_POINT})\s+(?:til|og)\s+(?:og\s+med\s+)?({_POINT}){_E}")
+_PERIOD = re.compile(rf"{_B}i\s+(?:perioden|årene)\s+({_YEAR})\s*[-–]\s*({_YEAR}){_E}")
+_IN_TWO = re.compile(rf"{_B}i\s+(?:løbet\s+af\s+)?({_YEAR})\s+og\s+({_YEAR}){_E}")
+_ON_DAY = re.compile(rf"{_B}({_DAY}){_E}")
+_IN_POINT = re.compile(rf"{_B}i\s+(?:løbet\s+af\s+)?((?:{_MONTH}\s+)?{_YEAR}){_E}")
+_AFTER_BOUND_WORD = re.compile(r"(?:efter|siden|før|inden|med|til|fra|senest|indtil)\s+$")
+_BOUND = re.compile(
+    rf"{_B}{_MEETING}\s+(?:(?:afholdt|holdt)\s+)?(efter|siden|før|inden|fra\s+og\s+med|til\s+og\s+med)\s+"
+    rf"({_POINT}){_E}"
+)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict retrieval to documents of some bodies, a date range (ISO dates, inclusive) or ids.
+
+    Empty fields do not restrict. Bodies compare case-insensitively.
+
+    >>> f = Filters(bodies=("kd-net",), date_from="2021-01-01", date_to="2021-12-31")
+    >>> f.matches(doc_id="003", body="KD-Net", date="2021-01-22")
+    True
+    >>> f.matches(doc_id="003", body="KD-Net", date=None)
+    False
+    """
+
+    bodies: tuple[str, ...] = ()
+    date_from: str | None = None
+    date_to: str | None = None
+    doc_ids: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Accept lists from callers (CLI options, JSON) but keep the record hashable.
+        object.__setattr__(self, "bodies", tuple(self.bodies))
+        object.__setattr__(self, "doc_ids", tuple(self.doc_ids))
+        for name in ("date_from", "date_to"):
+            value = getattr(self, name)
+            if value is not None:
+                try:
+                    date.fromisoformat(value)
+                except (TypeError, ValueError):
+                    raise ConfigError(f"{name} must be an ISO date (YYYY-MM-DD), got {value!r}") from None
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ConfigError(f"date_from must not be after date_to, got {self.date_from} > {self.date_to}")
+
+    @property
+    def active(self) -> bool:
+        return bool(self.bodies or self.doc_ids or self.date_from or self.date_to)
+
+    @property
+    def has_dates(self) -> bool:
+        return bool(self.date_from or self.date_to)
+
+    def matches(self, *, doc_id: str, body: str | None, date: str | None) -> bool:
+        """Whether a document with this id, body and meeting date passes. Undated fails a date bound."""
+        if self.doc_ids and doc_id not in self.doc_ids:
+            return False
+        if self.bodies and (body is None or body.casefold() not in {b.casefold() for b in self.bodies}):
+            return False
+        if self.has_dates:
+            if not date:
+                return False
+            day = date[:10]
+            if self.date_from and day < self.date_from:
+                return False
+            if self.date_to and day > self.date_to:
+                return False
+        return True
+
+    def or_else(self, other: Filters) -> Filters:
+        """These filters, with the fields they leave open taken from `other`.
+
+        Dates count as one field, so an explicit range is never narrowed by one read from the question.
+
+        >>> Filters(bodies=("KD-Net",)).or_else(Filters(date_from="2021-01-01")).date_from
+        '2021-01-01'
+        """
+        dated = self if self.has_dates else other
+        return Filters(
+            bodies=self.bodies or other.bodies,
+            date_from=dated.date_from,
+            date_to=dated.date_to,
+            doc_ids=self.doc_ids or other.doc_ids,
+        )
+
+
+def filters_from_question(question: str) -> tuple[Filters, str]:
+    """Date filters implied by an unambiguous Danish time phrase in `question`; the question unchanged.
+
+    >>> filters_from_question("Hvad besluttede KD-Net i januar 2021?")[0]
+    Filters(bodies=(), date_from='2021-01-01', date_to='2021-01-31', doc_ids=())
+    >>> filters_from_question("Hvad skal være klar før 2022?")[0].active
+    False
+    """
+    q = question.lower()
+    span: tuple[date, date] | None = None
+    if m := _RANGE.search(q):
+        a, b = _point(m.group(1)), _point(m.group(2))
+        span = (a[0], b[1]) if a and b and a[0] <= b[1] else None
+    elif m := _PERIOD.search(q) or _IN_TWO.search(q):
+        a, b = _point(m.group(1)), _point(m.group(2))
+        span = (a[0], b[1]) if a and b and a[0] <= b[1] else None
+    elif m := _BOUND.search(q):
+        return _bound(" ".join(m.group(1).split()), _point(m.group(2))), question
+    elif (m := _ON_DAY.search(q)) and not _AFTER_BOUND_WORD.search(q[: m.start()]):
+        # "før 1. marts 2022" without a meeting word is a content deadline, not a meeting day.
+        span = _point(m.group(1))
+    elif m := _IN_POINT.search(q):
+        span = _point(m.group(1))
+    if span is None:
+        return Filters(), question
+    return Filters(date_from=span[0].isoformat(), date_to=span[1].isoformat()), question
+
+
+def _bound(word: str, p: tuple[date, date] | None) -> Filters:
+    if p is None:
+        return Filters()
+    if word == "efter":
+        return Filters(date_from=(p[1] + timedelta(days=1)).isoformat())
+    if word in ("siden", "fra og med"):
+        return Filters(date_from=p[0].isoformat())
+    if word in ("før", "inden"):
+        return Filters(date_to=(p[0] - timedelta(days=1)).isoformat())
+    return Filters(date_to=p[1].isoformat())  # "til og med"
+
+
+def _point(text: str) -> tuple[date, date] | None:
+    """The first and last day a day, month or year expression covers; None if it is no real date."""
+    text = re.sub(r"^(?:den\s+|d\.\s*)", "", text.strip())
+    try:
+        if m := re.fullmatch(rf"(\d{{1,2}})\.?\s+({_MONTH})\s+(\d{{4}})", text):
+            d = date(int(m.group(3)), _MONTHS[m.group(2).rstrip(".")], int(m.group(1)))
+            return d, d
+        if m := re.fullmatch(r"(\d{1,2})[./](\d{1,2})[.\-\s/](\d{4})", text):
+            d = date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+            return d, d
+        if re.fullmatch(r"\d{4}-\d\d-\d\d", text):
+            d = date.fromisoformat(text)
+            return d, d
+        if m := re.fullmatch(rf"({_MONTH})\s+(\d{{4}})", text):
+            year, month = int(m.group(2)), _MONTHS[m.group(1).rstrip(".")]
+            first = date(year, month, 1)
+            nxt = date(year + month // 12, month % 12 + 1, 1)
+            return first, nxt - timedelta(days=1)
+        if re.fullmatch(r"\d{4}", text):
+            return date(int(text), 1, 1), date(int(text), 12, 31)
+    except ValueError:  # "31. februar 2021"
+        return None
+    return None

@@ -1,0 +1,239 @@
+"""Hybrid retrieval: dense (FAISS) + BM25 over chunks, fused, then aggregated to agenda items.
+
+    question -> dense top-k_chunks  ┐
+             -> BM25  top-k_chunks  ┴-> fuse (RRF or linear) -> group by (doc, item) -> top_k ItemHits
+
+Both retrievers see the chunk's citation header ("KD-Net 22.01.2021, punkt 6: <title>") as well as its
+text, so an item's title counts for every chunk of it. An item scores its best chunk plus
+`item_bonus` times the next best (up to `max_chunks_per_item`): a second matching passage is evidence,
+but a long item should not win on length alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from ingest.errors import ConfigError, IndexMismatch
+from ingest.records import AgendaItem, Chunk, item_label
+from rag.embed import Embedder
+from rag.filters import Filters
+from rag.index import Index
+from rag.lexical import LexicalIndex
+
+Mode = Literal["hybrid", "dense", "bm25"]
+Fusion = Literal["rrf", "linear"]
+
+
+@dataclass(frozen=True)
+class ChunkHit:
+    """One retrieved chunk: its fused score and what each retriever said (rank 1 = best, None = missed)."""
+
+    chunk: Chunk
+    score: float
+    dense_score: float | None = None
+    dense_rank: int | None = None
+    bm25_score: float | None = None
+    bm25_rank: int | None = None
+
+    @property
+    def section(self) -> str | None:
+        return self.chunk.section
+
+
+@dataclass(frozen=True)
+class ItemHit:
+    """One retrieved agenda item with its best chunks (best first) and the full item record."""
+
+    doc_id: str
+    item_number: str | None
+    title: str
+    body: str | None
+    date: str | None
+    score: float
+    chunks: tuple[ChunkHit, ...]
+    item: AgendaItem | None = None
+
+    @property
+    def label(self) -> str:
+        """The citation label, e.g. `KD-Net 22.01.2021, punkt 6`."""
+        return item_label(self.body, self.date, self.item_number)
+
+
+class Retriever:
+    """Finds the agenda items that answer a question.
+
+    >>> from rag.embed import HashEmbedder
+    >>> emb = HashEmbedder(dimension=32)
+    >>> r = Retriever(Index.create("/tmp/doctest-index", emb.model_id, 32, overwrite=True), emb)
+    >>> r.retrieve("Hvad besluttede KD-Net om Midttrafik?")
+    []
+    """
+
+    def __init__(
+        self,
+        index: Index,
+        embedder: Embedder | None,
+        *,
+        mode: Mode = "hybrid",
+        fusion: Fusion = "rrf",
+        k_chunks: int = 50,
+        rrf_k: int = 60,
+        dense_weight: float = 1.0,
+        bm25_weight: float = 1.0,
+        item_bonus: float = 0.05,
+        max_chunks_per_item: int = 3,
+    ) -> None:
+        if mode not in ("hybrid", "dense", "bm25"):
+            raise ConfigError(f"mode must be 'hybrid', 'dense' or 'bm25', got {mode!r}")
+        if fusion not in ("rrf", "linear"):
+            raise ConfigError(f"fusion must be 'rrf' or 'linear', got {fusion!r}")
+        if k_chunks <= 0:
+            raise ConfigError(f"k_chunks must be > 0, got {k_chunks}")
+        if rrf_k < 0:
+            raise ConfigError(f"rrf_k must be >= 0, got {rrf_k}")
+        if dense_weight < 0 or bm25_weight < 0 or dense_weight + bm25_weight == 0:
+            raise ConfigError(
+                f"weights must be >= 0 and not both 0, got dense={dense_weight}, bm25={bm25_weight}"
+            )
+        if item_bonus < 0:
+            raise ConfigError(f"item_bonus must be >= 0, got {item_bonus}")
+        if max_chunks_per_item <= 0:
+            raise ConfigError(f"max_chunks_per_item must be > 0, got {max_chunks_per_item}")
+        if mode != "bm25":
+            if embedder is None:
+                raise ConfigError(f"mode {mode!r} needs an embedder; use mode='bm25' to search without one")
+            if embedder.model_id != index.embedder_id:
+                raise IndexMismatch(
+                    f"Index at {index.directory} was built with {index.embedder_id}; this run uses "
+                    f"{embedder.model_id}. Re-ingest with `referat ingest --rebuild` or pass "
+                    f"--embedder {index.embedder_id}"
+                )
+        self.index = index
+        self.embedder = embedder
+        self.mode: Mode = mode
+        self.fusion: Fusion = fusion
+        self.k_chunks = k_chunks
+        self.rrf_k = rrf_k
+        self.dense_weight = dense_weight
+        self.bm25_weight = bm25_weight
+        self.item_bonus = item_bonus
+        self.max_chunks_per_item = max_chunks_per_item
+        self._lexical: LexicalIndex | None = None
+        self._lexical_revision = -1
+
+    def warm_up(self) -> None:
+        """Build the BM25 index now rather than on the first question."""
+        self._lexical_index()
+
+    def retrieve(self, question: str, *, top_k: int = 5, filters: Filters | None = None) -> list[ItemHit]:
+        """The `top_k` agenda items most likely to answer `question`, best first.
+
+        `filters` restrict the documents searched (see `rag.filters`); combine them with
+        `filters_from_question(question)` to honour "i januar 2021" and the like.
+        """
+        if top_k <= 0:
+            raise ConfigError(f"top_k must be > 0, got {top_k}")
+        if not question.strip():
+            raise ConfigError("question must not be empty")
+        return self._items(self.retrieve_chunks(question, filters=filters), top_k)
+
+    def retrieve_chunks(self, question: str, *, filters: Filters | None = None) -> list[ChunkHit]:
+        """Fused chunk hits (up to about 2 x k_chunks), best first, before grouping into items."""
+        doc_ids: list[str] | None = None
+        if filters is not None and filters.active:
+            doc_ids = [
+                d
+                for d, info in self.index.documents.items()
+                if filters.matches(doc_id=d, body=info.body, date=info.date)
+            ]
+            if not doc_ids:
+                return []
+        if len(self.index) == 0:
+            return []
+
+        dense: list[tuple[int, float]] = []
+        lexical: list[tuple[int, float]] = []
+        if self.mode != "bm25":
+            assert self.embedder is not None  # checked in __init__
+            qvec = self.embedder.embed_query(question)
+            dense = self.index.search_dense(qvec, self.k_chunks, doc_ids=doc_ids)
+        if self.mode != "dense":
+            positions = None if doc_ids is None else self.index.positions_of(doc_ids)
+            lexical = self._lexical_index().search(question, self.k_chunks, positions=positions)
+
+        fused = self._fuse(dense, lexical)
+        chunks = self.index.chunks
+        d_at = {p: (r, s) for r, (p, s) in enumerate(dense, 1)}
+        b_at = {p: (r, s) for r, (p, s) in enumerate(lexical, 1)}
+        hits = []
+        for p, score in sorted(fused.items(), key=lambda kv: (-kv[1], kv[0])):
+            dr, ds = d_at.get(p, (None, None))
+            br, bs = b_at.get(p, (None, None))
+            hits.append(ChunkHit(chunks[p], score, ds, dr, bs, br))
+        return hits
+
+    def _fuse(self, dense: list[tuple[int, float]], lexical: list[tuple[int, float]]) -> dict[int, float]:
+        if self.mode == "dense":
+            return dict(dense)
+        if self.mode == "bm25":
+            return dict(lexical)
+        out: dict[int, float] = {}
+        if self.fusion == "rrf":
+            for weight, ranked in ((self.dense_weight, dense), (self.bm25_weight, lexical)):
+                for rank, (p, _) in enumerate(ranked, 1):
+                    out[p] = out.get(p, 0.0) + weight / (self.rrf_k + rank)
+            return out
+        # Linear: each list's scores min-max scaled to [0, 1] within this query, then weighted.
+        for weight, ranked in ((self.dense_weight, dense), (self.bm25_weight, lexical)):
+            for p, s in _minmax(ranked):
+                out[p] = out.get(p, 0.0) + weight * s
+        return out
+
+    def _items(self, hits: Iterable[ChunkHit], top_k: int) -> list[ItemHit]:
+        groups: dict[tuple[str, str | None], list[ChunkHit]] = {}
+        for h in hits:  # already best first
+            groups.setdefault((h.chunk.doc_id, h.chunk.item_number), []).append(h)
+        scored = []
+        for (doc_id, number), group in groups.items():
+            best = group[: self.max_chunks_per_item]
+            score = best[0].score + self.item_bonus * sum(h.score for h in best[1:])
+            scored.append((score, doc_id, number, tuple(best)))
+        scored.sort(key=lambda t: -t[0])
+        docs = self.index.documents
+        out = []
+        for score, doc_id, number, best in scored[:top_k]:
+            info = docs.get(doc_id)
+            first = best[0].chunk
+            out.append(
+                ItemHit(
+                    doc_id=doc_id,
+                    item_number=number,
+                    title=first.item_title,
+                    body=info.body if info else first.body,
+                    date=info.date if info else first.date,
+                    score=score,
+                    chunks=best,
+                    item=self.index.item(doc_id, number),
+                )
+            )
+        return out
+
+    def _lexical_index(self) -> LexicalIndex:
+        if self._lexical is None or self._lexical_revision != self.index.revision:
+            self._lexical = LexicalIndex.build([c.embed_text for c in self.index.chunks])
+            self._lexical_revision = self.index.revision
+        return self._lexical
+
+
+def _minmax(ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    if not ranked:
+        return []
+    scores = np.array([s for _, s in ranked], dtype=np.float64)
+    lo, hi = float(scores.min()), float(scores.max())
+    if hi == lo:
+        return [(p, 1.0) for p, _ in ranked]
+    return [(p, (s - lo) / (hi - lo)) for p, s in ranked]

@@ -1,0 +1,265 @@
+"""The vector index: incremental upserts, removal, manifest checks and crash-safe saving."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ingest.errors import ConfigError, IndexMismatch, IndexMissing
+from ingest.records import AgendaItem, Chunk, Decision, Document, Section, chunk_id, content_hash
+from rag.embed import HashEmbedder
+from rag.index import Index
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class CountingEmbedder(HashEmbedder):
+    """A HashEmbedder that counts the passages it embeds."""
+
+    def __init__(self, dimension: int = 64) -> None:
+        super().__init__(dimension)
+        self.passages = 0
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        self.passages += len(texts)
+        return super().embed_passages(texts)
+
+
+def make_doc(
+    doc_id: str, items: dict[str, list[str]], *, body: str = "KD-Net", date: str | None = "2021-01-22"
+) -> tuple[Document, list[Chunk]]:
+    """A document whose items hold the given passages, and its chunks (one per passage)."""
+    agenda, chunks, text, offset = [], [], "", 0
+    for number, passages in items.items():
+        title = f"Punkt {number} titel"
+        item_text = "\n".join(passages)
+        agenda.append(
+            AgendaItem(
+                doc_id=doc_id,
+                number=number,
+                title=title,
+                text=item_text,
+                span=(offset, offset + len(item_text)),
+                case_number=f"1-00-{number}-21",
+                sections=(Section("Referat", item_text, 0, len(item_text)),),
+                decision=Decision(sentences=(passages[-1],), outcome="godkendt"),
+            )
+        )
+        for i, p in enumerate(passages):
+            header = f"{body} {date}, punkt {number}: {title}"
+            chunks.append(
+                Chunk(chunk_id(doc_id, number, i, p), doc_id, number, title, "Referat", p, header,
+                      offset, offset + len(p), body, date)
+            )  # fmt: skip
+            offset += len(p) + 1
+        text += item_text + "\n"
+    doc = Document(doc_id, f"{doc_id}.txt", text, tuple(agenda), body=body, date=date,
+                   kind="referat", content_hash=content_hash(text.encode()))  # fmt: skip
+    return doc, chunks
+
+
+@pytest.fixture
+def emb() -> CountingEmbedder:
+    return CountingEmbedder()
+
+
+def test_unchanged_reingest_embeds_nothing(tmp_path: Path, emb: CountingEmbedder) -> None:
+    idx = Index.create(tmp_path, emb.model_id, emb.dimension)
+    doc, chunks = make_doc("d1", {"1": ["Midttrafik får ny model", "KD-Net godkendte"], "2": ["Eventuelt"]})
+    assert idx.upsert_document(doc, chunks, emb) == 3
+    idx.save()
+
+    again = Index.load(tmp_path, emb.model_id)
+    assert again.has_document("d1", doc.content_hash)
+    assert not again.has_document("d1", "other-hash")
+    emb.passages = 0
+    assert again.upsert_document(doc, chunks, emb) == 0
+    assert emb.passages == 0
+
+
+def test_changed_document_replaces_its_chunks(tmp_path: Path, emb: CountingEmbedder) -> None:
+    idx = Index.create(tmp_path, emb.model_id, emb.dimension)
+    doc, chunks = make_doc("d1", {"1": ["gammel tekst om busser", "uændret afsnit"]})
+    other, other_chunks = make_doc("d2", {"1": ["andet dokument"]})
+    idx.upsert_document(doc, chunks, emb)
+    idx.upsert_document(other, other_chunks, emb)
+
+    new_doc, new_chunks = make_doc("d1", {"1": ["ny tekst om tog", "uændret afsnit"], "2": ["nyt punkt"]})
+    emb.passages = 0
+    # Only the passages whose text changed are embedded; the unchanged one keeps its vector.
+    assert idx.upsert_document(new_doc, new_chunks, emb) == 2
+    assert emb.passages == 2
+    assert [c.text for c in idx.chunks_of("d1")] == ["ny tekst om tog", "uændret afsnit", "nyt punkt"]
+    assert [i.number for i in idx.items("d1")] == ["1", "2"]
+    assert len(idx) == 4 == len(idx.vectors)
+    assert idx.documents["d1"].n_chunks == 3
+    top = idx.search_dense(emb.embed_query("gammel busser"), 10)
+    assert all(idx.chunks[p].text != "gammel tekst om busser" for p, _ in top)
+
+    idx.save()
+    loaded = Index.load(tmp_path)
+    assert [c.text for c in loaded.chunks_of("d1")] == ["ny tekst om tog", "uændret afsnit", "nyt punkt"]
+    assert loaded.item("d1", "2") == new_doc.items[1]
+    assert loaded.item("d1", "1") == new_doc.items[0]  # sections, decision, case number round-trip
+    np.testing.assert_allclose(loaded.vectors, idx.vectors)
+
+
+@pytest.mark.parametrize("index_type", ["flat", "hnsw"])
+def test_removed_document_is_not_found(tmp_path: Path, emb: CountingEmbedder, index_type: str) -> None:
+    idx = Index.create(tmp_path, emb.model_id, emb.dimension, index_type)  # type: ignore[arg-type]
+    for i in range(5):
+        d, cs = make_doc(f"d{i}", {"1": [f"tekst nummer {i} om emne{i}"]})
+        idx.upsert_document(d, cs, emb)
+    q = emb.embed_query("tekst nummer 3 om emne3")
+    assert idx.chunks[idx.search_dense(q, 1)[0][0]].doc_id == "d3"
+
+    assert idx.remove_document("d3") is True
+    assert idx.remove_document("d3") is False
+    assert all(idx.chunks[p].doc_id != "d3" for p, _ in idx.search_dense(q, 10))
+    assert idx.items("d3") == () and "d3" not in idx.documents
+    idx.save()
+    loaded = Index.load(tmp_path)
+    assert all(loaded.chunks[p].doc_id != "d3" for p, _ in loaded.search_dense(q, 10))
+    assert len(loaded.search_dense(q, 10)) == 4
+
+
+def test_filtered_dense_search_only_returns_allowed_documents(tmp_path: Path, emb: CountingEmbedder) -> None:
+    idx = Index.create(tmp_path, emb.model_id, emb.dimension)
+    for i in range(4):
+        d, cs = make_doc(f"d{i}", {"1": ["busser og tog", f"ekstra {i}"]})
+        idx.upsert_document(d, cs, emb)
+    hits = idx.search_dense(emb.embed_query("busser og tog"), 10, doc_ids={"d1", "d2"})
+    assert {idx.chunks[p].doc_id for p, _ in hits} == {"d1", "d2"}
+    assert len(hits) == 4
+    assert idx.search_dense(emb.embed_query("busser"), 5, doc_ids=set()) == []
+
+
+def test_other_embedder_is_refused(tmp_path: Path, emb: CountingEmbedder) -> None:
+    idx = Index.create(tmp_path, emb.model_id, emb.dimension)
+    idx.save()
+    with pytest.raises(IndexMismatch, match=r"built with hash-64; this run uses e5.*--embedder hash-64"):
+        Index.load(tmp_path, "e5")
+    with pytest.raises(IndexMismatch, match="built with hash-64"):
+        Index.open_or_create(tmp_path, HashEmbedder(32))
+    doc, chunks = make_doc("d1", {"1": ["x"]})
+    with pytest.raises(IndexMismatch):
+        idx.upsert_document(doc, chunks, HashEmbedder(32))
+
+
+def test_missing_index_and_overwrite(tmp_path: Path, emb: CountingEmbedder) -> None:
+    with pytest.raises(IndexMissing, match="run `referat ingest PATH` first"):
+        Index.load(tmp_path / "nowhere")
+    Index.create(tmp_path, emb.model_id, emb.dimension).save()
+    with pytest.raises(ConfigError, match="already exists"):
+        Index.create(tmp_path, emb.model_id, emb.dimension)
+    Index.create(tmp_path, "other", 8, overwrite=True).save()
+    assert Index.load(tmp_path).embedder_id == "other"
+
+
+def test_manifest_describes_the_index(tmp_path: Path, emb: CountingEmbedder) -> None:
+    idx = Index.create(tmp_path, emb.model_id, emb.dimension)
+    doc, chunks = make_doc("d1", {"1": ["a"], "2": ["b", "c"]})
+    idx.upsert_document(doc, chunks, emb)
+    idx.save()
+    m = json.loads((tmp_path / "manifest.json").read_text())
+    assert m["embedder_id"] == "hash-64" and m["dimension"] == 64 and m["normalized"] is True
+    assert m["index_type"] == "flat" and m["format_version"] == 1
+    assert set(m["versions"]) >= {"faiss", "numpy", "bm25s"}
+    info = m["documents"]["d1"]
+    assert info["content_hash"] == doc.content_hash and info["n_items"] == 2 and info["body"] == "KD-Net"
+    assert {"source", "date", "kind", "ingested_at"} <= set(info)
+
+
+def test_save_keeps_only_recent_versions(tmp_path: Path, emb: CountingEmbedder) -> None:
+    idx = Index.create(tmp_path, emb.model_id, emb.dimension)
+    for i in range(4):
+        d, cs = make_doc(f"d{i}", {"1": [f"t{i}"]})
+        idx.upsert_document(d, cs, emb)
+        idx.save()
+    versions = sorted(p.name for p in tmp_path.iterdir() if p.is_dir())
+    assert len(versions) == 2 and versions[-1].startswith("v000004")
+
+
+def test_failure_before_the_commit_point_keeps_the_old_index(
+    tmp_path: Path, emb: CountingEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    idx = Index.create(tmp_path, emb.model_id, emb.dimension)
+    d, cs = make_doc("d0", {"1": ["først"]})
+    idx.upsert_document(d, cs, emb)
+    idx.save()
+    d, cs = make_doc("d1", {"1": ["bagefter"]})
+    idx.upsert_document(d, cs, emb)
+
+    def boom(*args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr("rag.index.os.replace", boom)
+    with pytest.raises(OSError):
+        idx.save()
+    assert set(Index.load(tmp_path).documents) == {"d0"}
+
+
+_WRITER = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, {repo!r})
+    sys.path.insert(0, {tests!r})
+    from test_index import make_doc
+    from rag.embed import HashEmbedder
+    from rag.index import Index
+    import faiss  # imported before "ready" so the kills land in the save loop, not in imports
+
+    emb = HashEmbedder(16)
+    idx = Index.open_or_create({path!r}, emb)
+    start = len(idx.documents)
+    print("ready", flush=True)
+    for i in range(start, start + 10_000):
+        n = i % 7 + 1  # document i always has i % 7 + 1 chunks, in item 1
+        doc, chunks = make_doc(f"d{{i}}", {{"1": [f"d{{i}} del {{j}}" for j in range(n)]}})
+        idx.upsert_document(doc, chunks, emb)
+        if i % 5 == 4:  # replace an earlier document with a changed one of the same size
+            j = i - 3
+            doc, chunks = make_doc(f"d{{j}}", {{"1": [f"d{{j}} ny {{k}}" for k in range(j % 7 + 1)]}})
+            idx.upsert_document(doc, chunks, emb)
+        idx.save()
+    """
+)
+
+
+def test_sigkill_during_saves_leaves_a_complete_index(tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    script = tmp_path / "writer.py"
+    script.write_text(_WRITER.format(repo=str(REPO), tests=str(Path(__file__).parent), path=str(path)))
+    rng = random.Random(7)
+    seen_docs = 0
+    for _ in range(6):
+        proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0.05, 0.4))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+        idx = Index.load(path, "hash-16")
+        assert len(idx.vectors) == len(idx.chunks)
+        for doc_id, info in idx.documents.items():
+            n = int(doc_id[1:]) % 7 + 1
+            chunks = idx.chunks_of(doc_id)
+            assert info.n_chunks == n == len(chunks), doc_id
+            assert [i.number for i in idx.items(doc_id)] == ["1"]
+        seen_docs = max(seen_docs, len(idx.documents))
+        # Every stored vector is the one its chunk's text gives.
+        np.testing.assert_allclose(
+            idx.vectors, HashEmbedder(16).embed_passages([c.embed_text for c in idx.chunks]), atol=1e-6
+        )
+    assert seen_docs > 5  # the writer did make progress between kills
