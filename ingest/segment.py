@@ -517,7 +517,8 @@ def _introduction(
             heading = (i, line.clean.rstrip(":").strip())
             continue
         words = len(line.clean.split())
-        if words >= 20 and re.search(r"[.!?:]", line.clean) and not _LABEL.match(line.clean):
+        sentences = line.clean.endswith((".", "!", "?", ":")) or _SENTENCE_BREAK.search(line.clean)
+        if words >= 20 and sentences and not _LABEL.match(line.clean):
             prose_at = i
             break
     if prose_at is None:
