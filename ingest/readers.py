@@ -191,7 +191,7 @@ def _read_pdf(name: str, data: bytes) -> ReadResult:
     starts: list[int] = []
     offset = 0
     for page in pages:
-        body = normalise_text(page)
+        body = normalise_text(re.sub(r"(?<=\S) {2,}(?=\S)", " ", page))  # justified-text spacing
         if parts and body:
             offset += 2  # the "\n\n" joining this page to the previous text
         starts.append(offset)
@@ -222,7 +222,7 @@ def _read_docx(name: str, data: bytes) -> ReadResult:
     for child in document.element.body.iterchildren():
         if child.tag == f"{_W}p":
             text = _paragraph_text(child)
-            prefix = numbering.prefix(child, document)
+            prefix = numbering.prefix(child)
             if text.strip():
                 blocks.append(prefix + text)
         elif child.tag == f"{_W}tbl":
@@ -260,6 +260,11 @@ class _Numbering:
     def __init__(self, document: Any) -> None:
         self._formats: dict[tuple[str, int], tuple[str, str, int]] = {}
         self._counters: dict[tuple[str, int], int] = {}
+        self._style_numbering: dict[str, Any] = {}
+        for style in document.styles.element.iterchildren(f"{_W}style"):
+            num_pr = style.find(f"{_W}pPr/{_W}numPr")
+            if num_pr is not None:
+                self._style_numbering[style.get(f"{_W}styleId", "")] = num_pr
         try:
             root = document.part.numbering_part.element
         except (NotImplementedError, KeyError, AttributeError):
@@ -281,8 +286,8 @@ class _Numbering:
             for ilvl, spec in abstract.get(ref.get(f"{_W}val", ""), {}).items():
                 self._formats[(num.get(f"{_W}numId", ""), ilvl)] = spec
 
-    def prefix(self, p: Any, document: Any) -> str:
-        num_id, ilvl = self._num_pr(p, document)
+    def prefix(self, p: Any) -> str:
+        num_id, ilvl = self._num_pr(p)
         if num_id is None or (num_id, ilvl) not in self._formats:
             return ""
         fmt, text, start = self._formats[(num_id, ilvl)]
@@ -303,19 +308,13 @@ class _Numbering:
 
         return re.sub(r"%(\d)", level_value, text) + " "
 
-    @staticmethod
-    def _num_pr(p: Any, document: Any) -> tuple[str | None, int]:
+    def _num_pr(self, p: Any) -> tuple[str | None, int]:
         ppr = p.find(f"{_W}pPr")
         num_pr = ppr.find(f"{_W}numPr") if ppr is not None else None
         if num_pr is None and ppr is not None:
             style = ppr.find(f"{_W}pStyle")
             if style is not None:
-                try:
-                    style_el = document.styles[style.get(f"{_W}val")].element
-                except KeyError:
-                    style_el = None
-                if style_el is not None and style_el.pPr is not None:
-                    num_pr = style_el.pPr.find(f"{_W}numPr")
+                num_pr = self._style_numbering.get(style.get(f"{_W}val", ""))
         if num_pr is None:
             return None, 0
         num_id = _val(num_pr, "numId")

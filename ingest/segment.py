@@ -483,7 +483,7 @@ def _gap(lines: list[_Line], prev: _Line, index: int) -> int:
 
 
 def _split_presenters(title: str) -> tuple[str, tuple[str, ...]]:
-    title = _strip_leaders(title).strip()
+    title = re.sub(r"\s+", " ", _strip_leaders(title)).strip()
     m = _PRESENTER.match(title)
     if m:
         names_text = m.group("names").strip().rstrip(".")
