@@ -39,7 +39,9 @@ _DAY = rf"(?:{_DAY_WORDS}|{_DAY_NUMERIC})"
 _POINT = rf"(?:{_DAY}|{_MONTH}\s+{_YEAR}|{_YEAR})"  # a day, a month or a year
 _B = r"(?<![\w-])"  # word start that is not inside "1-00-14-22"
 _E = r"(?![\w-])"
-_MEETING = r"(?:møde|mødet|møder|møderne|mødets|referat|referatet|referater|referaterne|dagsorden|dagsordener)"
+_MEETING = (
+    r"(?:møde|mødet|møder|møderne|mødets|referat|referatet|referater|referaterne|dagsorden|dagsordener)"
+)
 
 _RANGE = re.compile(rf"{_B}(?:fra|mellem)\s+({_POINT})\s+(?:til|og)\s+(?:og\s+med\s+)?({_POINT}){_E}")
 _PERIOD = re.compile(rf"{_B}i\s+(?:perioden|årene)\s+({_YEAR})\s*[-–]\s*({_YEAR}){_E}")
@@ -47,6 +49,7 @@ _IN_TWO = re.compile(rf"{_B}i\s+(?:løbet\s+af\s+)?({_YEAR})\s+og\s+({_YEAR}){_E
 _ON_DAY = re.compile(rf"{_B}({_DAY}){_E}")
 _IN_POINT = re.compile(rf"{_B}i\s+(?:løbet\s+af\s+)?((?:{_MONTH}\s+)?{_YEAR}){_E}")
 _AFTER_BOUND_WORD = re.compile(r"(?:efter|siden|før|inden|med|til|fra|senest|indtil)\s+$")
+_MEETING_OF = re.compile(rf"{_MEETING}\s+fra\s+$")
 _BOUND = re.compile(
     rf"{_B}{_MEETING}\s+(?:(?:afholdt|holdt)\s+)?(efter|siden|før|inden|fra\s+og\s+med|til\s+og\s+med)\s+"
     rf"({_POINT}){_E}"
@@ -136,16 +139,15 @@ def filters_from_question(question: str) -> tuple[Filters, str]:
     """
     q = question.lower()
     span: tuple[date, date] | None = None
-    if m := _RANGE.search(q):
-        a, b = _point(m.group(1)), _point(m.group(2))
-        span = (a[0], b[1]) if a and b and a[0] <= b[1] else None
-    elif m := _PERIOD.search(q) or _IN_TWO.search(q):
+    if m := _RANGE.search(q) or _PERIOD.search(q) or _IN_TWO.search(q):
         a, b = _point(m.group(1)), _point(m.group(2))
         span = (a[0], b[1]) if a and b and a[0] <= b[1] else None
     elif m := _BOUND.search(q):
         return _bound(" ".join(m.group(1).split()), _point(m.group(2))), question
-    elif (m := _ON_DAY.search(q)) and not _AFTER_BOUND_WORD.search(q[: m.start()]):
-        # "før 1. marts 2022" without a meeting word is a content deadline, not a meeting day.
+    elif (m := _ON_DAY.search(q)) and (
+        not _AFTER_BOUND_WORD.search(q[: m.start()]) or _MEETING_OF.search(q[: m.start()])
+    ):
+        # "før 1. marts 2022" is a content deadline, but "referatet fra 22.01.2021" names a meeting.
         span = _point(m.group(1))
     elif m := _IN_POINT.search(q):
         span = _point(m.group(1))

@@ -186,8 +186,7 @@ class Index:
                 item = _item_from_json(json.loads(line))
                 items.setdefault(item.doc_id, []).append(item)
         idx._items = {d: tuple(v) for d, v in items.items()}
-        import faiss
-
+        faiss = _faiss_module()
         idx._faiss = faiss.deserialize_index(np.fromfile(data / "faiss.index", dtype=np.uint8))
         n = len(idx._chunks)
         if idx._vectors.shape != (n, idx.dimension) or idx._faiss.ntotal != n or n != manifest["n_chunks"]:
@@ -297,8 +296,7 @@ class Index:
                 scores = self._vectors[allowed] @ q[0]
                 top = _top_k(scores, k)
                 return [(int(allowed[i]), float(scores[i])) for i in top]
-        import faiss
-
+        faiss = _faiss_module()
         index = self._faiss_index()
         kk = min(k, len(self._chunks))
         params = None
@@ -313,9 +311,7 @@ class Index:
             params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, kk))
         dist, ids = index.search(q, kk, params=params)
         self._refresh_caches()
-        return [
-            (self._pos_by_vid[int(v)], float(s)) for v, s in zip(ids[0], dist[0], strict=True) if v != -1
-        ]
+        return [(self._pos_by_vid[int(v)], float(s)) for v, s in zip(ids[0], dist[0], strict=True) if v != -1]
 
     # ----------------------------------------------------------------- writing
 
@@ -401,8 +397,7 @@ class Index:
 
     def save(self) -> Path:
         """Write the index atomically (see the module docstring); return the new version's directory."""
-        import faiss
-
+        faiss = _faiss_module()
         root = self.directory
         root.mkdir(parents=True, exist_ok=True)
         previous = _current_data(root)
@@ -448,8 +443,7 @@ class Index:
     # ----------------------------------------------------------------- internals
 
     def _manifest(self, data: str) -> dict[str, Any]:
-        import faiss
-
+        faiss = _faiss_module()
         return {
             "format_version": FORMAT_VERSION,
             "data": data,
@@ -504,8 +498,7 @@ class Index:
 
     def _faiss_index(self) -> Any:
         if self._faiss is None:
-            import faiss
-
+            faiss = _faiss_module()
             if self.index_type == "hnsw":
                 base = faiss.IndexHNSWFlat(self.dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
                 base.hnsw.efSearch = HNSW_EF_SEARCH
@@ -591,6 +584,13 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _faiss_module() -> Any:
+    """The faiss module, imported on first use (its bundled type stubs miss the search parameters)."""
+    import faiss
+
+    return faiss
 
 
 def _dist_version(name: str) -> str | None:

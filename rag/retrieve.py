@@ -187,9 +187,10 @@ class Retriever:
                 for rank, (p, _) in enumerate(ranked, 1):
                     out[p] = out.get(p, 0.0) + weight / (self.rrf_k + rank)
             return out
-        # Linear: each list's scores min-max scaled to [0, 1] within this query, then weighted.
+        # Linear: each list's scores divided by its best (negatives clipped to 0), then weighted.
+        # Not min-max: that would zero the last of every list, however close it came.
         for weight, ranked in ((self.dense_weight, dense), (self.bm25_weight, lexical)):
-            for p, s in _minmax(ranked):
+            for p, s in _by_max(ranked):
                 out[p] = out.get(p, 0.0) + weight * s
         return out
 
@@ -199,9 +200,9 @@ class Retriever:
             groups.setdefault((h.chunk.doc_id, h.chunk.item_number), []).append(h)
         scored = []
         for (doc_id, number), group in groups.items():
-            best = group[: self.max_chunks_per_item]
+            best = tuple(group[: self.max_chunks_per_item])
             score = best[0].score + self.item_bonus * sum(h.score for h in best[1:])
-            scored.append((score, doc_id, number, tuple(best)))
+            scored.append((score, doc_id, number, best))
         scored.sort(key=lambda t: -t[0])
         docs = self.index.documents
         out = []
@@ -229,11 +230,11 @@ class Retriever:
         return self._lexical
 
 
-def _minmax(ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
+def _by_max(ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
     if not ranked:
         return []
-    scores = np.array([s for _, s in ranked], dtype=np.float64)
-    lo, hi = float(scores.min()), float(scores.max())
-    if hi == lo:
-        return [(p, 1.0) for p, _ in ranked]
-    return [(p, (s - lo) / (hi - lo)) for p, s in ranked]
+    scores = np.maximum(np.array([s for _, s in ranked], dtype=np.float64), 0.0)
+    top = float(scores.max())
+    if top == 0:
+        return [(p, 0.0) for p, _ in ranked]
+    return [(p, float(s / top)) for (p, _), s in zip(ranked, scores, strict=True)]
