@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import secrets
 import shutil
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -50,6 +51,7 @@ HNSW_EF_SEARCH = 64
 # Below this many allowed vectors a filtered search is an exact numpy product over the subset:
 # exact, and HNSW's recall drops when a selector rejects most of the graph.
 _EXACT_FILTER_LIMIT = 20_000
+_VERSION = re.compile(r"v\d{6}-[0-9a-f]{6}")
 
 
 @dataclass(frozen=True)
@@ -434,7 +436,7 @@ class Index:
 
         keep = {name, previous}
         for entry in root.iterdir():
-            stale_version = entry.is_dir() and entry.name[:1] == "v" and entry.name not in keep
+            stale_version = entry.is_dir() and _VERSION.fullmatch(entry.name) and entry.name not in keep
             stale_tmp = entry.name.startswith((".tmp-", f".{MANIFEST}."))
             if stale_version or stale_tmp:
                 shutil.rmtree(entry) if entry.is_dir() else entry.unlink()

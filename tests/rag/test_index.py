@@ -134,8 +134,13 @@ def test_removed_document_is_not_found(tmp_path: Path, emb: CountingEmbedder, in
     assert len(loaded.search_dense(q, 10)) == 4
 
 
-def test_filtered_dense_search_only_returns_allowed_documents(tmp_path: Path, emb: CountingEmbedder) -> None:
-    idx = Index.create(tmp_path, emb.model_id, emb.dimension)
+@pytest.mark.parametrize("index_type", ["flat", "hnsw"])
+@pytest.mark.parametrize("exact_limit", [0, 20_000])  # 0: through FAISS's IDSelector, else numpy
+def test_filtered_dense_search_only_returns_allowed_documents(
+    tmp_path: Path, emb: CountingEmbedder, monkeypatch: pytest.MonkeyPatch, index_type: str, exact_limit: int
+) -> None:
+    monkeypatch.setattr("rag.index._EXACT_FILTER_LIMIT", exact_limit)
+    idx = Index.create(tmp_path, emb.model_id, emb.dimension, index_type)  # type: ignore[arg-type]
     for i in range(4):
         d, cs = make_doc(f"d{i}", {"1": ["busser og tog", f"ekstra {i}"]})
         idx.upsert_document(d, cs, emb)
