@@ -1,0 +1,160 @@
+"""The assistant the edges (CLI, UI, eval) talk to: index, retriever, generator, loaded lazily.
+
+Constructing one is cheap; the embedder loads on the first search and the LLM on the first
+generated answer. One lock serialises generation: llama.cpp contexts are not thread-safe.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from rag.answer import Answer, AnswerConfig, answer_stream
+from rag.brief import Briefing, brief
+from rag.citations import Source
+from rag.embed import Embedder
+from rag.filters import Filters, filters_from_question
+from rag.generate import Generator
+from rag.index import Index
+from rag.retrieve import ItemHit, Retriever
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """What retrieval found for a question, before any answer: shown to the user first."""
+
+    question: str
+    hits: tuple[ItemHit, ...]
+    sources: tuple[Source, ...]
+    filters: Filters
+    seconds: float
+
+
+def source_of(hit: ItemHit) -> Source:
+    """The answer layer's view of a retrieved item: decision first, then the matched passages."""
+    item = hit.item
+    dense = [c.dense_score for c in hit.chunks if c.dense_score is not None]
+    return Source(
+        doc_id=hit.doc_id,
+        number=hit.item_number,
+        title=hit.title,
+        body=hit.body,
+        date=hit.date,
+        text=item.text if item else " ".join(c.chunk.text for c in hit.chunks),
+        decision=item.decision.sentences if item else (),
+        outcome=item.decision.outcome if item else "ukendt",
+        recommendation=item.decision.recommendation if item else None,
+        excerpts=tuple(c.chunk.text for c in hit.chunks),
+        score=max(dense, default=0.0),
+    )
+
+
+@dataclass
+class Assistant:
+    """Ask questions of one index.
+
+    >>> # a = Assistant(Path("data/index"), embedder=..., generator_factory=...)
+    >>> # a.ask("Hvad besluttede KD-Net om Midttrafik?").text
+    """
+
+    index_dir: Path
+    embedder: Embedder
+    generator_factory: Callable[[], Generator | None] = lambda: None
+    answer_config: AnswerConfig = field(default_factory=AnswerConfig)
+    top_k: int = 5
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @cached_property
+    def index(self) -> Index:
+        return Index.load(self.index_dir, embedder_id=self.embedder.model_id)
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        return Retriever(self.index, self.embedder)
+
+    @cached_property
+    def generator(self) -> Generator | None:
+        return self.generator_factory()
+
+    def reload(self) -> None:
+        """Forget the loaded index (after an ingest elsewhere); the models stay loaded."""
+        self.__dict__.pop("index", None)
+        self.__dict__.pop("retriever", None)
+
+    def retrieve(
+        self, question: str, *, filters: Filters | None = None, top_k: int | None = None
+    ) -> Retrieved:
+        t0 = time.perf_counter()
+        implied, _ = filters_from_question(question)
+        chosen = (filters or Filters()).or_else(implied)
+        hits = self.retriever.retrieve(question, top_k=top_k or self.top_k, filters=chosen)
+        if not hits and implied.active and not (filters and filters.active):
+            chosen = filters or Filters()  # a time phrase that excludes everything is not a filter
+            hits = self.retriever.retrieve(question, top_k=top_k or self.top_k, filters=chosen)
+        return Retrieved(
+            question, tuple(hits), tuple(source_of(h) for h in hits), chosen, time.perf_counter() - t0
+        )
+
+    def ask_stream(
+        self, question: str, *, filters: Filters | None = None
+    ) -> Iterator[Retrieved | str | Answer]:
+        """Yield the retrieved sources first, then draft tokens, then the final `Answer`."""
+        found = self.retrieve(question, filters=filters)
+        yield found
+        with self._lock:
+            yield from answer_stream(
+                question,
+                found.sources,
+                self.generator,
+                config=self.answer_config,
+                retrieval_s=found.seconds,
+            )
+
+    def ask(self, question: str, *, filters: Filters | None = None) -> Answer:
+        final: Answer | None = None
+        for event in self.ask_stream(question, filters=filters):
+            if isinstance(event, Answer):
+                final = event
+        assert final is not None
+        return final
+
+    def brief(self, topic: str, *, filters: Filters | None = None, top_k: int = 8) -> Briefing:
+        found = self.retrieve(topic, filters=filters, top_k=top_k)
+        return brief(topic, found.sources)
+
+    def decisions(
+        self, *, filters: Filters | None = None, outcome: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The decision register: one row per agenda item, in date order."""
+        rows = []
+        f = filters or Filters()
+        for doc_id, info in self.index.documents.items():
+            if not f.matches(doc_id=doc_id, body=info.body, date=info.date):
+                continue
+            for item in self.index.items(doc_id):
+                if outcome and item.decision.outcome != outcome:
+                    continue
+                rows.append(
+                    {
+                        "doc_id": doc_id,
+                        "item": item.number,
+                        "title": item.title,
+                        "body": info.body,
+                        "date": info.date,
+                        "outcome": item.decision.outcome,
+                        "decision": item.decision.text,
+                    }
+                )
+        rows.sort(key=lambda r: (r["date"] or "9999", r["doc_id"], _num(r["item"])))
+        return rows
+
+
+def _num(number: str | None) -> tuple[int, str]:
+    return (int(number), "") if number and number.isdigit() else (-1, number or "")
+
+
