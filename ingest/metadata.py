@@ -39,7 +39,7 @@ _OTHER_MEETING = re.compile(
     r"næste møde|kommende møde|godkendelse af",
     re.I,
 )
-_MEETING_LINE = re.compile(r"\bmød(?:e|et|ets)\b", re.I)
+_MEETING_LINE = re.compile(r"\bmød(?:e|et|ets|es|er)\b", re.I)
 
 # (pattern, canonical name): tried in order on the head
 _ALIASES: tuple[tuple[re.Pattern[str], str], ...] = (

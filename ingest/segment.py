@@ -111,7 +111,7 @@ _SECTION_HEADINGS: dict[str, tuple[str, ...]] = {
 _SECTION_WORDS = {w: name for name, words in _SECTION_HEADINGS.items() for w in words}
 _SECTION_LINE = re.compile(
     r"^(?P<word>" + "|".join(sorted((re.escape(w) for w in _SECTION_WORDS), key=len, reverse=True)) + r")"
-    r"(?P<where>\s+(?:i|fra)\s+[^.:\n]{1,80})?\s*(?::\s*(?P<rest>.*))?$",
+    r"(?P<where>\s+(?:i|fra)\s+[^:\n]{1,80}?)?\s*(?::\s*(?P<rest>.*))?$",
     re.I,
 )
 _RECOMMENDS = re.compile(
@@ -573,7 +573,8 @@ def section_heading(line: str) -> tuple[str, int | None] | None:
         return None
     word = m.group("word").lower()
     name = _SECTION_WORDS[word]
-    if m.group("where") and name not in ("Beslutning", "Indstilling"):
+    where = m.group("where")
+    if where and (name not in ("Beslutning", "Indstilling") or where.rstrip().endswith((".", "!", "?"))):
         return None
     rest = m.group("rest")
     if rest:
