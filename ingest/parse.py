@@ -20,6 +20,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any, cast, get_args
 
+from ingest.decisions import with_decision
 from ingest.errors import ConfigError, DocumentError
 from ingest.metadata import detect_metadata
 from ingest.readers import read_document
@@ -65,6 +66,7 @@ def parse_document(
     final_body = body if body is not None else sidecar.get("body", detected.body)
     final_date = date if date is not None else sidecar.get("date", detected.date)
     final_kind = kind if kind is not None else sidecar.get("kind", detected.kind)
+    items = tuple(with_decision(i, body=final_body, kind=final_kind) for i in items)
     return Document(
         doc_id=doc_id,
         source=str(path),

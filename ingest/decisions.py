@@ -1,0 +1,541 @@
+"""The decision register: what each agenda item decided, read at ingest from the minutes' own words.
+
+Minutes state their decisions explicitly ("KD-Net godkendte referatet.", "Referat: Godkendt",
+"Det blev aftalt, at ..."), so the register is filled by rules, never by a model:
+
+1. Only an item's decision sections (Beslutning / Referat / Konklusion) are read. A Sagsfremstilling
+   routinely reports what *other* bodies decided ("Her godkendte regionsrådet ...").
+2. A Danish sentence splitter cuts them into sentences; each sentence is kept only when its subject is
+   the meeting's own body (the document's body name or a generic own-body subject such as "Udvalget"),
+   an impersonal form ("Det blev aftalt", "Der var enighed om"), a passive without another body as agent
+   ("Samarbejdsaftalen blev godkendt"), or a short form ("Godkendt.", "Punktet udsat til næste møde.",
+   "Intet at referere."). Sentences about other bodies ("Region Midtjylland ønsker ...") never match.
+3. Acts and agreements (godkendte, tog til efterretning, blev aftalt ...) outrank discussion (drøftede,
+   der var enighed om): when an item records an act, its discussion sentences are not its decision;
+   when it records only discussion, the discussion is the decision and the outcome is "drøftet".
+4. Where nothing matches, the outcome is "ukendt": the register says it does not know rather than guess.
+
+Outcome precedence, strongest first (an item's outcome is that of its strongest decision sentence):
+afvist > godkendt > taget til efterretning > udsat > besluttet > drøftet > ingen. A formal act on the
+proposal outranks an agreement recorded alongside it ("Orienteringen blev taget til efterretning. Det blev
+aftalt, at ..." is "taget til efterretning"); "udsat" outranks "besluttet" because "det blev aftalt at
+udsætte punktet" is a postponement.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ingest.records import AgendaItem, Decision, Outcome
+
+__all__ = [
+    "OUTCOME_PRECEDENCE",
+    "body_aliases",
+    "decision_texts",
+    "extract_decision",
+    "recommendation_of",
+    "split_sentences",
+    "with_decision",
+]
+
+# ---------------------------------------------------------------------------------------------------
+# Sentences
+
+# Abbreviations after which a sentence never ends ("v. Jesper Kaas Schmidt", "bl.a. Aarhus").
+_NEVER_FINAL = frozenset(
+    """
+    adm. afd. ang. bl.a. ca. dir. dvs. ekskl. evt. excl. f.eks. fmd. fx. hhv. iflg. ift. iht. inkl.
+    incl. jf. jvf. kl. ml. mht. mhp. nr. pga. pkt. stk. tlf. v. vedr. vha. sml. ifm. i.f.t. m.h.t.
+    m.h.p. p.t. pt. tilsv. gl. st. hr. fr. dr. prof. cand. mag.
+    """.split()
+)
+# Abbreviations that can also end a sentence ("... udgør 342.000 kr. Aftalen er godkendt ...").
+_MAYBE_FINAL = frozenset("kr. mio. mia. mv. m.v. m.fl. osv. etc. pct. mm. m.m.".split())
+_MONTHS = frozenset(
+    "januar februar marts april maj juni juli august september oktober november december".split()
+)
+_BULLET = re.compile(r"^\s*(?:[-–•*▪·]|\d{1,2}[.)]|[a-zæøå][.)])\s+")
+_TERMINATOR = re.compile(r"[.!?]+(?=\s|$)")
+_OPENERS = "\"'»«“„(["
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split Danish text into sentences, whitespace collapsed and list markers removed.
+
+    A line break ends a sentence unless the next line continues it in lower case (a PDF line or page
+    break); a full stop ends one only before a capital letter, and not after an abbreviation, an initial,
+    a list number or a day of the month.
+
+    >>> split_sentences("Referat:\\nKD-Net godkendte bl.a. proces v. Jesper. Udvalget drøftede sagen.")
+    ['Referat:', 'KD-Net godkendte bl.a. proces v. Jesper.', 'Udvalget drøftede sagen.']
+    >>> split_sentences("Det blev aftalt den 22. Januar at\\n\\nfortsætte.\\n- 1. punkt")
+    ['Det blev aftalt den 22. Januar at fortsætte.', '1. punkt']
+    """
+    out: list[str] = []
+    for unit in _units(text):
+        out.extend(_split_unit(unit))
+    return out
+
+
+def _units(text: str) -> Iterable[str]:
+    """Lines joined where a line break falls inside a sentence; bullets always start a unit."""
+    current: list[str] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        continues = (
+            current
+            and not _BULLET.match(raw)
+            and line[0].islower()
+            and not current[-1].endswith((".", "!", "?", ":"))
+        )
+        if continues:
+            current.append(line)
+        else:
+            if current:
+                yield " ".join(current)
+            current = [line]
+    if current:
+        yield " ".join(current)
+
+
+def _split_unit(unit: str) -> list[str]:
+    unit = _BULLET.sub("", unit, count=1) if _BULLET.match(unit) else unit
+    pieces: list[str] = []
+    start = 0
+    for m in _TERMINATOR.finditer(unit):
+        if _ends_sentence(unit, m.start(), m.end()):
+            pieces.append(unit[start : m.end()])
+            start = m.end()
+    pieces.append(unit[start:])
+    return [p for p in (" ".join(x.split()) for x in pieces) if p]
+
+
+def _ends_sentence(unit: str, stop: int, end: int) -> bool:
+    rest = unit[end:].lstrip()
+    if not rest:
+        return True
+    nxt = rest.lstrip(_OPENERS)[:1]
+    if not (nxt.isupper() or (nxt.isdigit() and unit[stop] in "!?")):
+        return False
+    if unit[stop] in "!?":
+        return True
+    token = unit[:end].split()[-1].lstrip(_OPENERS).lower()
+    if token in _NEVER_FINAL:
+        return False
+    if token in _MAYBE_FINAL:
+        return True
+    word = token.rstrip(".")
+    if len(word) == 1 and word.isalpha():  # an initial: "Jens P. Hansen"
+        return False
+    if word.isdigit():
+        next_word = rest.split()[0].strip(",.").lower()
+        return next_word not in _MONTHS  # "den 3. Juni" vs "i 2021. Det ..." (list numbers are gone)
+    return True
+
+
+# ---------------------------------------------------------------------------------------------------
+# Sections
+
+_DECISION_NAMES = ("beslutning", "referat", "konklusion")
+_RECOMMENDATION_NAMES = ("indstilling", "det indstilles")
+_KNOWN_HEADERS = (
+    "sagsfremstilling",
+    "indstilling",
+    "indstillinger",
+    "beslutning",
+    "beslutninger",
+    "referat",
+    "konklusion",
+    "økonomi",
+    "bilag",
+    "baggrund",
+    "sagens indhold",
+    "lovgrundlag",
+    "høring",
+    "kommunikation",
+    "tidsplan",
+    "videre proces",
+    "administrationen indstiller",
+)
+_RECOMMENDS = re.compile(
+    r"^\s*(?:det\s+indstilles|(?:administrationen|direktionen|forvaltningen|sekretariatet|formandskabet)"
+    r"\s+indstiller)\b",
+    re.IGNORECASE,
+)
+
+
+_HEADER = re.compile(r"^\s*(?P<name>[^\W\d][\w ]{0,40}?)\s*(?::\s*(?P<rest>.*))?$")
+
+
+def _header(line: str) -> tuple[str, str] | None:
+    """(name, inline text) when `line` is a section header: "Beslutning", "Referat:", "Referat: Godkendt"."""
+    m = _HEADER.match(line)
+    if not m:
+        return None
+    name = m["name"].strip().lower()
+    if name not in _KNOWN_HEADERS:
+        return None
+    if m["rest"] is None and line.strip().lower() != name:
+        return None
+    return name, (m["rest"] or "").strip()
+
+
+def decision_texts(item: AgendaItem) -> list[str]:
+    """The texts of `item`'s decision sections (Beslutning / Referat / Konklusion), in order.
+
+    Uses the segmenter's sections when it found any by those names; otherwise reads the section headers
+    in the item's text itself ("Referat: Godkendt" counts, "Referat af møde i KD-Net ..." does not).
+
+    >>> item = AgendaItem("d", "2", "Godkendelse", "Det indstilles, at X.\\n\\nReferat: Godkendt", (0, 0))
+    >>> decision_texts(item)
+    ['Godkendt']
+    """
+    named = [s.text for s in item.sections if _section_kind(s.name) == "decision"]
+    if named:
+        return named
+    return [text for name, text in _scan_sections(item.text) if name in _DECISION_NAMES]
+
+
+def _section_kind(name: str) -> str | None:
+    n = name.strip().rstrip(":").strip().lower()
+    if n.startswith(_DECISION_NAMES):
+        return "decision"
+    if n.startswith(_RECOMMENDATION_NAMES):
+        return "recommendation"
+    return None
+
+
+def _scan_sections(text: str) -> list[tuple[str, str]]:
+    """(normalised header name, text) for each headed section of `text`; unheaded text is skipped."""
+    out: list[tuple[str, list[str]]] = []
+    for line in text.splitlines():
+        head = _header(line)
+        if head is not None:
+            name, inline = head
+            name = "beslutning" if name.startswith("beslutning") else name
+            out.append((name, [inline] if inline else []))
+        elif _RECOMMENDS.match(line):
+            out.append(("indstilling", [line]))
+        elif out:
+            out[-1][1].append(line)
+    return [(name, "\n".join(lines).strip()) for name, lines in out]
+
+
+def recommendation_of(item: AgendaItem) -> str | None:
+    """The item's recommendation ("Det indstilles, at ..."), kept apart from its decision.
+
+    An Indstilling section under its own heading is taken whole; a "Det indstilles" paragraph is taken
+    with the bullet lines that follow it, not the prose after it. None when the item recommends nothing.
+
+    >>> text = "Det indstilles, at KD-Net godkender.\\nReferat:\\nOk."
+    >>> recommendation_of(AgendaItem("d", "1", "T", text, (0, 0)))
+    'Det indstilles, at KD-Net godkender.'
+    """
+    texts = [s.text for s in item.sections if _section_kind(s.name) == "recommendation"]
+    if not texts:
+        texts = [text for name, text in _scan_sections(item.text) if name == "indstilling"]
+    found = [_recommendation_paragraph(t) if _RECOMMENDS.match(t) else t for t in texts]
+    return _tidy("\n".join(found)) if found else None
+
+
+def _recommendation_paragraph(text: str) -> str:
+    """The first paragraph of `text` and the bullet lines after it: a recommendation's own extent."""
+    lines = text.splitlines()
+    keep: list[str] = []
+    k = 0
+    while k < len(lines) and lines[k].strip():
+        keep.append(lines[k])
+        k += 1
+    for line in lines[k:]:
+        if not line.strip():
+            continue
+        if not _BULLET.match(line):
+            break
+        keep.append(line)
+    return "\n".join(keep)
+
+
+def _tidy(text: str) -> str | None:
+    lines = [" ".join(ln.replace("*", " ").split()) for ln in text.splitlines()]
+    out = "\n".join(ln for ln in lines if ln)
+    return out or None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Own body
+
+_GENERIC_SUBJECTS = (
+    "Udvalget",
+    "Netværket",
+    "Mødet",
+    "Forsamlingen",
+    "Deltagerne",
+    "Man",
+    "Et enigt udvalg",
+    "Et samlet udvalg",
+    "Et enigt byråd",
+    "Et samlet byråd",
+    "Et enigt regionsråd",
+    "Et samlet regionsråd",
+    "Et flertal",
+)
+# Substring of the body's name -> the subjects its minutes use for it.
+_BODY_SUBJECTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("kd-net", ("KD-Net", "Kommunaldirektørnetværket", "Kommunaldirektørerne", "Direktørerne")),
+    ("kommunaldirektør", ("KD-Net", "Kommunaldirektørnetværket", "Kommunaldirektørerne", "Direktørerne")),
+    ("regionsråd", ("Regionsrådet", "Rådet")),
+    ("byråd", ("Byrådet", "Rådet")),
+    ("kommunalbestyrelse", ("Kommunalbestyrelsen",)),
+    ("bestyrelse", ("Bestyrelsen",)),
+    ("styregruppe", ("Styregruppen",)),
+    ("kkr", ("KKR", "Kommunekontaktrådet", "Rådet")),
+    ("kommunekontaktråd", ("KKR", "Kommunekontaktrådet", "Rådet")),
+    ("kontaktudvalg", ("Kontaktudvalget",)),
+    ("forretningsudvalg", ("Forretningsudvalget",)),
+    ("økonomiudvalg", ("Økonomiudvalget",)),
+)
+
+
+def body_aliases(body: str | None) -> tuple[str, ...]:
+    """The subjects that name the document's own body in its minutes, longest first.
+
+    >>> body_aliases("KD-Net")[0], "KD-Net" in body_aliases("Kommunaldirektørnetværket i Midtjylland")
+    ('Kommunaldirektørnetværket', True)
+    >>> "Regionsrådet" in body_aliases("Regionsrådet"), "Regionsrådet" in body_aliases("KD-Net")
+    (True, False)
+    """
+    names = set(_GENERIC_SUBJECTS)
+    if body:
+        names.add(body.strip())
+        low = body.lower()
+        for key, subjects in _BODY_SUBJECTS:
+            if key in low:
+                names.update(subjects)
+    return tuple(sorted(names, key=lambda s: (-len(s), s)))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Sentence classification
+
+OUTCOME_PRECEDENCE: tuple[Outcome, ...] = (
+    "afvist",
+    "godkendt",
+    "taget til efterretning",
+    "udsat",
+    "besluttet",
+    "drøftet",
+    "ingen",
+)
+_ACT, _DISCUSSION, _NOTHING = 2, 1, 0
+
+_ADV = (
+    r"(?:ligeledes|desuden|også|endvidere|herefter|derefter|dernæst|endelig|endeligt|samtidig|derfor|"
+    r"videre|enstemmigt|efterfølgende|således|hermed|afslutningsvis|slutteligt|i\s+øvrigt|og|så)"
+)
+_LEAD = rf"(?:{_ADV},?\s+)?"
+# Finite verbs (past and present) and the perfect auxiliary that can follow (or, inverted, precede) the
+# body's name. Particles are checked on the rest of the sentence in `_classify_verb`.
+_HEAD = (
+    r"(?P<verb>godkendte|godkender|vedtog|vedtager|tiltrådte|tiltræder|anbefalede|anbefaler|støttede|støtter|"
+    r"bakkede|bakker|tilsluttede|tilslutter|tog|tager|noterede|noterer|besluttede|beslutter|traf|aftalte|"
+    r"aftaler|enedes|blev\s+enige|valgte|vælger|udpegede|udpeger|nedsatte|nedsætter|bevilgede|bevilger|"
+    r"udsatte|udsætter|afviste|afviser|forkastede|forkaster|kunne\s+ikke|drøftede|drøfter|diskuterede|"
+    r"diskuterer|behandlede|behandler|har)"
+)
+_PARTICIPLE = (
+    r"(?P<part>godkendt|vedtaget|tiltrådt|anbefalet|støttet|besluttet|aftalt|udsat|afvist|forkastet|"
+    r"drøftet|diskuteret|behandlet|taget|godkendes|vedtages|tiltrædes|anbefales|besluttes|udsættes|afvises|"
+    r"tages|drøftes|besluttedes|aftaltes|vedtoges)"
+)
+_VERB_OUTCOMES: tuple[tuple[str, int, Outcome], ...] = (
+    (r"(?:godkend|vedt|tiltr|anbefal|støtte|bakke|tilslut)", _ACT, "godkendt"),
+    (r"(?:tog|tager|taget|tages|noter)", _ACT, "taget til efterretning"),
+    (r"(?:udsat|udsæt)", _ACT, "udsat"),
+    (r"(?:afvis|forkast|kunne\s+ikke)", _ACT, "afvist"),
+    (
+        r"(?:beslut|traf|truffet|aftal|ened|blev\s+enige|valgte|vælger|udpeg|nedsat|nedsæt|bevilg)",
+        _ACT,
+        "besluttet",
+    ),
+    (r"(?:drøft|diskut|behandl)", _DISCUSSION, "drøftet"),
+)
+# An agreed infinitive that names a more specific outcome ("aftalt at udsætte") -> a verb form of it.
+_INFINITIVES = {
+    "udsætte": "udsætter",
+    "godkende": "godkender",
+    "vedtage": "vedtager",
+    "tiltræde": "tiltræder",
+    "afvise": "afviser",
+    "forkaste": "forkaster",
+    "tage": "tager",
+}
+_IMPERSONAL = re.compile(
+    rf"^(?:[\w-]+,?\s+){{0,2}}?(?:det\s+blev|blev\s+det|der\s+blev|blev\s+der)\s+(?:{_ADV}\s+){{0,2}}"
+    rf"(?P<part>aftalt|besluttet|vedtaget|godkendt|truffet\s+beslutning|drøftet|diskuteret)\b(?P<rest>.*)$",
+    re.IGNORECASE,
+)
+_S_PASSIVE = re.compile(
+    rf"^{_LEAD}(?:det|der)\s+(?P<part>besluttedes|aftaltes|vedtoges|godkendtes)\b(?P<rest>.*)$", re.IGNORECASE
+)
+_CONSENSUS = re.compile(
+    rf"^{_LEAD}der\s+(?:var|er|blev)\s+(?:\w+\s+)?(?P<what>enighed|opbakning|tilslutning)\s+(?:om|til)\b",
+    re.IGNORECASE,
+)
+_PASSIVE = re.compile(
+    rf"^(?P<np>[^,:;]{{1,120}}?)\s+blev\s+(?:{_ADV}\s+){{0,2}}{_PARTICIPLE}\b(?P<rest>.*)$",
+    re.IGNORECASE,
+)
+_SHORT = re.compile(
+    r"^(?:(?:indstillingen|orienteringen|sagen|punktet|forslaget|referatet|dagsordenen|anbefalingen|"
+    rf"indstillingerne|punkterne)\s+(?:blev\s+|er\s+)?)?{_PARTICIPLE}\b(?P<rest>.*)$",
+    re.IGNORECASE,
+)
+_NOTHING_TO_REPORT = re.compile(
+    r"^(?:intet\s+(?:at\s+)?(?:referere|bemærke|notere|tilføje)|intet|ingen\s+bemærkninger|ingen)\W*$",
+    re.IGNORECASE,
+)
+_AGENT = re.compile(r"^\s*af\s+(?P<agent>.+)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Reading:
+    tier: int
+    outcome: Outcome
+
+
+def _classify_verb(verb: str, rest: str) -> _Reading | None:
+    verb = " ".join(verb.lower().split())
+    rest = rest.strip().lower()
+    if verb == "har":  # perfect tense: "Udvalget har godkendt ..."
+        m = re.match(rf"(?:{_ADV}\s+){{0,2}}{_PARTICIPLE}\b(?P<rest>.*)$", rest, re.IGNORECASE)
+        return _classify_verb(m["part"], m["rest"]) if m else None
+    if verb in ("tog", "tager", "taget", "tages") and "til efterretning" not in rest:
+        return None
+    if verb in ("bakkede", "bakker") and not rest.startswith("op"):
+        return None
+    if verb.startswith(("tilslut", "noter")) and not rest.startswith("sig"):
+        return None
+    if verb == "traf" and "beslutning" not in rest:
+        return None
+    if verb == "kunne ikke" and not re.match(r"(?:godkende|anbefale|tiltræde|støtte|vedtage)\b", rest):
+        return None
+    for pattern, tier, outcome in _VERB_OUTCOMES:
+        if re.match(pattern, verb):
+            if outcome == "godkendt" and re.match(r"ikke\b", rest):
+                return _Reading(_ACT, "afvist")
+            if outcome == "besluttet":  # "Det blev besluttet at udsætte punktet" is a postponement
+                m = re.match(r",?\s*(?:om\s+)?at\s+(?P<inf>\w+)(?P<more>.*)$", rest)
+                if m and m["inf"] in _INFINITIVES:
+                    return _classify_verb(_INFINITIVES[m["inf"]], m["more"])
+            return _Reading(tier, outcome)
+    return None
+
+
+class _Classifier:
+    """Reads sentences against one document's own body."""
+
+    def __init__(self, body: str | None) -> None:
+        names = "|".join(re.escape(a) for a in body_aliases(body))
+        own = rf"(?:{names})(?![\w-])"
+        self._own = re.compile(own, re.IGNORECASE)
+        self._active = re.compile(
+            rf"^{_LEAD}{own}\s+(?:{_ADV}\s+){{0,2}}{_HEAD}(?![\w-])(?P<rest>.*)$", re.IGNORECASE
+        )
+        self._inverted = re.compile(rf"^(?:[\w-]+,?\s+){{1,5}}?{_HEAD}\s+{own}(?P<rest>.*)$", re.IGNORECASE)
+
+    def read(self, sentence: str) -> _Reading | None:
+        """How `sentence` records the body's own decision, or None when it does not."""
+        s = sentence.strip()
+        if not s or s.lower().startswith("det indstilles"):
+            return None
+        if _NOTHING_TO_REPORT.match(s):
+            return _Reading(_NOTHING, "ingen")
+        for pattern in (self._active, self._inverted):
+            m = pattern.match(s)
+            if m:
+                reading = _classify_verb(m["verb"], m["rest"])
+                if reading:
+                    return reading
+        m = _IMPERSONAL.match(s) or _S_PASSIVE.match(s)
+        if m:
+            return _classify_verb(m["part"].split()[0], m["rest"])
+        m = _CONSENSUS.match(s)
+        if m:
+            return (
+                _Reading(_DISCUSSION, "drøftet")
+                if m["what"].lower() == "enighed"
+                else _Reading(_ACT, "godkendt")
+            )
+        for pattern in (_SHORT, _PASSIVE):
+            m = pattern.match(s)
+            if m and self._own_agent(m["rest"]):
+                if "np" in m.groupdict() and not self._plausible_subject(m["np"]):
+                    continue
+                reading = _classify_verb(m["part"], m["rest"])
+                if reading:
+                    return reading
+        return None
+
+    def _own_agent(self, rest: str) -> bool:
+        """False for "... blev godkendt af regionsrådet": a passive whose agent is another body."""
+        m = _AGENT.match(rest)
+        return not m or bool(self._own.match(m["agent"]))
+
+    @staticmethod
+    def _plausible_subject(np: str) -> bool:
+        # A passive's subject is a noun phrase opening the sentence, not a clause ("Hvis aftalen ...",
+        # "På mødet i KKR den 1. juni ...": those report conditions or other meetings).
+        first = np.split()[0].lower()
+        return first not in {"hvis", "når", "såfremt", "da", "efter", "før", "inden", "på", "i", "som", "der"}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Items
+
+
+def extract_decision(item: AgendaItem, *, body: str | None, kind: str | None) -> Decision:
+    """What `item` records as decided by the document's own `body`, by rule; `ukendt` when unclear.
+
+    `kind` is the document's kind: an agenda ("dagsorden") or a paper ("notat") decides nothing.
+
+    >>> text = "Det indstilles, at KD-Net godkender.\\n\\nReferat:\\nJ orienterede. KD-Net godkendte den."
+    >>> item = AgendaItem("003", "6", "Midttrafik", text, (0, 0))
+    >>> d = extract_decision(item, body="KD-Net", kind="referat")
+    >>> d.outcome, d.sentences, d.recommendation
+    ('godkendt', ('KD-Net godkendte den.',), 'Det indstilles, at KD-Net godkender.')
+    """
+    recommendation = recommendation_of(item)
+    if kind in ("dagsorden", "notat"):
+        return Decision((), "ingen", recommendation)
+    texts = decision_texts(item)
+    if not texts:
+        # An unnumbered part (a document's opening) is no agenda item and has nothing to decide.
+        return Decision((), "ingen" if item.number is None else "ukendt", recommendation)
+    classifier = _Classifier(body)
+    read: list[tuple[str, _Reading]] = []
+    for text in texts:
+        for sentence in split_sentences(text):
+            reading = classifier.read(sentence)
+            if reading is not None:
+                read.append((sentence, reading))
+    if not read:
+        return Decision((), "ukendt", recommendation)
+    top = max(r.tier for _s, r in read)
+    chosen = [(s, r) for s, r in read if r.tier == top]
+    outcome = min((r.outcome for _s, r in chosen), key=OUTCOME_PRECEDENCE.index)
+    return Decision(tuple(dict.fromkeys(s for s, _r in chosen)), outcome, recommendation)
+
+
+def with_decision(item: AgendaItem, *, body: str | None, kind: str | None) -> AgendaItem:
+    """`item` with its decision register entry filled in (see `extract_decision`).
+
+    >>> item = AgendaItem("004", "12", "Studietur", "Referat: Punktet udsat til næste møde.", (0, 0))
+    >>> with_decision(item, body="KD-Net", kind="referat").decision.outcome
+    'udsat'
+    """
+    return dataclasses.replace(item, decision=extract_decision(item, body=body, kind=kind))
