@@ -59,11 +59,75 @@ def _index_dir(index: Path | None) -> Path:
 
 def _embedder() -> Any:
     from models.registry import resolve_embedder
-
     from rag.embed import SentenceTransformerEmbedder
 
     s = _settings()
     return SentenceTransformerEmbedder(resolve_embedder(s.embedder), name=s.embedder, threads=s.threads)
+
+
+def _assistant(index: Path | None, *, llm: bool = True) -> Any:
+    from models.registry import resolve_llm
+    from rag.assistant import Assistant
+    from rag.generate import LlamaCppGenerator
+
+    s = _settings()
+
+    def generator() -> Any:
+        return LlamaCppGenerator(resolve_llm(s.llm), model_id=s.llm, n_threads=s.threads) if llm else None
+
+    return Assistant(_index_dir(index), _embedder(), generator_factory=generator)
+
+
+def _filters(body: list[str] | None, date_from: str | None, date_to: str | None) -> Any:
+    from rag.filters import Filters
+
+    return Filters(bodies=tuple(body or ()), date_from=date_from, date_to=date_to)
+
+
+def _read_questions(path: Path) -> list[dict[str, Any]]:
+    from ingest.errors import ConfigError
+
+    rows = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise ConfigError(f"{path}:{n}: not a JSON line ({e.msg})") from None
+        if not isinstance(row, dict) or not isinstance(row.get("question"), str):
+            raise ConfigError(f'{path}:{n}: expected {{"id", "question"}}, got {line[:80]!r}')
+        rows.append(row)
+    return rows
+
+
+def _hit_json(hit: Any) -> dict[str, Any]:
+    best = hit.chunks[0] if hit.chunks else None
+    return {
+        "doc_id": hit.doc_id,
+        "item": hit.item_number,
+        "title": hit.title,
+        "body": hit.body,
+        "date": hit.date,
+        "label": hit.label,
+        "section": best.section if best else None,
+        "score": round(hit.score, 6),
+        "text": best.chunk.text if best else "",
+    }
+
+
+def _answer_json(qid: Any, a: Any, hits: Any) -> dict[str, Any]:
+    return {
+        "id": qid,
+        "question": a.question,
+        "answer": a.text,
+        "abstained": a.abstained,
+        "extractive": a.extractive,
+        "citations": [asdict(c) for c in a.citations],
+        "problems": list(a.problems),
+        "hits": [_hit_json(h) for h in hits],
+        "timings": asdict(a.timings),
+    }
 
 
 def _print_json(obj: object) -> None:
@@ -127,10 +191,10 @@ def ingest(
 
     Example: referat ingest data/sample --index data/index
     """
-    from rag.index import Index
     from rich.progress import Progress
 
     from rag.corpus import expand_paths, ingest_files
+    from rag.index import Index
 
     files = expand_paths(paths)
     if not files:
@@ -179,6 +243,162 @@ def remove(
             raise typer.Exit(1)
         idx.save()
     out.print(f"Fjernet: {doc_id}")
+
+
+BodyOpt = Annotated[list[str] | None, typer.Option("--body", help="Only this body (repeatable).")]
+FromOpt = Annotated[str | None, typer.Option("--from", help="Meetings on or after YYYY-MM-DD.")]
+ToOpt = Annotated[str | None, typer.Option("--to", help="Meetings on or before YYYY-MM-DD.")]
+QuestionsOpt = Annotated[
+    Path | None, typer.Option("--questions", help='JSONL file of {"id","question"} (batch mode).')
+]
+
+
+@app.command()
+def search(
+    question: Annotated[str | None, typer.Argument(help="The question.")] = None,
+    index: IndexOpt = None,
+    as_json: JsonOpt = False,
+    top_k: Annotated[int, typer.Option("--top-k", help="Agenda items to return.")] = 5,
+    body: BodyOpt = None,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    questions: QuestionsOpt = None,
+) -> None:
+    """Find the agenda items that answer a question (no LLM).
+
+    Example: referat search "Hvad besluttede KD-Net om Midttrafik?" --json --top-k 3
+    """
+    with _edge():
+        a = _assistant(index, llm=False)
+        f = _filters(body, date_from, date_to)
+        batch = _read_questions(questions) if questions else [{"id": None, "question": question}]
+        if batch[0]["question"] is None:
+            err.print("[bold red]Fejl:[/] give a question or --questions FILE")
+            raise typer.Exit(2)
+        for row in batch:
+            found = a.retrieve(row["question"], filters=f, top_k=top_k)
+            if as_json:
+                obj: dict[str, Any] = {"question": row["question"], "hits": [_hit_json(h) for h in found.hits]}
+                if questions:
+                    obj = {"id": row.get("id"), **obj}
+                _print_json(obj)
+                continue
+            out.print(f"[bold]{row['question']}[/]", highlight=False)
+            for h in found.hits:
+                out.print(f"  {h.score:.4f}  [{h.label}] {h.title}", highlight=False)
+
+
+@app.command()
+def ask(
+    question: Annotated[str | None, typer.Argument(help="The question, in Danish or English.")] = None,
+    index: IndexOpt = None,
+    as_json: JsonOpt = False,
+    body: BodyOpt = None,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    questions: QuestionsOpt = None,
+    no_llm: Annotated[bool, typer.Option("--no-llm", help="Quote the sources instead of generating.")] = False,
+) -> None:
+    """Answer a question with citations like [KD-Net 22.01.2021, punkt 6].
+
+    Example: referat ask "Hvad besluttede KD-Net om Midttrafik?"
+    """
+    from rag.answer import Answer
+    from rag.assistant import Retrieved
+
+    with _edge():
+        a = _assistant(index, llm=not no_llm)
+        f = _filters(body, date_from, date_to)
+        batch = _read_questions(questions) if questions else [{"id": None, "question": question}]
+        if batch[0]["question"] is None:
+            err.print("[bold red]Fejl:[/] give a question or --questions FILE")
+            raise typer.Exit(2)
+        for row in batch:
+            hits: Any = ()
+            streamed = False
+            for event in a.ask_stream(row["question"], filters=f):
+                if isinstance(event, Retrieved):
+                    hits = event.hits
+                elif isinstance(event, Answer):
+                    if as_json:
+                        _print_json(_answer_json(row.get("id"), event, hits))
+                    else:
+                        _show_answer(event, streamed)
+                elif not as_json:
+                    if not streamed:
+                        err.print("[dim]Udkast (kontrolleres når det er skrevet):[/]")
+                    streamed = True
+                    sys.stdout.write(event)
+                    sys.stdout.flush()
+
+
+def _show_answer(a: Any, streamed: bool) -> None:
+    if streamed:
+        sys.stdout.write("\n")
+        if a.extractive or a.abstained:
+            err.print("[yellow]Udkastet bestod ikke kontrollen[/] (" + "; ".join(a.problems) + ").")
+    if not streamed or a.extractive or a.abstained:
+        out.print(("\n[bold]Svar:[/] " if streamed else "[bold]Svar:[/] ") + a.text, highlight=False)
+    if a.abstained:
+        out.print("\nNærmeste punkter:")
+        cites = [s.label + ": " + s.title for s in a.sources]
+    else:
+        out.print("\nKilder:")
+        cites = [c.label + ": " + c.title for c in a.citations]
+    for c in cites:
+        out.print(f"  [{c}]", highlight=False)
+
+
+@app.command()
+def brief(
+    topic: Annotated[str, typer.Argument(help="The topic of the briefing note.")],
+    index: IndexOpt = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write the note to this Markdown file.")] = None,
+    body: BodyOpt = None,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+) -> None:
+    """A short cited briefing note across meetings: baggrund, beslutninger, åbne punkter.
+
+    Example: referat brief "sociale investeringer" --out overblik.md
+    """
+    with _edge():
+        note = _assistant(index, llm=False).brief(topic, filters=_filters(body, date_from, date_to))
+    if out_file:
+        out_file.write_text(note.markdown, encoding="utf-8")
+        out.print(f"Skrevet: {out_file}")
+    else:
+        sys.stdout.write(note.markdown)
+
+
+@app.command()
+def decisions(
+    index: IndexOpt = None,
+    as_json: JsonOpt = False,
+    body: BodyOpt = None,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    outcome: Annotated[
+        str | None, typer.Option("--outcome", help="godkendt, taget til efterretning, drøftet, udsat, ...")
+    ] = None,
+) -> None:
+    """The decision register: what each agenda item decided.
+
+    Example: referat decisions --body KD-Net --from 2022-01-01 --outcome udsat
+    """
+    from rich.table import Table
+
+    with _edge():
+        rows = _assistant(index, llm=False).decisions(filters=_filters(body, date_from, date_to), outcome=outcome)
+    if as_json:
+        for r in rows:
+            _print_json(r)
+        return
+    table = Table("Møde", "Punkt", "Titel", "Udfald", "Beslutning", show_lines=False)
+    for r in rows:
+        meeting = f"{r['body'] or '?'} {r['date'] or ''}"
+        table.add_row(meeting, r["item"] or "-", r["title"], r["outcome"], r["decision"])
+    out.print(table)
 
 
 @models_app.command("provision")
