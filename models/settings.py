@@ -1,0 +1,101 @@
+"""Settings: the one place that reads environment variables.
+
+| variable           | default                   | meaning                                           |
+|--------------------|---------------------------|---------------------------------------------------|
+| `REFERAT_HOME`     | `~/.cache/referat`        | cache for provisioned models (and built wheels)   |
+| `REFERAT_INDEX`    | `data/index`              | index directory, relative to the working dir      |
+| `REFERAT_EMBEDDER` | `multilingual-e5-small`   | registry name, local folder or Hugging Face id    |
+| `REFERAT_LLM`      | `qwen2.5-coder-1.5b`      | registry name or path to a `.gguf` file           |
+| `REFERAT_THREADS`  | number of CPU cores       | threads for torch and llama.cpp                   |
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.errors import ConfigError
+
+DEFAULT_EMBEDDER = "multilingual-e5-small"
+DEFAULT_LLM = "qwen2.5-coder-1.5b"
+
+
+def _default_threads() -> int:
+    return os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated run-time settings.
+
+    >>> s = Settings(home=Path("/tmp/referat"), threads=2)
+    >>> s.models_dir
+    PosixPath('/tmp/referat/models')
+    >>> Settings(threads=0)
+    Traceback (most recent call last):
+    ...
+    ingest.errors.ConfigError: REFERAT_THREADS must be >= 1, got 0
+    """
+
+    home: Path = field(default_factory=lambda: Path("~/.cache/referat").expanduser())
+    index_dir: Path = Path("data/index")
+    embedder: str = DEFAULT_EMBEDDER
+    llm: str = DEFAULT_LLM
+    threads: int = field(default_factory=_default_threads)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.threads, int) or isinstance(self.threads, bool) or self.threads < 1:
+            raise ConfigError(f"REFERAT_THREADS must be >= 1, got {self.threads!r}")
+        if not str(self.home).strip():
+            raise ConfigError(f"REFERAT_HOME must be a directory path, got {str(self.home)!r}")
+        if not str(self.index_dir).strip():
+            raise ConfigError(f"REFERAT_INDEX must be a directory path, got {str(self.index_dir)!r}")
+        if self.home.exists() and not self.home.is_dir():
+            raise ConfigError(f"REFERAT_HOME must be a directory, got the file {str(self.home)!r}")
+        if not self.embedder.strip():
+            raise ConfigError(f"REFERAT_EMBEDDER must name a model, got {self.embedder!r}")
+        if not self.llm.strip():
+            raise ConfigError(f"REFERAT_LLM must name a model, got {self.llm!r}")
+
+    @property
+    def models_dir(self) -> Path:
+        """Where provisioned models live: `$REFERAT_HOME/models`."""
+        return self.home / "models"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read the `REFERAT_*` variables; unset or empty ones take their defaults.
+
+        >>> Settings.from_env({"REFERAT_THREADS": "3", "REFERAT_HOME": "/tmp/r"}).threads
+        3
+        >>> Settings.from_env({"REFERAT_THREADS": "many"})
+        Traceback (most recent call last):
+        ...
+        ingest.errors.ConfigError: REFERAT_THREADS must be a whole number >= 1, got 'many'
+        """
+        env = os.environ if environ is None else environ
+
+        def get(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        kw: dict[str, object] = {}
+        if (home := get("REFERAT_HOME")) is not None:
+            kw["home"] = Path(home).expanduser()
+        if (index := get("REFERAT_INDEX")) is not None:
+            kw["index_dir"] = Path(index).expanduser()
+        if (embedder := get("REFERAT_EMBEDDER")) is not None:
+            kw["embedder"] = embedder
+        if (llm := get("REFERAT_LLM")) is not None:
+            kw["llm"] = llm
+        if (threads := get("REFERAT_THREADS")) is not None:
+            bad = ConfigError(f"REFERAT_THREADS must be a whole number >= 1, got {threads!r}")
+            try:
+                kw["threads"] = int(threads)
+            except ValueError:
+                raise bad from None
+            if kw["threads"] < 1:  # type: ignore[operator]
+                raise bad
+        return cls(**kw)  # type: ignore[arg-type]

@@ -1,0 +1,174 @@
+"""Generators: the `Generator` protocol, llama.cpp on a local GGUF, and a scripted fake for tests.
+
+A generator turns chat messages into a stream of text pieces. Anything that can do that fits: a
+later OpenAI-compatible HTTP generator only needs `model_id` and `stream`.
+
+Prompt caching: llama-cpp-python keeps the KV cache of the last prompt and, on the next call,
+evaluates only the tokens after the longest common prefix. Every answer prompt starts with the
+same system rules and few-shot turns, so from the second question on only the sources and the
+question are evaluated, whichever question came before. `LlamaCppGenerator.prime` evaluates that
+static prefix ahead of the first question. A `LlamaRAMCache` (state snapshots keyed by prompt)
+adds nothing here: it only pays off when unrelated prompts interleave on one model, and it copies
+the whole state after every call (measured in the module's tests and the report).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+Message = dict[str, str]
+
+
+class Generator(Protocol):
+    """Streams the assistant's reply to chat `messages` ({"role", "content"} dicts)."""
+
+    @property
+    def model_id(self) -> str: ...
+
+    def stream(
+        self, messages: list[Message], *, max_tokens: int, stop: list[str] | None = None
+    ) -> Iterator[str]:
+        """Yield the reply in pieces as it is generated; joined, they are the whole reply."""
+        ...
+
+
+class LlamaCppGenerator:
+    """A `Generator` on a local GGUF model via llama-cpp-python; the model loads on first use.
+
+    Deterministic: temperature 0 and a fixed seed. The chat template is the one stored in the GGUF.
+    One generation runs at a time per instance (llama.cpp contexts are not thread-safe).
+
+    >>> from models.registry import resolve_llm
+    >>> g = LlamaCppGenerator(resolve_llm("qwen2.5-coder-1.5b"), n_threads=2)  # doctest: +SKIP
+    >>> "".join(g.stream([{"role": "user", "content": "Sig hej."}], max_tokens=8))  # doctest: +SKIP
+    'Hej! Hvordan kan jeg hjælpe dig i dag?'
+    """
+
+    def __init__(
+        self,
+        model_path: str | Path,
+        *,
+        model_id: str | None = None,
+        n_ctx: int = 4096,
+        n_threads: int | None = None,
+        n_batch: int = 512,
+        flash_attn: bool = True,
+        temperature: float = 0.0,
+        seed: int = 1234,
+        chat_format: str | None = None,
+    ) -> None:
+        if n_ctx < 128:
+            raise ValueError(f"n_ctx must be >= 128, got {n_ctx}")
+        if n_threads is not None and n_threads < 1:
+            raise ValueError(f"n_threads must be >= 1, got {n_threads}")
+        if temperature < 0:
+            raise ValueError(f"temperature must be >= 0, got {temperature}")
+        self.model_path = Path(model_path)
+        self._model_id = model_id or self.model_path.name
+        self.n_ctx = n_ctx
+        # llama.cpp's default is half the cores; generation here is compute-bound, so use them all.
+        self.n_threads = n_threads or os.cpu_count() or 1
+        self.n_batch = n_batch
+        self.flash_attn = flash_attn
+        self.temperature = temperature
+        self.seed = seed
+        self.chat_format = chat_format
+        self._llm: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    def warm_up(self) -> Any:
+        """Load the model now (otherwise the first `stream` does). Returns the `llama_cpp.Llama`."""
+        with self._lock:
+            return self._load()
+
+    def _load(self) -> Any:
+        if self._llm is None:
+            from llama_cpp import Llama
+
+            from ingest.errors import ModelUnavailable
+
+            if not self.model_path.is_file():
+                raise ModelUnavailable(f"No GGUF model at {self.model_path}: run `referat models provision`")
+            self._llm = Llama(
+                model_path=str(self.model_path),
+                n_ctx=self.n_ctx,
+                n_threads=self.n_threads,
+                n_threads_batch=self.n_threads,
+                n_batch=self.n_batch,
+                flash_attn=self.flash_attn,
+                seed=self.seed,
+                chat_format=self.chat_format,
+                verbose=False,
+            )
+        return self._llm
+
+    def prime(self, messages: list[Message]) -> None:
+        """Evaluate a static prompt prefix (system rules, few-shot turns) so later prompts reuse it.
+
+        The next `stream` whose messages start with `messages` only evaluates what follows them.
+        """
+        for _ in self.stream(messages, max_tokens=1):
+            pass
+
+    def stream(
+        self, messages: list[Message], *, max_tokens: int, stop: list[str] | None = None
+    ) -> Iterator[str]:
+        """Stream the reply. The lock is held until the iterator is exhausted or closed."""
+        if max_tokens < 1:
+            raise ValueError(f"max_tokens must be >= 1, got {max_tokens}")
+        with self._lock:
+            llm = self._load()
+            chunks = llm.create_chat_completion(
+                messages=messages,
+                stream=True,
+                max_tokens=max_tokens,
+                stop=stop or [],
+                temperature=self.temperature,
+                seed=self.seed,
+            )
+            for chunk in chunks:
+                piece = chunk["choices"][0]["delta"].get("content")
+                if piece:
+                    yield piece
+
+
+class ScriptedGenerator:
+    """A fake `Generator` that streams scripted replies word by word, one reply per call.
+
+    After the last reply it keeps repeating it. `calls` records what each call was given.
+
+    >>> g = ScriptedGenerator(["Byrådet godkendte sagen [Byrådet 12.03.2019, punkt 4]."])
+    >>> list(g.stream([{"role": "user", "content": "?"}], max_tokens=100))[:2]
+    ['Byrådet', ' godkendte']
+    """
+
+    def __init__(self, replies: str | Sequence[str], *, model_id: str = "scripted") -> None:
+        self.replies = [replies] if isinstance(replies, str) else list(replies)
+        if not self.replies:
+            raise ValueError("ScriptedGenerator needs at least one reply")
+        self._model_id = model_id
+        self.calls: list[dict[str, Any]] = []
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    def stream(
+        self, messages: list[Message], *, max_tokens: int, stop: list[str] | None = None
+    ) -> Iterator[str]:
+        reply = self.replies[min(len(self.calls), len(self.replies) - 1)]
+        self.calls.append({"messages": messages, "max_tokens": max_tokens, "stop": stop})
+        for s in stop or []:
+            if s and s in reply:
+                reply = reply[: reply.index(s)]
+        # Word pieces with their leading space, as BPE models emit them; max_tokens counts pieces.
+        yield from re.findall(r"\s*\S+|\s+$", reply)[:max_tokens]

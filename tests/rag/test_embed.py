@@ -1,0 +1,114 @@
+"""Contract tests for every `Embedder`, plus the sentence-transformers specifics."""
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from models.registry import resolve_embedder
+from models.settings import Settings
+from rag.embed import Embedder, HashEmbedder, SentenceTransformerEmbedder
+
+PASSAGES = [
+    "Byrådet godkendte en anlægsbevilling på 12 mio. kr. til renovering af Nørre Skole.",
+    "KD-Net godkendte processen og den foreslåede indfasning af den nye fordelingsmodel for Midttrafik.",
+    "Regionsrådet tog orienteringen om trafiksikkerhedsplanen og de 14 nye cykelstier til efterretning.",
+    "Mødet blev hævet kl. 16.30.",
+]
+
+_st: SentenceTransformerEmbedder | None = None
+
+
+def _sentence_transformer() -> Embedder:
+    global _st
+    if _st is None:
+        s = Settings.from_env()
+        _st = SentenceTransformerEmbedder(resolve_embedder(s.embedder, settings=s), name=s.embedder, threads=s.threads)
+    return _st
+
+
+EMBEDDERS: list[object] = [
+    pytest.param(lambda: HashEmbedder(dimension=128), id="hash"),
+    pytest.param(_sentence_transformer, id="sentence-transformers", marks=pytest.mark.slow),
+]
+
+
+@pytest.fixture(params=EMBEDDERS)
+def embedder(request: pytest.FixtureRequest) -> Embedder:
+    make: Callable[[], Embedder] = request.param
+    return make()
+
+
+def test_passages_are_unit_float32_rows_in_order(embedder: Embedder) -> None:
+    m = embedder.embed_passages(PASSAGES)
+    assert m.shape == (len(PASSAGES), embedder.dimension) and m.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(m, axis=1), 1.0, atol=1e-5)
+    one = embedder.embed_passages(PASSAGES[2:3])[0]
+    np.testing.assert_allclose(m[2], one, atol=1e-5)  # batching and order do not change a vector
+
+
+def test_query_is_a_unit_vector(embedder: Embedder) -> None:
+    q = embedder.embed_query("Hvad besluttede KD-Net om Midttrafik?")
+    assert q.shape == (embedder.dimension,) and q.dtype == np.float32
+    assert abs(float(np.linalg.norm(q)) - 1.0) < 1e-5
+
+
+def test_empty_input_gives_an_empty_matrix(embedder: Embedder) -> None:
+    assert embedder.embed_passages([]).shape == (0, embedder.dimension)
+
+
+def test_a_query_finds_the_passage_sharing_its_words(embedder: Embedder) -> None:
+    scores = embedder.embed_passages(PASSAGES) @ embedder.embed_query("Midttrafik fordelingsmodel KD-Net")
+    assert int(np.argmax(scores)) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Hvor mange penge fik skolen til at blive istandsat?", 0),  # renovering/anlægsbevilling
+        ("Hvordan skal udgifterne til den kollektive trafik fordeles fremover?", 1),  # fordelingsmodel
+        ("Hvilke planer er der for cyklister?", 2),  # cykelstier
+        ("Hvornår sluttede mødet?", 3),  # hævet kl. 16.30
+    ],
+)
+def test_paraphrased_danish_questions_find_their_passage(question: str, expected: int) -> None:
+    e = _sentence_transformer()
+    scores = e.embed_passages(PASSAGES) @ e.embed_query(question)
+    assert int(np.argmax(scores)) == expected, scores
+
+
+def test_constructor_is_cheap_and_records_the_name() -> None:
+    e = SentenceTransformerEmbedder("/nowhere/at/all", name="multilingual-e5-small")
+    assert e.model_id == "multilingual-e5-small"
+    assert e._model is None  # nothing loaded until first use
+
+
+def test_model_id_defaults_to_what_was_given() -> None:
+    assert SentenceTransformerEmbedder("intfloat/multilingual-e5-base").model_id == "intfloat/multilingual-e5-base"
+
+
+@pytest.mark.parametrize("kw", [{"batch_size": 0}, {"threads": 0}])
+def test_bad_arguments_name_the_value(kw: dict[str, int]) -> None:
+    with pytest.raises(ValueError, match="got 0"):
+        SentenceTransformerEmbedder("x", **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+def test_sentence_transformer_specifics(monkeypatch: pytest.MonkeyPatch) -> None:
+    e = _sentence_transformer()
+    assert isinstance(e, SentenceTransformerEmbedder)
+    assert e.dimension == 384
+    import os
+
+    assert os.environ["HF_HUB_OFFLINE"] == "1"  # a local model never reaches for the hub
+    # The E5 prompts matter: the same text as query and as passage gives different vectors.
+    text = PASSAGES[0]
+    assert float(e.embed_query(text) @ e.embed_passages([text])[0]) < 0.999
+    # Progress reporting batches by length but returns rows in input order.
+    e.batch_size = 2
+    seen: list[tuple[int, int]] = []
+    with_progress = e.embed_passages(PASSAGES, on_progress=lambda d, t: seen.append((d, t)))
+    e.batch_size = 16
+    np.testing.assert_allclose(with_progress, e.embed_passages(PASSAGES), atol=1e-5)
+    assert seen == [(2, 4), (4, 4)]
