@@ -401,6 +401,22 @@ def decisions(
     out.print(table)
 
 
+@app.command()
+def serve(
+    index: IndexOpt = None,
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 7860,
+    host: Annotated[str, typer.Option("--host", help="Interface to bind (keep 127.0.0.1: private).")] = "127.0.0.1",
+) -> None:
+    """Start the web app: chat with sources, uploads, briefings and the decision register.
+
+    Example: referat serve --index data/index --port 7860   (then open http://127.0.0.1:7860)
+    """
+    from ui.app import launch
+
+    with _edge():
+        launch(_assistant(index), host=host, port=port)
+
+
 @models_app.command("provision")
 def models_provision(
     no_llm: Annotated[bool, typer.Option("--no-llm", help="Only the embedder.")] = False,

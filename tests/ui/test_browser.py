@@ -1,0 +1,210 @@
+"""The web app end to end: `referat serve` driven by headless Debian Chromium through Playwright.
+
+Uses the real embedder and LLM on an index built from data/sample in a temporary folder.
+Screenshots of every step go to test-artifacts/ui/. Nothing downloads a browser: the system
+Chromium at /usr/bin/chromium is used, and the test skips (saying so) when it is missing.
+
+Set REFERAT_UI_TEST_INDEX to an already ingested sample index to skip the ~45 s ingest (it is copied).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts" / "ui"
+REFERAT = Path(sys.executable).with_name("referat")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+UPLOAD_NAME = "byraadet_tarmvig_2023.txt"
+UPLOAD_TEXT = """Referat af møde i Byrådet, Tarmvig Kommune, den 14. marts 2023
+
+Tid og sted: Tirsdag den 14. marts 2023, kl. 17.00, Byrådssalen
+
+Punkt 1. Godkendelse af dagsorden
+
+Beslutning
+Dagsordenen blev godkendt.
+
+Punkt 2. Ny kunstig skøjtebane ved Tarmvig Havn
+
+Sagsfremstilling
+Forvaltningen foreslår at etablere en kunstig skøjtebane ved Tarmvig Havn om vinteren.
+Anlægsudgiften er 4,2 mio. kr., og banen skal drives af Tarmvig Skøjteklub.
+
+Indstilling
+Det indstilles, at Byrådet godkender etableringen af skøjtebanen.
+
+Beslutning
+Byrådet godkendte etableringen af den kunstige skøjtebane ved Tarmvig Havn med en anlægsudgift på 4,2 mio. kr.
+"""
+
+ANSWER_TIMEOUT_MS = 240_000  # the default LLM needs up to a minute per answer on two cores
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_http(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 180) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            pytest.fail(f"referat serve exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail(f"referat serve did not answer {url} within {timeout:.0f} s:\n{log.read_text()[-3000:]}")
+
+
+def _listening(pid: int) -> list[str]:
+    """Local addresses the process `pid` listens on (TCP), from `ss -ltnp`."""
+    out = subprocess.run(["ss", "-ltnpH"], capture_output=True, text=True, check=True).stdout
+    return [line.split()[3] for line in out.splitlines() if f"pid={pid}," in line]
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("ui") / "index"
+    given = os.environ.get("REFERAT_UI_TEST_INDEX")
+    if given:
+        shutil.copytree(given, target)
+        return target
+    subprocess.run(
+        [str(REFERAT), "ingest", str(ROOT / "data" / "sample"), "--index", str(target)],
+        check=True, cwd=ROOT, capture_output=True, timeout=600,
+    )  # fmt: skip
+    return target
+
+
+@pytest.fixture(scope="module")
+def server(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    port = _free_port()
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with log.open("wb") as sink:
+        proc = subprocess.Popen(
+            [str(REFERAT), "serve", "--index", str(index_dir), "--port", str(port)],
+            cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_http(url + "/config", proc, log)
+        yield url, proc.pid
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def page(server: tuple[str, int]) -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is missing: install Debian's chromium (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        pg = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="da-DK")
+        pg.goto(server[0])
+        pg.wait_for_selector("#spoergsmaal textarea", timeout=60_000)
+        yield pg
+        browser.close()
+
+
+def _shot(pg: object, name: str) -> None:
+    pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def _ask(pg: object, question: str) -> None:
+    box = pg.locator("#spoergsmaal textarea")  # type: ignore[attr-defined]
+    box.fill(question)
+    pg.locator("#send").click()  # type: ignore[attr-defined]
+
+
+def test_served_only_on_loopback(server: tuple[str, int]) -> None:
+    url, pid = server
+    with urllib.request.urlopen(url + "/config", timeout=10) as r:
+        assert r.status == 200
+        assert b'"components"' in r.read()
+    addresses = _listening(pid)
+    assert addresses, "the server listens on nothing?"
+    assert all(a.startswith("127.0.0.1:") for a in addresses), addresses
+
+
+def test_ask_shows_sources_then_answer_and_opens_card(page: object) -> None:
+    pg = page
+    _shot(pg, "01_start")
+    _ask(pg, "Hvad besluttede KD-Net om Midttrafik?")
+    card = pg.locator('#kilder .kilde[data-label="KD-Net 22.01.2021, punkt 6"]')  # type: ignore[attr-defined]
+    card.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    assert "Midttrafik" in card.inner_text()
+    link = pg.locator("#samtale a.kilde-link").first  # type: ignore[attr-defined]
+    link.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    answer = pg.locator("#samtale").inner_text()  # type: ignore[attr-defined]
+    assert "KD-Net 22.01.2021, punkt 6" in answer
+    assert "indfasning" in answer  # the recorded decision: the phase-in over three years
+    _shot(pg, "02_svar_og_kilder")
+
+    target = link.get_attribute("href")
+    assert target and target.startswith("#kilde-")
+    link.click()
+    opened = pg.locator(f"{target} details[open] .kilde-tekst")  # type: ignore[attr-defined]
+    opened.wait_for(timeout=10_000)
+    assert "Midttrafik" in opened.inner_text()
+    assert opened.locator("mark").count() >= 1  # the matched passage is highlighted
+    card_box = pg.locator(target)  # type: ignore[attr-defined]
+    card_box.scroll_into_view_if_needed()
+    _shot(pg, "03_kilde_aabnet")
+
+
+def test_upload_then_find_it(page: object, tmp_path: Path) -> None:
+    pg = page
+    doc = tmp_path / UPLOAD_NAME
+    doc.write_text(UPLOAD_TEXT, encoding="utf-8")
+    pg.get_by_role("tab", name="Dokumenter").click()  # type: ignore[attr-defined]
+    pg.locator("#upload input[type=file]").set_input_files(str(doc))  # type: ignore[attr-defined]
+    pg.get_by_text(UPLOAD_NAME).first.wait_for(timeout=30_000)  # type: ignore[attr-defined]
+    pg.locator("#indlaes").click()  # type: ignore[attr-defined]
+    report = pg.locator("#indlaes-rapport")  # type: ignore[attr-defined]
+    report.get_by_text("1 af 1 filer indlæst").wait_for(timeout=120_000)
+    assert "2 punkter indlæst" in report.inner_text()
+    _shot(pg, "04_upload")
+
+    pg.get_by_role("tab", name="Spørg").click()  # type: ignore[attr-defined]
+    pg.locator("#forfra").click()  # type: ignore[attr-defined]
+    pg.locator("#kilder .kilde").first.wait_for(state="detached", timeout=10_000)  # type: ignore[attr-defined]
+    _ask(pg, "Hvad besluttede Byrådet om skøjtebanen ved Tarmvig Havn?")
+    card = pg.locator('#kilder .kilde[data-label="Byrådet 14.03.2023, punkt 2"]')  # type: ignore[attr-defined]
+    card.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    pg.locator("#samtale a.kilde-link").first.wait_for(timeout=ANSWER_TIMEOUT_MS)  # type: ignore[attr-defined]
+    assert "skøjtebane" in pg.locator("#samtale").inner_text()  # type: ignore[attr-defined]
+    _shot(pg, "05_spoerg_om_upload")

@@ -1,0 +1,608 @@
+"""The web app: chat with sources first and the answer streaming in, uploads, briefings, decisions.
+
+`build_app(assistant)` is cheap: it wires plain handler functions (unit-tested with a fake assistant)
+to Gradio components and loads nothing; the index and models load on the first request.
+Everything shown from a document is escaped: documents are untrusted input.
+
+>>> # demo = build_app(assistant); launch(assistant, host="127.0.0.1", port=7860)
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+# Set before Gradio is imported: it reads the variable at import time. Referat never phones home.
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+
+import gradio as gr
+
+from ingest.errors import IndexMissing, ReferatError
+from rag.filters import Filters
+
+FILE_TYPES = [".pdf", ".docx", ".html", ".htm", ".txt", ".md"]
+MAX_FILE_SIZE = "25mb"
+OUTCOMES = ["godkendt", "taget til efterretning", "drøftet", "besluttet", "udsat", "afvist", "ingen", "ukendt"]
+ALL = "Alle"
+DECISION_HEADERS = ["Organ", "Dato", "Punkt", "Titel", "Udfald", "Beslutning", "Dokument"]
+NO_SOURCES = '<p class="kilde-tom">Kilderne vises her, så snart du har stillet et spørgsmål.</p>'
+SEARCHING = "_Søger i referaterne …_"
+WRITING = "_Kilderne er fundet – svaret skrives …_"
+DRAFT = "_Udkast – kontrolleres, når det er skrevet:_\n\n"
+
+_CITE = re.compile(r"\[([^\[\]\n]{1,120}?,\s*(?:punkt\s+[\w.]+|indledning))\s*\]", re.IGNORECASE)
+_WORD = re.compile(r"[\wæøåÆØÅ-]{4,}")
+_SNIPPET_CHARS = 420
+
+CSS = """
+.kilde { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px;
+         margin: 0 0 10px 0; background: var(--background-fill-secondary); scroll-margin-top: 12px; }
+.kilde.valgt { outline: 3px solid var(--color-accent); }
+.kilde-head { font-size: 0.9em; color: var(--body-text-color-subdued); }
+.kilde-nr { display: inline-block; min-width: 1.6em; text-align: center; border-radius: 4px;
+            background: var(--color-accent); color: white; font-weight: bold; margin-right: 6px; }
+.kilde-titel { font-weight: bold; margin: 4px 0; }
+.kilde-beslutning { margin: 6px 0; }
+.kilde-uddrag { margin: 6px 0; padding-left: 8px; border-left: 3px solid var(--color-accent);
+                font-size: 0.92em; }
+.kilde details summary { cursor: pointer; color: var(--color-accent); margin-top: 4px; }
+.kilde-tekst { white-space: pre-wrap; font-size: 0.9em; max-height: 420px; overflow-y: auto;
+               margin-top: 6px; }
+mark { background: #fff1a8; color: inherit; }
+"""
+
+# Citation links in the chat jump to (and open) their card, in this tab rather than a new one.
+HEAD = """
+<script>
+document.addEventListener("click", function (ev) {
+  var a = ev.target.closest && ev.target.closest('a[href^="#kilde-"]');
+  if (!a) return;
+  var card = document.getElementById(a.getAttribute("href").slice(1));
+  if (!card) return;
+  ev.preventDefault(); ev.stopPropagation();
+  document.querySelectorAll(".kilde.valgt").forEach(function (c) { c.classList.remove("valgt"); });
+  card.classList.add("valgt");
+  var d = card.querySelector("details"); if (d) d.open = true;
+  card.scrollIntoView({behavior: "smooth", block: "start"});
+}, true);
+</script>
+"""
+
+
+# ---------------------------------------------------------------------------------------------
+# Formatting (pure functions)
+
+
+def _date_dk(date: str | None) -> str:
+    if not date:
+        return "ukendt dato"
+    y, m, d = date[:10].split("-")
+    return f"{d}.{m}.{y}"
+
+
+def _highlight_terms(text: str, terms: Iterable[str]) -> str:
+    """`text` escaped, with whole-word occurrences of `terms` wrapped in <mark>."""
+    words = sorted({t for t in terms if len(t) >= 4}, key=len, reverse=True)
+    if not words:
+        return html.escape(text)
+    pattern = re.compile(r"(?<![\w])(" + "|".join(re.escape(w) for w in words) + r")\w*", re.IGNORECASE)
+    out, pos = [], 0
+    for m in pattern.finditer(text):
+        out.append(html.escape(text[pos : m.start()]))
+        out.append(f"<mark>{html.escape(m.group(0))}</mark>")
+        pos = m.end()
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+def _mark_passages(text: str, passages: Sequence[str]) -> str:
+    """The item's whole `text`, escaped, with every retrieved passage found in it in <mark>."""
+    spans: list[tuple[int, int]] = []
+    for p in passages:
+        p = p.strip()
+        at = text.find(p) if p else -1
+        if at >= 0:
+            spans.append((at, at + len(p)))
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    out, pos = [], 0
+    for start, end in merged:
+        out.append(html.escape(text[pos:start]))
+        out.append(f"<mark>{html.escape(text[start:end])}</mark>")
+        pos = end
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+def _question_terms(question: str) -> list[str]:
+    return [w for w in _WORD.findall(question) if w.lower() not in {"hvad", "besluttede", "blev", "hvor"}]
+
+
+def source_card(n: int, source: Any, question: str = "") -> str:
+    """One source as an HTML card with anchor `kilde-N`; its <details> hold the whole item.
+
+    >>> from rag.citations import Source
+    >>> s = Source("d", "6", "Midttrafik", "KD-Net", "2021-01-22", "Tekst <b>", decision=("Godkendt.",))
+    >>> 'id="kilde-1"' in source_card(1, s) and "&lt;b&gt;" in source_card(1, s)
+    True
+    """
+    where = f"punkt {html.escape(source.number)}" if source.number else "indledning"
+    head = (
+        f'<span class="kilde-nr">{n}</span><b>{html.escape(source.body or "ukendt organ")}</b>'
+        f" · {_date_dk(source.date)} · {where}"
+    )
+    parts = [
+        f'<div class="kilde" id="kilde-{n}" data-label="{html.escape(source.label)}">',
+        f'<div class="kilde-head">{head}</div>',
+        f'<div class="kilde-titel">{html.escape(source.title)}</div>',
+    ]
+    if source.decision:
+        outcome = f" ({html.escape(source.outcome)})" if source.outcome not in ("ukendt", "ingen") else ""
+        decided = html.escape(" ".join(source.decision))
+        parts.append(f'<div class="kilde-beslutning"><b>Beslutning{outcome}:</b> {decided}</div>')
+    else:
+        parts.append('<div class="kilde-beslutning"><i>Ingen beslutning fundet i punktet.</i></div>')
+    if source.excerpts:
+        best = source.excerpts[0].strip()
+        if len(best) > _SNIPPET_CHARS:
+            best = best[:_SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
+        parts.append(f'<div class="kilde-uddrag">{_highlight_terms(best, _question_terms(question))}</div>')
+    parts.append(
+        "<details><summary>Vis hele punktet</summary>"
+        f'<div class="kilde-tekst">{_mark_passages(source.text, source.excerpts)}</div></details>'
+    )
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def source_cards(sources: Sequence[Any], question: str = "") -> str:
+    """All sources as cards, numbered from 1 in retrieval order."""
+    if not sources:
+        return '<p class="kilde-tom">Ingen punkter passer til spørgsmålet og filtrene.</p>'
+    cards = "".join(source_card(n, s, question) for n, s in enumerate(sources, 1))
+    return f'<div class="kilder"><h3>Kilder ({len(sources)})</h3>{cards}</div>'
+
+
+def _norm_label(label: str) -> str:
+    return " ".join(label.casefold().split())
+
+
+def link_citations(text: str, sources: Sequence[Any]) -> str:
+    """`text` escaped, each `[label]` that names a source turned into a link to its card.
+
+    >>> from rag.citations import Source
+    >>> s = Source("d", "6", "Midttrafik", "KD-Net", "2021-01-22", "x")
+    >>> link_citations("Ja [KD-Net 22.01.2021, punkt 6].", [s])
+    'Ja <a href="#kilde-1" class="kilde-link">[KD-Net 22.01.2021, punkt 6]</a>.'
+    """
+    numbers = {_norm_label(s.label): n for n, s in enumerate(sources, 1)}
+    out, pos = [], 0
+    for m in _CITE.finditer(text):
+        n = numbers.get(_norm_label(m.group(1)))
+        if n is None:
+            continue
+        out.append(html.escape(text[pos : m.start()], quote=False))
+        out.append(f'<a href="#kilde-{n}" class="kilde-link">{html.escape(m.group(0), quote=False)}</a>')
+        pos = m.end()
+    out.append(html.escape(text[pos:], quote=False))
+    return "".join(out)
+
+
+def format_answer(answer: Any, sources: Sequence[Any]) -> str:
+    """The final answer as chat text: linked citations, and a note on how it was made."""
+    text = link_citations(answer.text, sources)
+    if answer.abstained:
+        if sources:
+            text += "\n\n_De nærmeste punkter står under Kilder._"
+        return text
+    if answer.extractive:
+        note = "Citeret direkte fra referatet."
+        if answer.problems:
+            note = "Modellens udkast bestod ikke kontrollen, så her er citater fra referatet i stedet."
+        text += f"\n\n_{note}_"
+    return text
+
+
+# ---------------------------------------------------------------------------------------------
+# Handlers (plain functions of an assistant; Gradio errors are the UI's edge)
+
+
+def make_filters(bodies: Sequence[str] | None, date_from: str | None, date_to: str | None) -> Filters:
+    """Filters from the filter bar; a bad date becomes a visible error.
+
+    >>> make_filters(["KD-Net"], "2021-01-01", "").date_to is None
+    True
+    """
+    try:
+        return Filters(
+            bodies=tuple(b for b in (bodies or ()) if b),
+            date_from=(date_from or "").strip() or None,
+            date_to=(date_to or "").strip() or None,
+        )
+    except ReferatError as e:
+        raise gr.Error(f"Ugyldigt filter: {e}") from None
+
+
+def ask(
+    assistant: Any,
+    question: str,
+    history: list[dict[str, Any]] | None,
+    bodies: Sequence[str] | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+) -> Iterator[tuple[list[dict[str, Any]], str, str]]:
+    """Stream (chat history, source cards HTML, question box) updates for one question.
+
+    Sources come first, then the draft tokens as provisional text, then the checked answer.
+    """
+    from rag.answer import Answer
+    from rag.assistant import Retrieved
+
+    question = (question or "").strip()
+    history = list(history or [])
+    if not question:
+        raise gr.Error("Skriv et spørgsmål.")
+    filters = make_filters(bodies, date_from, date_to)
+    history.append({"role": "user", "content": question})
+    history.append({"role": "assistant", "content": SEARCHING})
+    cards = NO_SOURCES
+    yield history, cards, ""
+    sources: Sequence[Any] = ()
+    draft: list[str] = []
+    try:
+        for event in assistant.ask_stream(question, filters=filters):
+            if isinstance(event, Retrieved):
+                sources = event.sources
+                cards = source_cards(sources, question)
+                history[-1] = {"role": "assistant", "content": WRITING}
+            elif isinstance(event, Answer):
+                history[-1] = {"role": "assistant", "content": format_answer(event, sources)}
+            else:
+                draft.append(event)
+                history[-1] = {"role": "assistant", "content": DRAFT + html.escape("".join(draft), quote=False)}
+            yield history, cards, ""
+    except ReferatError as e:
+        raise gr.Error(str(e)) from None
+
+
+def start_over() -> tuple[list[dict[str, Any]], str, str, list[str], str, str]:
+    """Empty chat, no sources, empty question and filters."""
+    return [], NO_SOURCES, "", [], "", ""
+
+
+def body_choices(assistant: Any) -> list[str]:
+    """The bodies (organer) of the indexed documents, sorted; empty when there is no index yet."""
+    try:
+        docs = assistant.index.documents
+    except IndexMissing:
+        return []
+    return sorted({info.body for info in docs.values() if info.body}, key=str.casefold)
+
+
+def ingest_uploads(
+    assistant: Any,
+    files: Sequence[Any] | None,
+    *,
+    on_progress: Callable[[int, int, str], None] | None = None,
+    lock: threading.Lock | None = None,
+) -> str:
+    """Ingest uploaded files into the assistant's index; a Markdown report with one line per file."""
+    from rag.corpus import ingest_files
+    from rag.index import Index
+
+    paths = [Path(f if isinstance(f, str | os.PathLike) else getattr(f, "name", f)) for f in files or ()]
+    if not paths:
+        raise gr.Error("Vælg en eller flere filer først.")
+    done = 0
+
+    def step(report: Any) -> None:
+        nonlocal done
+        done += 1
+        if on_progress:
+            on_progress(done, len(paths), Path(report.path).name)
+
+    with lock or threading.Lock():
+        try:
+            try:
+                index = assistant.index
+            except IndexMissing:
+                index = Index.open_or_create(assistant.index_dir, assistant.embedder)
+            if on_progress:
+                on_progress(0, len(paths), paths[0].name)
+            reports = ingest_files(paths, index, assistant.embedder, on_file=step)
+        except ReferatError as e:
+            raise gr.Error(str(e)) from None
+        finally:
+            assistant.reload()
+    lines = []
+    for r in reports:
+        name = _md_escape(Path(r.path).name)
+        if r.error:
+            lines.append(f"- **FEJL** {name}: {_md_escape(r.error)}")
+            continue
+        state = "uændret, allerede indlæst" if r.unchanged else f"{r.items} punkter indlæst"
+        lines.append(f"- **OK** {name}: {state}")
+        lines.extend(f"    - advarsel: {_md_escape(w)}" for w in r.warnings)
+    ok = sum(1 for r in reports if not r.error)
+    head = f"**{ok} af {len(reports)} filer indlæst.**"
+    if ok:
+        head += " De kan søges i med det samme."
+    return head + "\n\n" + "\n".join(lines)
+
+
+def _md_escape(text: str) -> str:
+    return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", text)
+
+
+def make_brief(
+    assistant: Any,
+    topic: str,
+    bodies: Sequence[str] | None,
+    date_from: str | None,
+    date_to: str | None,
+    *,
+    out_dir: Path | None = None,
+) -> tuple[str, str, str]:
+    """The briefing note as Markdown, plus paths of its .md and .docx downloads."""
+    topic = (topic or "").strip()
+    if not topic:
+        raise gr.Error("Skriv et emne.")
+    filters = make_filters(bodies, date_from, date_to)
+    try:
+        note = assistant.brief(topic, filters=filters)
+    except ReferatError as e:
+        raise gr.Error(str(e)) from None
+    folder = Path(out_dir or tempfile.mkdtemp(prefix="referat-overblik-"))
+    stem = re.sub(r"[^\wæøåÆØÅ-]+", "_", topic).strip("_")[:60] or "overblik"
+    md_path = folder / f"overblik_{stem}.md"
+    md_path.write_text(note.markdown, encoding="utf-8")
+    docx_path = folder / f"overblik_{stem}.docx"
+    markdown_to_docx(note.markdown, docx_path)
+    return note.markdown, str(md_path), str(docx_path)
+
+
+_MD_LINK = re.compile(r"\[([^\]\n]*)\]\([^)\n]*\)")
+
+
+def _plain(text: str) -> str:
+    text = _MD_LINK.sub(r"\1", text)
+    return re.sub(r"(\*\*|__)(.+?)\1", r"\2", text).replace("\\", "")
+
+
+def markdown_to_docx(markdown: str, path: Path) -> Path:
+    """Write the briefing's simple Markdown (headings, bullets, paragraphs) as a Word document."""
+    import docx
+
+    doc = docx.Document()
+    for line in markdown.splitlines():
+        s = line.strip()
+        if not s:
+            continue
+        if s.startswith("# "):
+            doc.add_heading(_plain(s[2:]), level=1)
+        elif s.startswith("## "):
+            doc.add_heading(_plain(s[3:]), level=2)
+        elif s.startswith(("- ", "* ")):
+            doc.add_paragraph(_plain(s[2:]), style="List Bullet")
+        elif len(s) > 2 and s[0] == s[-1] == "_":
+            doc.add_paragraph().add_run(_plain(s[1:-1])).italic = True
+        else:
+            doc.add_paragraph(_plain(s))
+    doc.save(str(path))
+    return path
+
+
+def decision_rows(
+    assistant: Any, bodies: Sequence[str] | None, date_from: str | None, date_to: str | None, outcome: str | None
+) -> list[list[str]]:
+    """The decision register as table rows (DECISION_HEADERS)."""
+    filters = make_filters(bodies, date_from, date_to)
+    try:
+        rows = assistant.decisions(filters=filters, outcome=None if outcome in (None, "", ALL) else outcome)
+    except ReferatError as e:
+        raise gr.Error(str(e)) from None
+    return [
+        [
+            r["body"] or "",
+            _date_dk(r["date"]) if r["date"] else "",
+            r["item"] or "-",
+            r["title"],
+            r["outcome"],
+            r["decision"],
+            r["doc_id"],
+        ]
+        for r in rows
+    ]
+
+
+def item_html(assistant: Any, doc_id: str, number: str | None) -> str:
+    """One agenda item's whole text as HTML (escaped), with its decision on top."""
+    try:
+        item = assistant.index.item(doc_id, None if number in (None, "", "-") else number)
+        info = assistant.index.documents.get(doc_id)
+    except ReferatError as e:
+        raise gr.Error(str(e)) from None
+    if item is None:
+        return f"<p>Punktet findes ikke længere i indekset ({html.escape(doc_id)}).</p>"
+    body = info.body if info else None
+    date = info.date if info else None
+    where = f"punkt {html.escape(item.number)}" if item.number else "indledning"
+    decided = html.escape(item.decision.text) or "<i>Ingen beslutning fundet i punktet.</i>"
+    return (
+        '<div class="kilde" id="punkt-vist">'
+        f'<div class="kilde-head"><b>{html.escape(body or "ukendt organ")}</b> · {_date_dk(date)} · {where}'
+        f" · {html.escape(doc_id)}</div>"
+        f'<div class="kilde-titel">{html.escape(item.title)}</div>'
+        f'<div class="kilde-beslutning"><b>Beslutning ({html.escape(item.decision.outcome)}):</b> {decided}</div>'
+        f'<div class="kilde-tekst">{html.escape(item.text)}</div></div>'
+    )
+
+
+def selected_item(assistant: Any, rows: Sequence[Sequence[str]], index: Any, row_value: Any = None) -> str:
+    """The item behind a selected register row (by the row's own values when Gradio gives them)."""
+    row = list(row_value) if row_value else None
+    if row is None:
+        r = index[0] if isinstance(index, list | tuple) else index
+        if not isinstance(r, int) or not 0 <= r < len(rows):
+            return ""
+        row = list(rows[r])
+    return item_html(assistant, str(row[6]), str(row[2]))
+
+
+# ---------------------------------------------------------------------------------------------
+# The app
+
+
+def build_app(assistant: Any) -> gr.Blocks:
+    """The Gradio app for `assistant`. Cheap: nothing loads until the first request."""
+    ingest_lock = threading.Lock()
+
+    with gr.Blocks(title="Referat", analytics_enabled=False) as demo:
+        gr.Markdown("# Referat\nSpørg om mødereferaterne. Hvert svar henviser til det dagsordenspunkt, det bygger på.")
+        with gr.Row(equal_height=True):
+            bodies = gr.Dropdown(
+                label="Organ",
+                choices=[],
+                multiselect=True,
+                allow_custom_value=True,
+                scale=2,
+                info="Tomt = alle organer",
+            )
+            date_from = gr.Textbox(label="Fra dato", placeholder="ÅÅÅÅ-MM-DD", scale=1)
+            date_to = gr.Textbox(label="Til dato", placeholder="ÅÅÅÅ-MM-DD", scale=1)
+        filters = [bodies, date_from, date_to]
+
+        with gr.Tabs():
+            with gr.Tab("Spørg", id="spoerg"), gr.Row():
+                with gr.Column(scale=3):
+                    chat = gr.Chatbot(label="Samtale", height=520, elem_id="samtale", buttons=["copy"])
+                    question = gr.Textbox(
+                        label="Spørgsmål",
+                        placeholder="Fx: Hvad besluttede KD-Net om Midttrafik?",
+                        elem_id="spoergsmaal",
+                        lines=1,
+                        max_lines=4,
+                    )
+                    with gr.Row():
+                        send = gr.Button("Spørg", variant="primary", elem_id="send")
+                        reset = gr.Button("Start forfra", variant="secondary", elem_id="forfra")
+                with gr.Column(scale=2):
+                    cards = gr.HTML(NO_SOURCES, elem_id="kilder")
+
+            with gr.Tab("Dokumenter", id="dokumenter"):
+                gr.Markdown(
+                    "Upload referater og dagsordener (PDF, DOCX, HTML, TXT, MD; højst 25 MB pr. fil). "
+                    "De indlæses og kan søges i med det samme."
+                )
+                upload = gr.File(label="Filer", file_count="multiple", file_types=FILE_TYPES, elem_id="upload")
+                ingest_btn = gr.Button("Indlæs filer", variant="primary", elem_id="indlaes")
+                ingest_report = gr.Markdown(elem_id="indlaes-rapport")
+
+            with gr.Tab("Overblik", id="overblik"):
+                with gr.Row():
+                    topic = gr.Textbox(label="Emne", placeholder="Fx: sociale investeringer", scale=4)
+                    brief_btn = gr.Button("Lav overblik", variant="primary", scale=1)
+                brief_md = gr.Markdown(elem_id="overblik-tekst")
+                with gr.Row():
+                    dl_md = gr.DownloadButton("Hent som Markdown", visible=False)
+                    dl_docx = gr.DownloadButton("Hent som Word (DOCX)", visible=False)
+
+            with gr.Tab("Beslutninger", id="beslutninger"):
+                with gr.Row():
+                    outcome = gr.Dropdown(label="Udfald", choices=[ALL, *OUTCOMES], value=ALL, scale=1)
+                    show_btn = gr.Button("Vis beslutninger", variant="primary", scale=1)
+                table = gr.Dataframe(
+                    headers=DECISION_HEADERS,
+                    interactive=False,
+                    wrap=True,
+                    elem_id="beslutninger-tabel",
+                    max_height=480,
+                )
+                rows_state = gr.State([])
+                item_view = gr.HTML("<p>Vælg en række for at se hele punktet.</p>", elem_id="punkt")
+
+        # -- wiring ---------------------------------------------------------------------------
+        def on_ask(q: str, history: list[dict[str, Any]], b: list[str], f: str, t: str) -> Iterator[Any]:
+            yield from ask(assistant, q, history, b, f, t)
+
+        ask_args: dict[str, Any] = {
+            "fn": on_ask,
+            "inputs": [question, chat, *filters],
+            "outputs": [chat, cards, question],
+            "concurrency_id": "model",
+            "show_progress": "minimal",
+        }
+        send.click(**ask_args)
+        question.submit(**ask_args)
+        reset.click(start_over, outputs=[chat, cards, question, *filters], queue=False)
+
+        def on_ingest(files: list[Any], progress: gr.Progress = gr.Progress()) -> tuple[str, Any, Any]:  # noqa: B008
+            def report(done: int, total: int, name: str) -> None:
+                progress((done, total), desc=f"Indlæser {name}", unit="filer")
+
+            text = ingest_uploads(assistant, files, on_progress=report, lock=ingest_lock)
+            return text, gr.update(choices=body_choices(assistant)), None
+
+        ingest_btn.click(on_ingest, inputs=[upload], outputs=[ingest_report, bodies, upload], concurrency_id="model")
+
+        def on_brief(tp: str, b: list[str], f: str, t: str) -> tuple[str, Any, Any]:
+            md, md_path, docx_path = make_brief(assistant, tp, b, f, t)
+            return md, gr.update(value=md_path, visible=True), gr.update(value=docx_path, visible=True)
+
+        brief_btn.click(on_brief, inputs=[topic, *filters], outputs=[brief_md, dl_md, dl_docx])
+        topic.submit(on_brief, inputs=[topic, *filters], outputs=[brief_md, dl_md, dl_docx])
+
+        def on_decisions(b: list[str], f: str, t: str, o: str) -> tuple[list[list[str]], list[list[str]]]:
+            rows = decision_rows(assistant, b, f, t, o)
+            return rows, rows
+
+        show_btn.click(on_decisions, inputs=[*filters, outcome], outputs=[table, rows_state])
+        outcome.change(on_decisions, inputs=[*filters, outcome], outputs=[table, rows_state])
+
+        def on_select(rows: list[list[str]], evt: gr.SelectData) -> str:
+            return selected_item(assistant, rows, evt.index, getattr(evt, "row_value", None))
+
+        table.select(on_select, inputs=[rows_state], outputs=[item_view])
+
+        def on_load() -> Any:
+            return gr.update(choices=body_choices(assistant))
+
+        demo.load(on_load, outputs=[bodies])
+    return demo
+
+
+THEME_FONTS = (["ui-sans-serif", "system-ui", "sans-serif"], ["ui-monospace", "monospace"])
+
+
+def launch(assistant: Any, *, host: str = "127.0.0.1", port: int = 7860) -> None:
+    """Serve the app on `host:port`: no share link, no analytics, one answer at a time.
+
+    >>> # launch(assistant, port=7860)
+    """
+    demo = build_app(assistant)
+    demo.queue(default_concurrency_limit=1, max_size=64)
+    # Local fonts only: the default theme would fetch Google Fonts, and Referat stays offline.
+    theme = gr.themes.Default(font=THEME_FONTS[0], font_mono=THEME_FONTS[1])
+    demo.launch(
+        server_name=host,
+        server_port=port,
+        share=False,
+        max_file_size=MAX_FILE_SIZE,
+        ssr_mode=False,
+        mcp_server=False,
+        show_error=True,
+        inbrowser=False,
+        theme=theme,
+        css=CSS,
+        head=HEAD,
+    )
