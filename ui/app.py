@@ -256,7 +256,7 @@ def ask(
     history.append({"role": "user", "content": question})
     history.append({"role": "assistant", "content": SEARCHING})
     cards = NO_SOURCES
-    yield history, cards, ""
+    yield list(history), cards, ""
     sources: Sequence[Any] = ()
     draft: list[str] = []
     try:
@@ -270,7 +270,7 @@ def ask(
             else:
                 draft.append(event)
                 history[-1] = {"role": "assistant", "content": DRAFT + html.escape("".join(draft), quote=False)}
-            yield history, cards, ""
+            yield list(history), cards, ""
     except ReferatError as e:
         raise gr.Error(str(e)) from None
 

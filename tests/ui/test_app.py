@@ -1,0 +1,225 @@
+"""The web app's formatting and handlers, without a browser or real models.
+
+A scripted assistant drives the streaming chat handler; a real `Assistant` over a hash embedder
+(no LLM) drives upload, briefing and the decision register on a temporary index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import pytest
+
+from rag.answer import Answer
+from rag.assistant import Assistant, Retrieved
+from rag.citations import Citation, Source
+from rag.embed import HashEmbedder
+from rag.filters import Filters
+from ui import app as ui
+
+MIDTTRAFIK = Source(
+    doc_id="003",
+    number="6",
+    title="Midttrafiks indtægtsfordelingsmodel",
+    body="KD-Net",
+    date="2021-01-22",
+    text="Indledning. Modellen indfases over tre år. Slut.",
+    decision=("KD-Net godkendte processen og den foreslåede indfasning.",),
+    outcome="godkendt",
+    excerpts=("Modellen indfases over tre år.",),
+)
+EVIL = Source(
+    doc_id="666",
+    number="1",
+    title="<script>alert('titel')</script>",
+    body="Byrådet",
+    date="2023-03-14",
+    text="Før <img src=x onerror=alert(1)> efter.",
+    excerpts=("<img src=x onerror=alert(1)>",),
+)
+
+
+class ScriptedAssistant:
+    """Yields what `Assistant.ask_stream` yields: sources, draft tokens, then the final answer."""
+
+    def __init__(self, answer_text: str, tokens: tuple[str, ...] = ("KD-Net ", "godkendte")) -> None:
+        self.answer_text = answer_text
+        self.tokens = tokens
+        self.filters: list[Filters] = []
+
+    def ask_stream(self, question: str, *, filters: Filters | None = None) -> Iterator[Any]:
+        self.filters.append(filters or Filters())
+        yield Retrieved(question, (), (MIDTTRAFIK,), filters or Filters(), 0.01)
+        yield from self.tokens
+        yield Answer(question, self.answer_text, (Citation.of(MIDTTRAFIK),), (MIDTTRAFIK,))
+
+
+# -- formatting ------------------------------------------------------------------------------
+
+
+def test_card_has_anchor_decision_and_whole_item_with_passage_marked() -> None:
+    card = ui.source_card(1, MIDTTRAFIK, "Hvad besluttede KD-Net om Midttrafik?")
+    assert 'id="kilde-1"' in card
+    assert 'data-label="KD-Net 22.01.2021, punkt 6"' in card
+    assert "22.01.2021 · punkt 6" in card
+    assert "Beslutning (godkendt):</b> KD-Net godkendte processen" in card
+    assert "<details><summary>Vis hele punktet</summary>" in card
+    assert "Indledning. <mark>Modellen indfases over tre år.</mark> Slut." in card
+
+
+def test_card_escapes_document_text() -> None:
+    card = ui.source_card(2, EVIL)
+    assert "<script>" not in card and "<img" not in card
+    assert "&lt;script&gt;" in card and "&lt;img src=x onerror=alert(1)&gt;" in card
+    assert "Ingen beslutning fundet" in card
+
+
+def test_cards_numbered_in_order_and_empty_message() -> None:
+    html = ui.source_cards([MIDTTRAFIK, EVIL])
+    assert html.index('id="kilde-1"') < html.index('id="kilde-2"')
+    assert "Kilder (2)" in html
+    assert "Ingen punkter passer" in ui.source_cards([])
+
+
+def test_citations_link_to_their_card_and_unknown_ones_stay_text() -> None:
+    text = "Godkendt [KD-Net 22.01.2021, punkt 6] men ikke [Byrådet 01.01.2020, punkt 9] <b>x</b>."
+    linked = ui.link_citations(text, [EVIL, MIDTTRAFIK])
+    assert '<a href="#kilde-2" class="kilde-link">[KD-Net 22.01.2021, punkt 6]</a>' in linked
+    assert "[Byrådet 01.01.2020, punkt 9]" in linked and "#kilde-1" not in linked
+    assert "&lt;b&gt;x&lt;/b&gt;" in linked
+
+
+def test_abstained_and_extractive_answers_say_so() -> None:
+    abstain = Answer("q", "Det står ikke i dokumenterne.", (), (MIDTTRAFIK,), abstained=True)
+    assert "nærmeste punkter" in ui.format_answer(abstain, [MIDTTRAFIK])
+    fallback = Answer("q", "»x« [KD-Net 22.01.2021, punkt 6]", (), (), extractive=True, problems=("p",))
+    shown = ui.format_answer(fallback, [MIDTTRAFIK])
+    assert "bestod ikke kontrollen" in shown and 'href="#kilde-1"' in shown
+
+
+# -- chat handler ----------------------------------------------------------------------------
+
+
+def test_ask_streams_sources_first_then_draft_then_linked_answer() -> None:
+    a = ScriptedAssistant("KD-Net godkendte processen [KD-Net 22.01.2021, punkt 6].")
+    steps = list(ui.ask(a, "Hvad besluttede KD-Net om Midttrafik?", [], ["KD-Net"], "2021-01-01", ""))
+    history, cards, box = steps[0]
+    assert history[-1]["content"] == ui.SEARCHING and cards == ui.NO_SOURCES and box == ""
+    history, cards, _ = steps[1]
+    assert 'id="kilde-1"' in cards and history[-1]["content"] == ui.WRITING
+    assert steps[2][0][-1]["content"].startswith(ui.DRAFT)
+    assert steps[3][0][-1]["content"].endswith("KD-Net godkendte")
+    final = steps[-1][0]
+    assert [m["role"] for m in final] == ["user", "assistant"]
+    assert '<a href="#kilde-1" class="kilde-link">' in final[-1]["content"]
+    assert a.filters == [Filters(bodies=("KD-Net",), date_from="2021-01-01")]
+
+
+def test_ask_keeps_earlier_turns() -> None:
+    a = ScriptedAssistant("Svar [KD-Net 22.01.2021, punkt 6].", tokens=())
+    earlier = [{"role": "user", "content": "før"}, {"role": "assistant", "content": "svar før"}]
+    final = list(ui.ask(a, "igen?", earlier))[-1][0]
+    assert len(final) == 4 and final[0]["content"] == "før"
+
+
+@pytest.mark.parametrize(
+    ("question", "date_from", "message"),
+    [("", "", "Skriv et spørgsmål"), ("Hvad?", "22-01-2021", "Ugyldigt filter")],
+)
+def test_ask_rejects_empty_question_and_bad_dates(question: str, date_from: str, message: str) -> None:
+    with pytest.raises(gr.Error, match=message):
+        list(ui.ask(ScriptedAssistant("x"), question, [], None, date_from, ""))
+
+
+def test_start_over_empties_chat_sources_question_and_filters() -> None:
+    assert ui.start_over() == ([], ui.NO_SOURCES, "", [], "", "")
+
+
+# -- with a real assistant over a temporary index ---------------------------------------------
+
+TARMVIG = """Referat af møde i Byrådet, Tarmvig Kommune, den 14. marts 2023
+
+Punkt 1. Godkendelse af dagsorden
+
+Beslutning
+Dagsordenen blev godkendt.
+
+Punkt 2. Ny kunstig skøjtebane ved Tarmvig Havn
+
+Sagsfremstilling
+Forvaltningen foreslår en kunstig skøjtebane ved Tarmvig Havn. Anlægsudgiften er 4,2 mio. kr.
+
+Beslutning
+Byrådet godkendte etableringen af den kunstige skøjtebane ved Tarmvig Havn.
+"""
+
+
+@pytest.fixture
+def assistant(tmp_path: Path) -> Assistant:
+    return Assistant(tmp_path / "index", HashEmbedder(64))
+
+
+@pytest.fixture
+def uploaded(assistant: Assistant, tmp_path: Path) -> str:
+    good = tmp_path / "tarmvig.txt"
+    good.write_text(TARMVIG, encoding="utf-8")
+    bad = tmp_path / "tom.txt"
+    bad.write_text("", encoding="utf-8")
+    progress: list[tuple[int, int, str]] = []
+    report = ui.ingest_uploads(assistant, [str(good), str(bad)], on_progress=lambda *a: progress.append(a))
+    assert progress[0] == (0, 2, "tarmvig.txt") and progress[-1][:2] == (2, 2)
+    return report
+
+
+def test_upload_reports_each_file_and_is_searchable_at_once(assistant: Assistant, uploaded: str) -> None:
+    assert "1 af 2 filer indlæst" in uploaded
+    assert "**OK** tarmvig.txt: 2 punkter indlæst" in uploaded
+    assert "**FEJL** tom.txt:" in uploaded
+    assert ui.body_choices(assistant) == ["Byrådet"]
+    found = assistant.retrieve("skøjtebane Tarmvig Havn")
+    assert found.sources[0].label == "Byrådet 14.03.2023, punkt 2"
+    steps = list(ui.ask(assistant, "Hvad besluttede Byrådet om skøjtebanen?", []))
+    assert 'data-label="Byrådet 14.03.2023, punkt 2"' in steps[-1][1]
+    assert "godkendte etableringen" in steps[-1][0][-1]["content"]
+
+
+def test_upload_without_files_is_an_error(assistant: Assistant) -> None:
+    with pytest.raises(gr.Error, match="Vælg"):
+        ui.ingest_uploads(assistant, [])
+
+
+def test_body_choices_without_an_index_is_empty(assistant: Assistant) -> None:
+    assert ui.body_choices(assistant) == []
+
+
+def test_briefing_downloads_as_markdown_and_docx(assistant: Assistant, uploaded: str, tmp_path: Path) -> None:
+    import docx
+
+    md, md_path, docx_path = ui.make_brief(assistant, "skøjtebane", [], "", "", out_dir=tmp_path)
+    assert md.startswith("# Overblik: skøjtebane")
+    assert Path(md_path).read_text(encoding="utf-8") == md
+    paragraphs = [p.text for p in docx.Document(docx_path).paragraphs]
+    assert paragraphs[0] == "Overblik: skøjtebane"
+    assert any("[Byrådet 14.03.2023, punkt 2]" in p for p in paragraphs)
+
+
+def test_decision_table_filters_and_a_row_opens_its_item(assistant: Assistant, uploaded: str) -> None:
+    rows = ui.decision_rows(assistant, ["Byrådet"], "", "", ui.ALL)
+    assert [r[2] for r in rows] == ["1", "2"]
+    assert rows[1][:5] == ["Byrådet", "14.03.2023", "2", "Ny kunstig skøjtebane ved Tarmvig Havn", "godkendt"]
+    assert ui.decision_rows(assistant, ["KD-Net"], "", "", ui.ALL) == []
+    shown = ui.selected_item(assistant, rows, [1, 3])
+    assert "Anlægsudgiften er 4,2 mio. kr." in shown and "Beslutning (godkendt)" in shown
+    assert ui.selected_item(assistant, rows, [0, 0], row_value=rows[1]) == shown
+
+
+def test_build_app_loads_nothing() -> None:
+    class Untouchable:
+        def __getattr__(self, name: str) -> Any:
+            raise AssertionError(f"build_app touched assistant.{name}")
+
+    demo = ui.build_app(Untouchable())
+    assert isinstance(demo, gr.Blocks)
