@@ -527,6 +527,7 @@ def build_app(assistant: Any) -> gr.Blocks:
                     wrap=True,
                     elem_id="beslutninger-tabel",
                     max_height=480,
+                    column_widths=["10%", "10%", "6%", "24%", "10%", "28%", "12%"],
                 )
                 rows_state = gr.State([])
                 item_view = gr.HTML("<p>Vælg en række for at se hele punktet.</p>", elem_id="punkt")

@@ -208,3 +208,26 @@ def test_upload_then_find_it(page: object, tmp_path: Path) -> None:
     pg.locator("#samtale a.kilde-link").first.wait_for(timeout=ANSWER_TIMEOUT_MS)  # type: ignore[attr-defined]
     assert "skøjtebane" in pg.locator("#samtale").inner_text()  # type: ignore[attr-defined]
     _shot(pg, "05_spoerg_om_upload")
+
+
+def test_briefing_and_decision_register(page: object) -> None:
+    pg = page
+    pg.get_by_role("tab", name="Overblik").click()  # type: ignore[attr-defined]
+    pg.get_by_label("Emne").fill("Midttrafik")  # type: ignore[attr-defined]
+    pg.get_by_role("button", name="Lav overblik").click()  # type: ignore[attr-defined]
+    note = pg.locator("#overblik-tekst")  # type: ignore[attr-defined]
+    note.get_by_text("Overblik: Midttrafik").wait_for(timeout=60_000)
+    assert "KD-Net 22.01.2021, punkt 6" in note.inner_text()
+    pg.get_by_role("button", name="Hent som Word (DOCX)").wait_for(timeout=10_000)  # type: ignore[attr-defined]
+    _shot(pg, "06_overblik")
+
+    pg.get_by_role("tab", name="Beslutninger").click()  # type: ignore[attr-defined]
+    pg.get_by_role("button", name="Vis beslutninger").click()  # type: ignore[attr-defined]
+    table = pg.locator("#beslutninger-tabel")  # type: ignore[attr-defined]
+    cell = table.get_by_text("Midttrafiks indtægtsfordelingsmodel").first
+    cell.wait_for(timeout=30_000)
+    cell.click()
+    shown = pg.locator("#punkt .kilde-tekst")  # type: ignore[attr-defined]
+    shown.wait_for(timeout=30_000)
+    assert "indtægtsfordelingsmodel" in shown.inner_text()
+    _shot(pg, "07_beslutninger")
