@@ -339,7 +339,12 @@ def build_e5_folder(
         _make_readable(out)
         if dest.exists():  # a stale or unfinished build: moved aside, removed with tmp
             dest.rename(tmp / "old")
-        out.rename(dest)
+        try:
+            out.rename(dest)
+        except OSError:
+            if is_built(dest, bin_path=bin_path, tokenizer_path=tokenizer_path):
+                return False  # another process finished the same build first
+            raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return True

@@ -37,9 +37,7 @@ def reference_dequantize(raw: bytes) -> list[float]:
 def test_dequantize_matches_the_c_reference() -> None:
     rng = np.random.default_rng(0)
     scales = rng.normal(0, 0.05, 7).astype(np.float16)
-    raw = b"".join(
-        struct.pack("<e", float(s)) + rng.integers(0, 256, 16, dtype=np.uint8).tobytes() for s in scales
-    )
+    raw = b"".join(struct.pack("<e", float(s)) + rng.integers(0, 256, 16, dtype=np.uint8).tobytes() for s in scales)
     got = e5.dequantize_q4(raw, 7 * 32)
     assert got.dtype == np.float32
     np.testing.assert_allclose(got, reference_dequantize(raw), rtol=0, atol=1e-7)

@@ -31,9 +31,7 @@ def sha(data: bytes) -> str:
 def test_assembles_parts_in_order_and_verifies(parts: list[Path], tmp_path: Path) -> None:
     dest = tmp_path / "models" / "m.gguf"
     progress: list[tuple[int, int]] = []
-    assert gguf.assemble(
-        parts, dest, sha256=sha(joined(parts)), on_progress=lambda d, t: progress.append((d, t))
-    )
+    assert gguf.assemble(parts, dest, sha256=sha(joined(parts)), on_progress=lambda d, t: progress.append((d, t)))
     assert dest.read_bytes() == joined(parts)
     assert gguf.is_verified(dest, sha(joined(parts)))
     assert progress[-1] == (len(joined(parts)), len(joined(parts)))

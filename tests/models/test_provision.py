@@ -35,9 +35,7 @@ def test_builds_what_is_missing_then_is_a_no_op(tmp_path: Path, fake_builders: l
     s = Settings(home=tmp_path, threads=1)
     first = provision.provision_all(s)
     assert fake_builders == ["e5", "qwen"]
-    assert first[0].startswith("multilingual-e5-small: built") and first[1].startswith(
-        "qwen2.5-coder-1.5b: built"
-    )
+    assert first[0].startswith("multilingual-e5-small: built") and first[1].startswith("qwen2.5-coder-1.5b: built")
     second = provision.provision_all(s)
     assert fake_builders == ["e5", "qwen"]
     assert all(": ready (" in m for m in second)

@@ -47,10 +47,7 @@ def test_local_embedder_folder_is_used_as_is(settings: Settings, tmp_path: Path)
 
 
 def test_other_names_pass_through_as_hub_ids(settings: Settings) -> None:
-    assert (
-        resolve_embedder("intfloat/multilingual-e5-base", settings=settings)
-        == "intfloat/multilingual-e5-base"
-    )
+    assert resolve_embedder("intfloat/multilingual-e5-base", settings=settings) == "intfloat/multilingual-e5-base"
 
 
 @pytest.mark.parametrize("name", ["/no/such/model", "./missing", "~/missing-model"])

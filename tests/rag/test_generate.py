@@ -77,3 +77,4 @@ def test_qwen_answers_in_danish() -> None:
     ]
     reply = "".join(g.stream(messages, max_tokens=24))
     assert "København" in reply, reply
+    assert "<|im_" not in reply  # the chat template's end-of-turn token stops generation
