@@ -401,6 +401,59 @@ def decisions(
     out.print(table)
 
 
+@app.command("eval")
+def eval_(
+    questions: Annotated[Path, typer.Option("--questions", help="Question set (JSONL).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Where report.json, report.md and plots go.")],
+    corpus: Annotated[
+        Path | None, typer.Option("--corpus", help="Documents to ingest into a temporary index.")
+    ] = None,
+    index: IndexOpt = None,
+    retrieval_only: Annotated[bool, typer.Option("--retrieval-only", help="Skip answering (no LLM).")] = False,
+    no_llm: Annotated[bool, typer.Option("--no-llm", help="Answer extractively, without the LLM.")] = False,
+    minimum: Annotated[
+        list[str] | None, typer.Option("--min", help="Fail unless METRIC>=X for hybrid, e.g. hit@5=0.9.")
+    ] = None,
+) -> None:
+    """Measure retrieval (BM25 / dense / hybrid) and answers on a question set.
+
+    Example: referat eval --corpus data/sample --questions eval/dev.jsonl --out reports/ --min hit@5=0.9
+    """
+    import tempfile
+
+    from rag.corpus import expand_paths, ingest_files
+    from rag.evaluation import evaluate, failed_thresholds, load_questions, parse_thresholds
+    from rag.index import Index
+
+    with _edge():
+        thresholds = parse_thresholds(minimum or [])
+        qs = load_questions(questions)
+        with tempfile.TemporaryDirectory(prefix="referat-eval-") as tmp:
+            index_dir = index
+            if index_dir is None:
+                if corpus is None:
+                    err.print("[bold red]Fejl:[/] give --corpus DIR (ingested into a temporary index) or --index DIR")
+                    raise typer.Exit(2)
+                index_dir = Path(tmp) / "index"
+                embedder = _embedder()
+                reports = ingest_files(expand_paths([corpus]), Index.open_or_create(index_dir, embedder), embedder)
+                for r in reports:
+                    if r.error:
+                        err.print(f"[yellow]Springer over[/] {r.path}: {r.error}", highlight=False)
+            a = _assistant(index_dir, llm=not (no_llm or retrieval_only))
+            report = evaluate(
+                a, qs, corpus=str(corpus or index_dir), questions_path=str(questions), retrieval_only=retrieval_only,
+                on_answer=lambda r: err.print(f"  {r.question.id}: {r.answer.text[:90]!r}", highlight=False),
+            )
+        paths = report.write(out_dir)
+    out.print(report.markdown(), highlight=False)
+    out.print("Skrevet: " + ", ".join(map(str, paths)), highlight=False)
+    misses = failed_thresholds(report.retrieval.get("hybrid", {}) | next(iter(report.answers.values()), {}), thresholds)
+    if misses:
+        err.print("[bold red]Under tærsklen:[/] " + "; ".join(misses))
+        raise typer.Exit(1)
+
+
 @app.command()
 def serve(
     index: IndexOpt = None,

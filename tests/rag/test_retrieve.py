@@ -111,7 +111,7 @@ def test_chunks_are_aggregated_to_items(tmp_path: Path) -> None:
             "7": ("Resultatkontrakt", ["Erhvervshus Midtjylland og busser."]),
         },
     )  # fmt: skip
-    r = Retriever(build(tmp_path, emb, doc), emb)
+    r = Retriever(build(tmp_path, emb, doc), emb, item_bonus=0.05)
     hits = r.retrieve("busser og takster", top_k=5)
     assert [h.item_number for h in hits] == ["6", "7"]
     top = hits[0]

@@ -1,0 +1,353 @@
+"""Evaluation: retrieval and answer metrics over a JSONL question set, with reports and plots.
+
+Question lines: {"id","question","gold":[{"doc_id","item"}],"facts":[["alt1","alt2"],...],"type"}.
+A facts group counts as recalled when any alternative occurs (case-insensitively) in the answer.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ingest.errors import ConfigError
+from rag.answer import Answer, is_danish
+
+TYPES = ("fact", "decision", "list", "multi", "unanswerable", "crosslingual")
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    question: str
+    gold: tuple[tuple[str, str | None], ...]
+    facts: tuple[tuple[str, ...], ...]
+    type: str
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.gold)
+
+
+def load_questions(path: Path) -> list[Question]:
+    """Read and validate a question set; a bad line raises ConfigError naming the line."""
+    out = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            d = json.loads(line)
+            q = Question(
+                id=str(d["id"]),
+                question=str(d["question"]),
+                gold=tuple((g["doc_id"], None if g["item"] is None else str(g["item"])) for g in d.get("gold", [])),
+                facts=tuple(tuple(str(a) for a in group) for group in d.get("facts", [])),
+                type=str(d.get("type", "fact")),
+            )
+        except (json.JSONDecodeError, KeyError, TypeError) as e:
+            raise ConfigError(f"{path}:{n}: not a valid question line ({e})") from None
+        if q.type not in TYPES:
+            raise ConfigError(f"{path}:{n}: type must be one of {', '.join(TYPES)}, got {q.type!r}")
+        out.append(q)
+    return out
+
+
+@dataclass(frozen=True)
+class RetrievalResult:
+    question: Question
+    ranked: tuple[tuple[str, str | None], ...]  # retrieved (doc_id, item), best first
+    seconds: float
+
+    def first_gold_rank(self) -> int | None:
+        gold = set(self.question.gold)
+        return next((i + 1 for i, key in enumerate(self.ranked) if key in gold), None)
+
+
+def retrieval_metrics(results: Sequence[RetrievalResult]) -> dict[str, float]:
+    """hit@1, hit@5, MRR and nDCG@5 over the answerable questions."""
+    scored = [r for r in results if r.question.answerable]
+    if not scored:
+        return {}
+    hit1 = hit5 = rr = ndcg = 0.0
+    for r in scored:
+        rank = r.first_gold_rank()
+        hit1 += rank == 1
+        hit5 += rank is not None and rank <= 5
+        rr += 1.0 / rank if rank else 0.0
+        gold = set(r.question.gold)
+        dcg = sum(1.0 / math.log2(i + 2) for i, key in enumerate(r.ranked[:5]) if key in gold)
+        ideal = sum(1.0 / math.log2(i + 2) for i in range(min(5, len(gold))))
+        ndcg += dcg / ideal
+    n = len(scored)
+    return {"n": n, "hit@1": hit1 / n, "hit@5": hit5 / n, "mrr": rr / n, "ndcg@5": ndcg / n}
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    question: Question
+    answer: Answer
+
+
+def fact_recall(q: Question, text: str) -> float | None:
+    if not q.facts:
+        return None
+    low = text.casefold()
+    return sum(any(a.casefold() in low for a in group) for group in q.facts) / len(q.facts)
+
+
+def answer_metrics(results: Sequence[AnswerResult]) -> dict[str, float]:
+    """Fact recall, citation precision/recall, abstention precision/recall, Danish share, latency."""
+    if not results:
+        return {}
+    recalls = [
+        x for r in results if r.question.answerable and (x := fact_recall(r.question, r.answer.text)) is not None
+    ]
+    cited = [(r, (c.doc_id, c.item)) for r in results if r.question.answerable for c in r.answer.citations]
+    cite_prec = sum(key in set(r.question.gold) for r, key in cited) / len(cited) if cited else 1.0
+    cite_rec_parts = [
+        len({(c.doc_id, c.item) for c in r.answer.citations} & set(r.question.gold)) / len(r.question.gold)
+        for r in results
+        if r.question.answerable and not r.answer.abstained
+    ]
+    abstained = [r for r in results if r.answer.abstained]
+    unanswerable = [r for r in results if not r.question.answerable]
+    true_abst = [r for r in abstained if not r.question.answerable]
+    timings = [r.answer.timings for r in results]
+    firsts = [t.first_token_s for t in timings if t.first_token_s is not None]
+    totals = [t.total_s for t in timings]
+    retrievals = [t.retrieval_s for t in timings]
+    return {
+        "n": len(results),
+        "fact_recall": statistics.fmean(recalls) if recalls else 0.0,
+        "citation_precision": cite_prec,
+        "citation_recall": statistics.fmean(cite_rec_parts) if cite_rec_parts else 0.0,
+        "abstention_precision": len(true_abst) / len(abstained) if abstained else 1.0,
+        "abstention_recall": len(true_abst) / len(unanswerable) if unanswerable else 1.0,
+        "false_abstentions": len(abstained) - len(true_abst),
+        "danish_share": sum(is_danish(r.answer.text) for r in results) / len(results),
+        "extractive_share": sum(r.answer.extractive for r in results) / len(results),
+        "retrieval_p50_s": _pct(retrievals, 50),
+        "retrieval_p95_s": _pct(retrievals, 95),
+        "first_token_p50_s": _pct(firsts, 50),
+        "first_token_p95_s": _pct(firsts, 95),
+        "total_p50_s": _pct(totals, 50),
+        "total_p95_s": _pct(totals, 95),
+    }
+
+
+def _pct(values: Sequence[float], p: int) -> float:
+    if not values:
+        return 0.0
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, math.ceil(p / 100 * len(s)) - 1))]
+
+
+def by_type(results: Sequence[Any], metric: Callable[[Sequence[Any]], dict[str, float]]) -> dict[str, dict[str, float]]:
+    groups: dict[str, list[Any]] = defaultdict(list)
+    for r in results:
+        groups[r.question.type].append(r)
+    return {t: m for t in TYPES if groups.get(t) and (m := metric(groups[t]))}
+
+
+@dataclass
+class Report:
+    """Everything one `referat eval` run measured; written as JSON, Markdown and PNG plots."""
+
+    corpus: str
+    questions: str
+    retrieval: dict[str, dict[str, float]] = field(default_factory=dict)  # config -> metrics
+    retrieval_by_type: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    answers: dict[str, dict[str, float]] = field(default_factory=dict)
+    answers_by_type: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    per_question: list[dict[str, Any]] = field(default_factory=list)
+
+    def write(self, out: Path) -> list[Path]:
+        out.mkdir(parents=True, exist_ok=True)
+        paths = [out / "report.json", out / "report.md"]
+        paths[0].write_text(json.dumps(asdict(self), ensure_ascii=False, indent=2), encoding="utf-8")
+        paths[1].write_text(self.markdown(), encoding="utf-8")
+        paths += self._plots(out)
+        return paths
+
+    def markdown(self) -> str:
+        lines = [f"# Referat evaluation\n\nCorpus: `{self.corpus}`  \nQuestions: `{self.questions}`\n"]
+        if self.retrieval:
+            lines += ["## Retrieval\n", _table(self.retrieval, ["n", "hit@1", "hit@5", "mrr", "ndcg@5"]), ""]
+            for config, types in self.retrieval_by_type.items():
+                lines += [f"### Retrieval by type: {config}\n", _table(types, ["n", "hit@1", "hit@5", "mrr"]), ""]
+        if self.answers:
+            cols = [
+                "n",
+                "fact_recall",
+                "citation_precision",
+                "citation_recall",
+                "abstention_precision",
+                "abstention_recall",
+                "false_abstentions",
+                "danish_share",
+                "extractive_share",
+                "first_token_p50_s",
+                "total_p50_s",
+                "total_p95_s",
+            ]
+            lines += ["## Answers\n", _table(self.answers, cols), ""]
+            for config, types in self.answers_by_type.items():
+                lines += [
+                    f"### Answers by type: {config}\n",
+                    _table(types, ["n", "fact_recall", "citation_precision", "false_abstentions"]),
+                    "",
+                ]
+        return "\n".join(lines) + "\n"
+
+    def _plots(self, out: Path) -> list[Path]:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        paths = []
+        if self.retrieval:
+            metrics = ["hit@1", "hit@5", "mrr", "ndcg@5"]
+            fig, ax = plt.subplots(figsize=(7, 3.5))
+            width = 0.8 / len(self.retrieval)
+            for i, (config, m) in enumerate(self.retrieval.items()):
+                ax.bar(
+                    [j + i * width for j in range(len(metrics))], [m.get(k, 0) for k in metrics], width, label=config
+                )
+            ax.set_xticks([j + width * (len(self.retrieval) - 1) / 2 for j in range(len(metrics))], metrics)
+            ax.set_ylim(0, 1.05)
+            ax.set_title("Retrieval by configuration")
+            ax.legend(loc="lower right")
+            fig.tight_layout()
+            paths.append(out / "retrieval.png")
+            fig.savefig(paths[-1], dpi=110)
+            plt.close(fig)
+        latencies = [q["total_s"] for q in self.per_question if q.get("total_s") is not None]
+        if latencies:
+            fig, ax = plt.subplots(figsize=(7, 3.5))
+            ax.hist(latencies, bins=20)
+            ax.set_xlabel("seconds per answer (total)")
+            ax.set_ylabel("questions")
+            ax.set_title("Answer latency")
+            fig.tight_layout()
+            paths.append(out / "latency.png")
+            fig.savefig(paths[-1], dpi=110)
+            plt.close(fig)
+        return paths
+
+
+def _table(rows: dict[str, dict[str, float]], cols: Iterable[str]) -> str:
+    cols = list(cols)
+    head = "| | " + " | ".join(cols) + " |\n|---|" + "---|" * len(cols)
+    body = []
+    for name, m in rows.items():
+        cells = [f"{m.get(c, 0):.3f}" if isinstance(m.get(c), float) else str(m.get(c, "")) for c in cols]
+        body.append(f"| {name} | " + " | ".join(cells) + " |")
+    return head + "\n" + "\n".join(body)
+
+
+def parse_thresholds(specs: Sequence[str]) -> dict[str, float]:
+    """`["hit@5=0.9", "mrr=0.8"]` -> {"hit@5": 0.9, "mrr": 0.8}."""
+    out = {}
+    for spec in specs:
+        name, sep, value = spec.partition("=")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise ConfigError(f"--min expects METRIC=NUMBER, got {spec!r}") from None
+        if not sep:
+            raise ConfigError(f"--min expects METRIC=NUMBER, got {spec!r}")
+    return out
+
+
+def failed_thresholds(metrics: dict[str, float], thresholds: dict[str, float]) -> list[str]:
+    """Each threshold the metrics miss, as a readable line (a metric that does not exist misses)."""
+    misses = []
+    for name, floor in thresholds.items():
+        value = metrics.get(name)
+        if value is None:
+            misses.append(f"{name}: no such metric (have {', '.join(sorted(metrics))})")
+        elif value < floor:
+            misses.append(f"{name} = {value:.3f} < {floor}")
+    return misses
+
+
+def run_retrieval(
+    questions: Sequence[Question], retrieve: Callable[[str], Sequence[Any]], *, top_k: int = 10
+) -> list[RetrievalResult]:
+    """Run `retrieve(question) -> hits` (ItemHit-like: doc_id, item_number) for each question."""
+    import time
+
+    results = []
+    for q in questions:
+        t0 = time.perf_counter()
+        hits = list(retrieve(q.question))[:top_k]
+        results.append(RetrievalResult(q, tuple((h.doc_id, h.item_number) for h in hits), time.perf_counter() - t0))
+    return results
+
+
+def evaluate(
+    assistant: Any,
+    questions: Sequence[Question],
+    *,
+    corpus: str,
+    questions_path: str,
+    retrieval_only: bool = False,
+    modes: Sequence[str] = ("bm25", "dense", "hybrid"),
+    on_answer: Callable[[AnswerResult], None] | None = None,
+) -> Report:
+    """Measure retrieval for each mode side by side and (unless `retrieval_only`) the answers."""
+    from rag.filters import Filters, filters_from_question
+    from rag.retrieve import Retriever
+
+    report = Report(corpus=corpus, questions=questions_path)
+    for mode in modes:
+        retriever = Retriever(assistant.index, assistant.embedder, mode=mode)  # type: ignore[arg-type]
+
+        def retrieve(question: str, retriever: Retriever = retriever) -> list[Any]:
+            implied, _ = filters_from_question(question)
+            hits = retriever.retrieve(question, top_k=10, filters=implied)
+            return hits or retriever.retrieve(question, top_k=10, filters=Filters())
+
+        results = run_retrieval(questions, retrieve)
+        report.retrieval[mode] = retrieval_metrics(results)
+        report.retrieval_by_type[mode] = by_type(results, retrieval_metrics)
+        if mode == modes[-1]:
+            report.per_question = [
+                {
+                    "id": r.question.id,
+                    "type": r.question.type,
+                    "question": r.question.question,
+                    "gold_rank": r.first_gold_rank(),
+                    "top": [f"{d} #{i}" for d, i in r.ranked[:3]],
+                }
+                for r in results
+            ]
+    if retrieval_only:
+        return report
+    answers = []
+    for q, row in zip(questions, report.per_question, strict=True):
+        a = assistant.ask(q.question)
+        res = AnswerResult(q, a)
+        answers.append(res)
+        row.update(
+            answer=a.text,
+            abstained=a.abstained,
+            extractive=a.extractive,
+            problems=list(a.problems),
+            citations=[c.label for c in a.citations],
+            fact_recall=fact_recall(q, a.text),
+            first_token_s=a.timings.first_token_s,
+            total_s=a.timings.total_s,
+        )
+        if on_answer:
+            on_answer(res)
+    name = getattr(assistant.generator, "model_id", None) or "extractive"
+    report.answers[name] = answer_metrics(answers)
+    report.answers_by_type[name] = by_type(answers, answer_metrics)
+    return report
