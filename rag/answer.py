@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from ingest.decisions import split_sentences
-
 from rag.citations import Citation, Source, verify
 from rag.generate import Generator
 from rag.lexical import tokenize

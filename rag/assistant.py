@@ -94,7 +94,9 @@ class Assistant:
         chosen = (filters or Filters()).or_else(implied)
         hits = self.retriever.retrieve(question, top_k=top_k or self.top_k, filters=chosen)
         if not hits and implied.active and not (filters and filters.active):
-            chosen = filters or Filters()  # a time phrase that excludes everything is not a filter
+            # "i 2025" may date the event asked about rather than the meeting: a time phrase that
+            # excludes every document is not taken as a filter.
+            chosen = filters or Filters()
             hits = self.retriever.retrieve(question, top_k=top_k or self.top_k, filters=chosen)
         return Retrieved(
             question, tuple(hits), tuple(source_of(h) for h in hits), chosen, time.perf_counter() - t0

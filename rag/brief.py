@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ingest.decisions import split_sentences
-
 from rag.answer import content_terms
 from rag.citations import Citation, Source
 

@@ -10,10 +10,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.parse import parse_document
-
 from ingest.chunking import chunk_document
 from ingest.errors import DocumentError
+from ingest.parse import parse_document
 from rag.embed import Embedder
 from rag.index import Index
 

@@ -84,7 +84,16 @@ def retrieval_metrics(results: Sequence[RetrievalResult]) -> dict[str, float]:
         ideal = sum(1.0 / math.log2(i + 2) for i in range(min(5, len(gold))))
         ndcg += dcg / ideal
     n = len(scored)
-    return {"n": n, "hit@1": hit1 / n, "hit@5": hit5 / n, "mrr": rr / n, "ndcg@5": ndcg / n}
+    ms = [r.seconds * 1000 for r in results]
+    return {
+        "n": n,
+        "hit@1": hit1 / n,
+        "hit@5": hit5 / n,
+        "mrr": rr / n,
+        "ndcg@5": ndcg / n,
+        "latency_p50_ms": _pct(ms, 50),
+        "latency_p95_ms": _pct(ms, 95),
+    }
 
 
 @dataclass(frozen=True)
@@ -177,7 +186,8 @@ class Report:
     def markdown(self) -> str:
         lines = [f"# Referat evaluation\n\nCorpus: `{self.corpus}`  \nQuestions: `{self.questions}`\n"]
         if self.retrieval:
-            lines += ["## Retrieval\n", _table(self.retrieval, ["n", "hit@1", "hit@5", "mrr", "ndcg@5"]), ""]
+            cols = ["n", "hit@1", "hit@5", "mrr", "ndcg@5", "latency_p50_ms", "latency_p95_ms"]
+            lines += ["## Retrieval\n", _table(self.retrieval, cols), ""]
             for config, types in self.retrieval_by_type.items():
                 lines += [f"### Retrieval by type: {config}\n", _table(types, ["n", "hit@1", "hit@5", "mrr"]), ""]
         if self.answers:
