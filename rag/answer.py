@@ -184,8 +184,9 @@ def answer(question: str, sources: Sequence[Source], generator: Generator | None
 
 def quote_decisions(sources: Sequence[Source]) -> tuple[str, list[Citation]]:
     """The recorded decisions of `sources`, quoted, each with its citation."""
-    parts = [f"»{' '.join(s.decision)}« [{s.label}]" for s in sources]
-    return "Referatet siger: " + " ".join(parts), [Citation.of(s) for s in sources]
+    # The title goes with the quote: a short form such as "Godkendt." says nothing without it.
+    parts = [f"Om »{s.title}« står der: »{' '.join(s.decision)}« [{s.label}]" for s in sources]
+    return " ".join(parts), [Citation.of(s) for s in sources]
 
 
 def quote_passages(question: str, sources: Sequence[Source], max_quotes: int) -> tuple[str, list[Citation]]:

@@ -485,3 +485,7 @@ def models_provision(
             out.print(line, highlight=False)
 
 
+
+
+if __name__ == "__main__":
+    app()
