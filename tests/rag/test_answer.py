@@ -1,0 +1,109 @@
+"""The answer policy with a scripted generator: verified drafts pass, bad drafts become quotations."""
+
+from __future__ import annotations
+
+from rag.answer import Answer, answer, answer_stream, is_decision_question
+from rag.citations import Source, find_citations, verify
+from rag.generate import ScriptedGenerator
+from rag.prompt import ABSTAIN
+
+MIDTTRAFIK = Source(
+    doc_id="003",
+    number="6",
+    title="Midttrafiks indtægtsfordelingsmodel",
+    body="KD-Net",
+    date="2021-01-22",
+    text="Modellen giver Region Midtjylland et årligt plus på ca. 30 mio. kr. KD-Net godkendte processen og "
+    "den foreslåede indfasning af modellen over tre år. Regionsrådet ønsker, at modellen indføres hurtigst muligt.",
+    decision=("KD-Net godkendte processen og den foreslåede indfasning af modellen over tre år.",),
+    outcome="godkendt",
+    excerpts=("Modellen giver Region Midtjylland et årligt plus på ca. 30 mio. kr.",),
+    score=0.9,
+)
+GOVTECH = Source(
+    doc_id="003",
+    number="16",
+    title="Godkendelse af kommissorium for GovTech Midtjylland",
+    body="KD-Net",
+    date="2021-01-22",
+    text="KD-Net godkendte kommissoriet for GovTech Midtjylland.",
+    decision=("KD-Net godkendte kommissoriet.",),
+    outcome="godkendt",
+    excerpts=("KD-Net godkendte kommissoriet for GovTech Midtjylland.",),
+    score=0.85,
+)
+SOURCES = [MIDTTRAFIK, GOVTECH]
+
+
+def test_decision_question_is_answered_from_the_register_without_the_model() -> None:
+    gen = ScriptedGenerator(["KD-Net godkendte kommissoriet [KD-Net 22.01.2021, punkt 16]."])
+    a = answer("Hvad besluttede KD-Net om Midttrafik?", SOURCES, gen)
+    assert a.extractive and not a.abstained
+    assert "indfasning af modellen over tre år" in a.text
+    assert "kommissoriet" not in a.text and "hurtigst muligt" not in a.text
+    assert [(c.doc_id, c.item) for c in a.citations] == [("003", "6")]
+    assert gen.calls == []
+
+
+def test_a_verified_draft_is_the_answer() -> None:
+    draft = "Regionen får et årligt plus på ca. 30 mio. kr. [KD-Net 22.01.2021, punkt 6]."
+    a = answer("Hvor meget får regionen ud af modellen?", SOURCES, ScriptedGenerator([draft]))
+    assert a.text == draft and not a.extractive
+    assert [c.label for c in a.citations] == ["KD-Net 22.01.2021, punkt 6"]
+
+
+def test_an_invented_number_falls_back_to_a_quotation() -> None:
+    draft = "Regionen får 45 mio. kr. om året [KD-Net 22.01.2021, punkt 6]."
+    a = answer("Hvor meget får regionen ud af modellen?", SOURCES, ScriptedGenerator([draft]))
+    assert a.extractive and "45" not in a.text and "30 mio. kr." in a.text
+    assert any('"45"' in p for p in a.problems)
+    assert all(c.doc_id == "003" for c in a.citations)
+
+
+def test_a_citation_to_an_item_not_retrieved_fails_the_check() -> None:
+    draft = "Regionen får et årligt plus på ca. 30 mio. kr. [KD-Net 22.01.2021, punkt 9]."
+    a = answer("Hvor meget får regionen ud af modellen?", SOURCES, ScriptedGenerator([draft]))
+    assert a.extractive and any("punkt 9" in p for p in a.problems)
+
+
+def test_an_uncited_or_english_draft_is_not_shown() -> None:
+    for draft in ["Regionen får ca. 30 mio. kr. om året.", "The region gets 30 [KD-Net 22.01.2021, punkt 6]."]:
+        a = answer("Hvor meget får regionen ud af modellen?", SOURCES, ScriptedGenerator([draft]))
+        assert a.extractive and a.text.startswith("Fra dokumenterne:")
+
+
+def test_the_model_abstaining_gives_the_fixed_sentence() -> None:
+    a = answer("Hvor meget får regionen ud af modellen?", SOURCES, ScriptedGenerator([ABSTAIN]))
+    assert a.abstained and a.text == ABSTAIN and a.citations == ()
+    assert a.sources == tuple(SOURCES)  # the closest items are still listed
+
+
+def test_nothing_retrieved_abstains_without_the_model() -> None:
+    gen = ScriptedGenerator(["noget"])
+    a = answer("Hvad koster en ny svømmehal?", [], gen)
+    assert a.abstained and gen.calls == []
+
+
+def test_stream_yields_tokens_then_the_final_answer() -> None:
+    draft = "Regionen får et årligt plus på ca. 30 mio. kr. [KD-Net 22.01.2021, punkt 6]."
+    events = list(answer_stream("Hvor meget får regionen ud af modellen?", SOURCES, ScriptedGenerator([draft])))
+    assert isinstance(events[-1], Answer)
+    assert "".join(e for e in events[:-1] if isinstance(e, str)).strip() == draft
+    assert events[-1].timings.first_token_s is not None
+
+
+def test_citation_parsing_and_verification() -> None:
+    assert find_citations("a [KD-Net 22.01.2021, punkt 6] b [X, indledning]") == [
+        ("KD-Net 22.01.2021", "punkt 6"),
+        ("X", "indledning"),
+    ]
+    ok = verify("Ca. 30 mio. kr. [KD-Net 22.01.2021, punkt 6].", SOURCES)
+    assert ok.ok and ok.citations[0].item == "6"
+    name = verify("Jesper Hansen godkendte det [KD-Net 22.01.2021, punkt 6].", SOURCES)
+    assert not name.ok and any("Hansen" in p for p in name.problems)
+
+
+def test_decision_questions_are_recognised() -> None:
+    assert is_decision_question("Blev kontrakten godkendt?")
+    assert is_decision_question("What did KD-Net decide about Midttrafik?")
+    assert not is_decision_question("Hvem fortæller om sociale investeringer?")
