@@ -232,7 +232,7 @@ class Report:
             ax.set_xticks([j + width * (len(self.retrieval) - 1) / 2 for j in range(len(metrics))], metrics)
             ax.set_ylim(0, 1.05)
             ax.set_title("Retrieval by configuration")
-            ax.legend(loc="lower right")
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=len(self.retrieval), frameon=False)
             fig.tight_layout()
             paths.append(out / "retrieval.png")
             fig.savefig(paths[-1], dpi=110)
