@@ -73,7 +73,7 @@ def test_an_uncited_or_english_draft_is_not_shown() -> None:
 
 
 def test_the_model_abstaining_gives_the_fixed_sentence() -> None:
-    a = answer("Hvor meget får regionen ud af modellen?", SOURCES, ScriptedGenerator([ABSTAIN]))
+    a = answer("Hvor mange busser kører der i regionen?", SOURCES, ScriptedGenerator([ABSTAIN]))
     assert a.abstained and a.text == ABSTAIN and a.citations == ()
     assert a.sources == tuple(SOURCES)  # the closest items are still listed
 
@@ -107,3 +107,8 @@ def test_decision_questions_are_recognised() -> None:
     assert is_decision_question("Blev kontrakten godkendt?")
     assert is_decision_question("What did KD-Net decide about Midttrafik?")
     assert not is_decision_question("Hvem fortæller om sociale investeringer?")
+
+
+def test_an_abstention_is_overruled_when_one_sentence_covers_the_question() -> None:
+    a = answer("Hvor stort et årligt plus giver modellen Region Midtjylland?", SOURCES, ScriptedGenerator([ABSTAIN]))
+    assert a.extractive and not a.abstained and "30 mio. kr." in a.text
