@@ -165,8 +165,8 @@ def answer_stream(
         # sentence of a retrieved item holds most of what the question asks about, quote it instead.
         if sentence_coverage(question, used) >= config.min_sentence_coverage:
             quoted, cites = quote_passages(question, used, config.max_quotes)
-            problems = ("modellen afstod, men et punkt dækker spørgsmålet",)
-            yield done(quoted, cites, extractive=True, problems=problems, first_token_s=first)
+            why = ("modellen afstod, men et punkt dækker spørgsmålet",)
+            yield done(quoted, cites, extractive=True, problems=why, first_token_s=first)
         else:
             yield done(ABSTAIN, (), abstained=True, first_token_s=first)
         return

@@ -142,7 +142,7 @@ def verify(answer: str, sources: Sequence[Source], *, question: str = "") -> Che
 
 def _proper_names(text: str) -> list[str]:
     """Capitalised words that do not start a sentence: names of people, places and bodies."""
-    names = []
+    names: list[str] = []
     for sentence in re.split(r"(?<=[.!?:])\s+|\n+", text):
         words = sentence.strip().lstrip("-•*»«\"' ").split(" ", 1)
         rest = words[1] if len(words) > 1 else ""
