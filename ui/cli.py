@@ -101,6 +101,16 @@ def _read_questions(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
+def _batch(question: str | None, questions: Path | None) -> list[dict[str, Any]]:
+    """The questions to run: the one given, or each line of a JSONL file."""
+    if questions:
+        return _read_questions(questions)
+    if question is None:
+        err.print("[bold red]Fejl:[/] give a question or --questions FILE")
+        raise typer.Exit(2)
+    return [{"id": None, "question": question}]
+
+
 def _hit_json(hit: Any) -> dict[str, Any]:
     best = hit.chunks[0] if hit.chunks else None
     return {
@@ -271,10 +281,7 @@ def search(
     with _edge():
         a = _assistant(index, llm=False)
         f = _filters(body, date_from, date_to)
-        batch = _read_questions(questions) if questions else [{"id": None, "question": question}]
-        if batch[0]["question"] is None:
-            err.print("[bold red]Fejl:[/] give a question or --questions FILE")
-            raise typer.Exit(2)
+        batch = _batch(question, questions)
         for row in batch:
             found = a.retrieve(row["question"], filters=f, top_k=top_k)
             if as_json:
@@ -309,10 +316,7 @@ def ask(
     with _edge():
         a = _assistant(index, llm=not no_llm)
         f = _filters(body, date_from, date_to)
-        batch = _read_questions(questions) if questions else [{"id": None, "question": question}]
-        if batch[0]["question"] is None:
-            err.print("[bold red]Fejl:[/] give a question or --questions FILE")
-            raise typer.Exit(2)
+        batch = _batch(question, questions)
         for row in batch:
             hits: Any = ()
             streamed = False

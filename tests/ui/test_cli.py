@@ -1,0 +1,41 @@
+"""The CLI's model-free commands: `items` JSON shape, error translation and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from ui.cli import app
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
+runner = CliRunner()
+
+
+def test_items_json_has_the_documented_shape() -> None:
+    result = runner.invoke(app, ["items", str(SAMPLE / "003_fc010784cd8fe213.txt"), "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert (doc["doc_id"], doc["body"], doc["date"], doc["kind"]) == (
+        "003_fc010784cd8fe213", "KD-Net", "2021-01-22", "referat",
+    )  # fmt: skip
+    assert [i["number"] for i in doc["items"]] == [str(n) for n in range(1, 22)]
+    six = doc["items"][5]
+    assert six["title"] == "Midttrafiks indtægtsfordelingsmodel"
+    assert six["presenters"] and "Referat" in six["sections"]
+    assert set(six) == {"number", "title", "presenters", "case_number", "sections", "text"}
+
+
+def test_a_bad_file_is_a_message_and_exit_code_1(tmp_path: Path) -> None:
+    empty = tmp_path / "tom.txt"
+    empty.write_text("", encoding="utf-8")
+    result = runner.invoke(app, ["items", str(empty)])
+    assert result.exit_code == 1
+    assert "tom.txt" in result.output and "empty" in result.output
+
+
+def test_remove_without_an_index_says_what_to_do(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["remove", "x", "--index", str(tmp_path / "none")])
+    assert result.exit_code == 1
+    assert "referat ingest" in result.output
