@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from ingest.decisions import split_sentences
@@ -100,15 +100,13 @@ def is_danish(text: str) -> bool:
     return sum(w in _DANISH for w in words) >= sum(w in _ENGLISH for w in words)
 
 
-def relevance(question: str, source: Source, weights: Callable[[str], float] | None = None) -> float:
-    """Share of the question's content terms (weighted by rarity when `weights` is given) in the item."""
+def relevance(question: str, source: Source) -> float:
+    """Share of the question's content terms that occur in the item (title and text)."""
     terms = content_terms(question)
     if not terms:
         return 0.0
     have = set(content_terms(f"{source.title} {source.text}"))
-    w = weights or (lambda _t: 1.0)
-    total = sum(w(t) for t in terms)
-    return sum(w(t) for t in terms if t in have) / total if total else 0.0
+    return sum(t in have for t in terms) / len(terms)
 
 
 def answer_stream(
@@ -118,7 +116,6 @@ def answer_stream(
     *,
     config: AnswerConfig | None = None,
     retrieval_s: float = 0.0,
-    weights: Callable[[str], float] | None = None,
 ) -> Iterator[str | Answer]:
     """Yield draft tokens as the model writes them, then the final, verified `Answer` last.
 
@@ -134,7 +131,7 @@ def answer_stream(
         return Answer(question, text, tuple(citations), sources, timings=timings, **kw)  # type: ignore[arg-type]
 
     # Sources stay in retrieval order; lexical coverage only decides abstention and ties.
-    coverage = [relevance(question, s, weights) for s in sources]
+    coverage = [relevance(question, s) for s in sources]
     similar = max((s.score for s in sources), default=0.0)
     if not sources or (max(coverage) < config.min_coverage and similar < config.min_similarity):
         yield done(ABSTAIN, (), abstained=True)

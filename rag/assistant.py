@@ -58,8 +58,7 @@ def source_of(hit: ItemHit) -> Source:
 class Assistant:
     """Ask questions of one index.
 
-    >>> # a = Assistant(Path("data/index"), embedder=..., generator_factory=...)
-    >>> # a.ask("Hvad besluttede KD-Net om Midttrafik?").text
+    Usage: `Assistant(Path("data/index"), embedder, generator_factory=make_llm).ask("Hvad besluttede ...?")`.
     """
 
     index_dir: Path

@@ -62,7 +62,7 @@ def ingest_files(
 ) -> list[FileReport]:
     """Parse, chunk and index `files`; returns one report per file and saves the index once.
 
-    >>> # ingest_files(expand_paths([Path("data/sample")]), Index.open_or_create(...), embedder)
+    Usage: `ingest_files(expand_paths([Path("data/sample")]), Index.open_or_create(dir, emb), emb)`.
     """
     reports: list[FileReport] = []
     for path in files:
