@@ -197,6 +197,60 @@ def sentence_coverage(question: str, sources: Sequence[Source]) -> float:
     return max((len(terms & set(content_terms(x))) / len(terms) for x in sentences), default=0.0)
 
 
+_LISTING_Q = re.compile(r"\b(hvilke|hvad for nogle|which)\b", re.IGNORECASE)
+_OUTCOME_WORDS = (
+    ("taget til efterretning", re.compile(r"\btil efterretning\b|\btaken note\b", re.IGNORECASE)),
+    ("udsat", re.compile(r"\budsat\w*|\budskudt\w*|\bpostpon\w*", re.IGNORECASE)),
+    ("afvist", re.compile(r"\bafvist\w*|\bafviste\b|\breject\w*", re.IGNORECASE)),
+    ("godkendt", re.compile(r"\bgodkendt\w*|\bgodkendte\b|\bapproved\b", re.IGNORECASE)),
+)
+
+
+def listed_outcome(question: str) -> str | None:
+    """The outcome a listing question asks for ("Hvilke sager blev udsat i 2022?" -> "udsat"), else None.
+
+    Such questions are answered from the whole decision register, not from the top-k retrieved items.
+
+    >>> listed_outcome("Hvilke sager blev udsat i 2022?")
+    'udsat'
+    >>> listed_outcome("Hvad besluttede KD-Net om Midttrafik?") is None
+    True
+    """
+    if not _LISTING_Q.search(question):
+        return None
+    return next((outcome for outcome, pattern in _OUTCOME_WORDS if pattern.search(question)), None)
+
+
+_LISTING_WORDS = frozenset(
+    tokenize(
+        "sag sager punkt punkter emne emner dagsordenspunkter blev udsat udsatte godkendt godkendte afvist "
+        "afviste taget efterretning møde mødet møderne hvilke items which were approved postponed rejected"
+    )
+)
+
+
+def topic_terms(question: str) -> list[str]:
+    """What a listing question is about, beyond "which items were <outcome> <when>".
+
+    >>> topic_terms("Hvilke sager blev udsat i 2022?")
+    []
+    >>> topic_terms("Hvilke kommissorier blev godkendt i januar 2021?")
+    ['kommissori']
+    """
+    months = set(tokenize("januar februar marts april maj juni juli august september oktober november december"))
+    return [t for t in content_terms(question) if t not in _LISTING_WORDS and t not in months and not t[:1].isdigit()]
+
+
+def list_register(question: str, outcome: str, sources: Sequence[Source]) -> tuple[str, list[Citation]]:
+    """A listing answer from register rows (as Sources), one cited line per item, in date order."""
+    if not sources:
+        return f"Beslutningsregistret har ingen punkter med udfaldet »{outcome}« for det, der spørges om.", []
+    lines = [f"Ifølge beslutningsregistret ({len(sources)} punkter med udfaldet »{outcome}«):"]
+    for s in sources:
+        lines.append(f"- {s.title}: »{' '.join(s.decision)}« [{s.label}]")
+    return "\n".join(lines), [Citation.of(s) for s in sources]
+
+
 def quote_decisions(sources: Sequence[Source]) -> tuple[str, list[Citation]]:
     """The recorded decisions of `sources`, quoted, each with its citation."""
     # The title goes with the quote: a short form such as "Godkendt." says nothing without it.
@@ -224,4 +278,3 @@ def quote_passages(question: str, sources: Sequence[Source], max_quotes: int) ->
     text = " ".join(f"»{sentence.strip()}« [{s.label}]" for _o, _r, sentence, s in chosen)
     cites = list({Citation.of(s): None for *_x, s in chosen})
     return "Fra dokumenterne: " + text, cites
-

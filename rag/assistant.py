@@ -14,7 +14,16 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from rag.answer import Answer, AnswerConfig, answer_stream
+from rag.answer import (
+    Answer,
+    AnswerConfig,
+    Timings,
+    answer_stream,
+    content_terms,
+    list_register,
+    listed_outcome,
+    topic_terms,
+)
 from rag.brief import Briefing, brief
 from rag.citations import Source
 from rag.embed import Embedder
@@ -85,9 +94,7 @@ class Assistant:
         self.__dict__.pop("index", None)
         self.__dict__.pop("retriever", None)
 
-    def retrieve(
-        self, question: str, *, filters: Filters | None = None, top_k: int | None = None
-    ) -> Retrieved:
+    def retrieve(self, question: str, *, filters: Filters | None = None, top_k: int | None = None) -> Retrieved:
         t0 = time.perf_counter()
         implied, _ = filters_from_question(question)
         chosen = (filters or Filters()).or_else(implied)
@@ -97,14 +104,29 @@ class Assistant:
             # excludes every document is not taken as a filter.
             chosen = filters or Filters()
             hits = self.retriever.retrieve(question, top_k=top_k or self.top_k, filters=chosen)
-        return Retrieved(
-            question, tuple(hits), tuple(source_of(h) for h in hits), chosen, time.perf_counter() - t0
-        )
+        return Retrieved(question, tuple(hits), tuple(source_of(h) for h in hits), chosen, time.perf_counter() - t0)
 
-    def ask_stream(
-        self, question: str, *, filters: Filters | None = None
-    ) -> Iterator[Retrieved | str | Answer]:
-        """Yield the retrieved sources first, then draft tokens, then the final `Answer`."""
+    def ask_stream(self, question: str, *, filters: Filters | None = None) -> Iterator[Retrieved | str | Answer]:
+        """Yield the retrieved sources first, then draft tokens, then the final `Answer`.
+
+        "Hvilke sager blev udsat i 2022?" is answered from the whole decision register (with the
+        question's time phrase as a filter), not from the top-k items retrieval happens to find.
+        """
+        outcome = listed_outcome(question)
+        if outcome:
+            t0 = time.perf_counter()
+            implied, _ = filters_from_question(question)
+            chosen = (filters or Filters()).or_else(implied)
+            rows = self.register_sources(filters=chosen, outcome=outcome)
+            topic = set(topic_terms(question))
+            if topic:  # "Hvilke kommissorier blev godkendt?": only the items about that
+                rows = [r for r in rows if _shares_stem(topic, content_terms(f"{r.title} {' '.join(r.decision)}"))]
+            seconds = time.perf_counter() - t0
+            yield Retrieved(question, (), tuple(rows), chosen, seconds)
+            text, cites = list_register(question, outcome, rows)
+            timings = Timings(seconds, None, seconds)
+            yield Answer(question, text, tuple(cites), tuple(rows), extractive=True, timings=timings)
+            return
         found = self.retrieve(question, filters=filters)
         yield found
         with self._lock:
@@ -128,9 +150,29 @@ class Assistant:
         found = self.retrieve(topic, filters=filters, top_k=top_k)
         return brief(topic, found.sources)
 
-    def decisions(
-        self, *, filters: Filters | None = None, outcome: str | None = None
-    ) -> list[dict[str, Any]]:
+    def register_sources(self, *, filters: Filters | None = None, outcome: str | None = None) -> list[Source]:
+        """Register rows as Sources (decision, outcome, whole item text), in date order."""
+        out = []
+        for row in self.decisions(filters=filters, outcome=outcome):
+            item = self.index.item(row["doc_id"], row["item"])
+            if item is None:
+                continue
+            out.append(
+                Source(
+                    doc_id=row["doc_id"],
+                    number=item.number,
+                    title=item.title,
+                    body=row["body"],
+                    date=row["date"],
+                    text=item.text,
+                    decision=item.decision.sentences,
+                    outcome=item.decision.outcome,
+                    recommendation=item.decision.recommendation,
+                )
+            )
+        return out
+
+    def decisions(self, *, filters: Filters | None = None, outcome: str | None = None) -> list[dict[str, Any]]:
         """The decision register: one row per agenda item, in date order."""
         rows = []
         f = filters or Filters()
@@ -155,7 +197,13 @@ class Assistant:
         return rows
 
 
+def _shares_stem(terms: set[str], other: list[str]) -> bool:
+    """Whether a term meets another, also across inflections the stemmer keeps apart
+    ("kommissorier" -> kommissori, "kommissorium" -> kommissorium) by a shared prefix of 6+ letters."""
+    return any(
+        a == b or (min(len(a), len(b)) >= 6 and (a.startswith(b) or b.startswith(a))) for a in terms for b in other
+    )
+
+
 def _num(number: str | None) -> tuple[int, str]:
     return (int(number), "") if number and number.isdigit() else (-1, number or "")
-
-

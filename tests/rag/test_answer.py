@@ -112,3 +112,12 @@ def test_decision_questions_are_recognised() -> None:
 def test_an_abstention_is_overruled_when_one_sentence_covers_the_question() -> None:
     a = answer("Hvor stort et årligt plus giver modellen Region Midtjylland?", SOURCES, ScriptedGenerator([ABSTAIN]))
     assert a.extractive and not a.abstained and "30 mio. kr." in a.text
+
+
+def test_listing_questions_name_their_outcome_and_topic() -> None:
+    from rag.answer import listed_outcome, topic_terms
+
+    assert listed_outcome("Hvilke sager blev udsat i 2022?") == "udsat"
+    assert listed_outcome("Hvilke punkter blev taget til efterretning?") == "taget til efterretning"
+    assert listed_outcome("Hvilke kommuner får gavn af modellen?") is None
+    assert topic_terms("Hvilke sager blev godkendt i marts 2023?") == []
