@@ -137,6 +137,11 @@ def answer_stream(
         yield done(ABSTAIN, (), abstained=True)
         return
 
+    if is_decision_question(question) and all(s.outcome == "ingen" and not s.decision for s in sources[:2]):
+        # An agenda or a paper decides nothing: asked what was decided, the documents have no answer.
+        yield done(ABSTAIN, (), abstained=True)
+        return
+
     if is_decision_question(question) and sources[0].decision:
         decided = [sources[0]]
         if len(sources) > 1 and sources[1].decision and coverage[1] > coverage[0]:

@@ -99,9 +99,11 @@ class Assistant:
         implied, _ = filters_from_question(question)
         chosen = (filters or Filters()).or_else(implied)
         hits = self.retriever.retrieve(question, top_k=top_k or self.top_k, filters=chosen)
-        if not hits and implied.active and not (filters and filters.active):
+        one_day = implied.date_from is not None and implied.date_from == implied.date_to
+        if not hits and implied.active and not one_day and not (filters and filters.active):
             # "i 2025" may date the event asked about rather than the meeting: a time phrase that
-            # excludes every document is not taken as a filter.
+            # excludes every document is not taken as a filter. A named day ("mødet den 9. april
+            # 2021") is: no meeting that day means the documents cannot answer.
             chosen = filters or Filters()
             hits = self.retriever.retrieve(question, top_k=top_k or self.top_k, filters=chosen)
         return Retrieved(question, tuple(hits), tuple(source_of(h) for h in hits), chosen, time.perf_counter() - t0)

@@ -121,3 +121,12 @@ def test_listing_questions_name_their_outcome_and_topic() -> None:
     assert listed_outcome("Hvilke punkter blev taget til efterretning?") == "taget til efterretning"
     assert listed_outcome("Hvilke kommuner får gavn af modellen?") is None
     assert topic_terms("Hvilke sager blev godkendt i marts 2023?") == []
+
+
+def test_asking_what_a_paper_decided_abstains() -> None:
+    from dataclasses import replace
+
+    paper = [replace(s, decision=(), outcome="ingen") for s in SOURCES]
+    gen = ScriptedGenerator(["noget"])
+    a = answer("Hvad besluttede Kontaktudvalget om klimaet?", paper, gen)
+    assert a.abstained and gen.calls == []
