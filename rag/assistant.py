@@ -30,6 +30,7 @@ from rag.embed import Embedder
 from rag.filters import Filters, filters_from_question
 from rag.generate import Generator
 from rag.index import Index
+from rag.prompt import static_prefix
 from rag.retrieve import ItemHit, Retriever
 
 
@@ -88,6 +89,19 @@ class Assistant:
     @cached_property
     def generator(self) -> Generator | None:
         return self.generator_factory()
+
+    def warm_up(self) -> None:
+        """Load the index, BM25 and the embedder, then the LLM with the prompt's static prefix evaluated,
+        so the first question costs what every later one does. Safe to run in a background thread."""
+        self.retriever.warm_up()
+        warm = getattr(self.embedder, "warm_up", None)
+        if warm:
+            warm()
+        generator = self.generator
+        prime = getattr(generator, "prime", None)
+        if prime:
+            with self._lock:
+                prime(static_prefix())
 
     def reload(self) -> None:
         """Forget the loaded index (after an ingest elsewhere); the models stay loaded."""

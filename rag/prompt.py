@@ -55,6 +55,11 @@ FEW_SHOT: tuple[dict[str, str], ...] = (
 )
 
 
+def static_prefix() -> list[dict[str, str]]:
+    """The messages every prompt starts with; evaluating them once lets llama.cpp reuse their state."""
+    return [{"role": "system", "content": SYSTEM}, *FEW_SHOT]
+
+
 def format_source(source: Source, *, max_chars: int) -> str:
     """One source block: label and title, the recorded decision first, then the retrieved passages."""
     lines = [f"[{source.label}] {source.title}"]
@@ -84,4 +89,4 @@ def build_messages(
     per_source = max(400, max_source_chars // max(1, len(sources)))
     blocks = "\n\n".join(format_source(s, max_chars=per_source) for s in sources)
     user = f"Spørgsmål: {question}\n\nKilder:\n{blocks}\n\nSpørgsmål: {question}"
-    return [{"role": "system", "content": SYSTEM}, *FEW_SHOT, {"role": "user", "content": user}]
+    return [*static_prefix(), {"role": "user", "content": user}]

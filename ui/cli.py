@@ -468,10 +468,22 @@ def serve(
 
     Example: referat serve --index data/index --port 7860   (then open http://127.0.0.1:7860)
     """
+    import threading
+
     from ui.app import launch
 
     with _edge():
-        launch(_assistant(index), host=host, port=port)
+        assistant = _assistant(index)
+        # Models load while the page is already being served; the first question then waits only for what
+        # is still loading instead of for everything.
+        def warm_up() -> None:
+            try:
+                assistant.warm_up()
+            except ReferatError as e:  # the page says the same when it is used
+                err.print(f"[yellow]Advarsel:[/] {e}", highlight=False)
+
+        threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
+        launch(assistant, host=host, port=port)
 
 
 @models_app.command("provision")
