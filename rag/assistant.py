@@ -76,6 +76,7 @@ class Assistant:
     generator_factory: Callable[[], Generator | None] = lambda: None
     answer_config: AnswerConfig = field(default_factory=AnswerConfig)
     top_k: int = 5
+    retriever_options: dict[str, Any] = field(default_factory=dict)  # e.g. {"mode": "bm25"}
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @cached_property
@@ -84,7 +85,7 @@ class Assistant:
 
     @cached_property
     def retriever(self) -> Retriever:
-        return Retriever(self.index, self.embedder)
+        return Retriever(self.index, self.embedder, **self.retriever_options)
 
     @cached_property
     def generator(self) -> Generator | None:

@@ -10,7 +10,7 @@ import json
 import math
 import statistics
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -237,10 +237,14 @@ class Report:
             paths.append(out / "retrieval.png")
             fig.savefig(paths[-1], dpi=110)
             plt.close(fig)
-        latencies = [q["total_s"] for q in self.per_question if q.get("total_s") is not None]
-        if latencies:
+        latencies = {
+            name: [q["answers"][name]["total_s"] for q in self.per_question if name in q.get("answers", {})]
+            for name in self.answers
+        }
+        if any(latencies.values()):
             fig, ax = plt.subplots(figsize=(7, 3.5))
-            ax.hist(latencies, bins=20)
+            ax.hist(list(latencies.values()), bins=20, label=list(latencies))
+            ax.legend()
             ax.set_xlabel("seconds per answer (total)")
             ax.set_ylabel("questions")
             ax.set_title("Answer latency")
@@ -302,27 +306,29 @@ def run_retrieval(
 
 
 def evaluate(
-    assistant: Any,
+    variants: Mapping[str, Any],
     questions: Sequence[Question],
     *,
     corpus: str,
     questions_path: str,
     retrieval_only: bool = False,
     modes: Sequence[str] = ("bm25", "dense", "hybrid"),
-    on_answer: Callable[[AnswerResult], None] | None = None,
+    on_answer: Callable[[str, AnswerResult], None] | None = None,
 ) -> Report:
-    """Measure retrieval for each mode side by side and (unless `retrieval_only`) the answers."""
-    from rag.filters import Filters, filters_from_question
-    from rag.retrieve import Retriever
+    """Measure retrieval for each mode side by side and (unless `retrieval_only`) the answers of each
+    named variant (an `Assistant` per LLM or answer configuration), side by side.
 
+    Retrieval goes through `Assistant.retrieve`, so time phrases in questions act exactly as they do
+    for users.
+    """
+    from dataclasses import replace
+
+    first = next(iter(variants.values()))
     report = Report(corpus=corpus, questions=questions_path)
     for mode in modes:
-        retriever = Retriever(assistant.index, assistant.embedder, mode=mode)  # type: ignore[arg-type]
-
-        def retrieve(question: str, retriever: Retriever = retriever) -> list[Any]:
-            implied, _ = filters_from_question(question)
-            hits = retriever.retrieve(question, top_k=10, filters=implied)
-            return hits or retriever.retrieve(question, top_k=10, filters=Filters())
+        assistant = replace(first, retriever_options={**first.retriever_options, "mode": mode})
+        def retrieve(question: str, a: Any = assistant) -> Sequence[Any]:
+            return a.retrieve(question, top_k=10).hits
 
         results = run_retrieval(questions, retrieve)
         report.retrieval[mode] = retrieval_metrics(results)
@@ -340,24 +346,24 @@ def evaluate(
             ]
     if retrieval_only:
         return report
-    answers = []
-    for q, row in zip(questions, report.per_question, strict=True):
-        a = assistant.ask(q.question)
-        res = AnswerResult(q, a)
-        answers.append(res)
-        row.update(
-            answer=a.text,
-            abstained=a.abstained,
-            extractive=a.extractive,
-            problems=list(a.problems),
-            citations=[c.label for c in a.citations],
-            fact_recall=fact_recall(q, a.text),
-            first_token_s=a.timings.first_token_s,
-            total_s=a.timings.total_s,
-        )
-        if on_answer:
-            on_answer(res)
-    name = getattr(assistant.generator, "model_id", None) or "extractive"
-    report.answers[name] = answer_metrics(answers)
-    report.answers_by_type[name] = by_type(answers, answer_metrics)
+    for name, assistant in variants.items():
+        answers = []
+        for q, row in zip(questions, report.per_question, strict=True):
+            a = assistant.ask(q.question)
+            res = AnswerResult(q, a)
+            answers.append(res)
+            row.setdefault("answers", {})[name] = {
+                "answer": a.text,
+                "abstained": a.abstained,
+                "extractive": a.extractive,
+                "problems": list(a.problems),
+                "citations": [c.label for c in a.citations],
+                "fact_recall": fact_recall(q, a.text),
+                "first_token_s": a.timings.first_token_s,
+                "total_s": a.timings.total_s,
+            }
+            if on_answer:
+                on_answer(name, res)
+        report.answers[name] = answer_metrics(answers)
+        report.answers_by_type[name] = by_type(answers, answer_metrics)
     return report

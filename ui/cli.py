@@ -65,17 +65,23 @@ def _embedder() -> Any:
     return SentenceTransformerEmbedder(resolve_embedder(s.embedder), name=s.embedder, threads=s.threads)
 
 
-def _assistant(index: Path | None, *, llm: bool = True) -> Any:
+def _assistant(
+    index: Path | None, *, llm: bool = True, llm_name: str | None = None, embedder: Any = None, config: Any = None
+) -> Any:
     from models.registry import resolve_llm
+    from rag.answer import AnswerConfig
     from rag.assistant import Assistant
     from rag.generate import LlamaCppGenerator
 
     s = _settings()
+    name = llm_name or s.llm
 
     def generator() -> Any:
-        return LlamaCppGenerator(resolve_llm(s.llm), model_id=s.llm, n_threads=s.threads) if llm else None
+        return LlamaCppGenerator(resolve_llm(name), model_id=name, n_threads=s.threads) if llm else None
 
-    return Assistant(_index_dir(index), _embedder(), generator_factory=generator)
+    return Assistant(
+        _index_dir(index), embedder or _embedder(), generator_factory=generator, answer_config=config or AnswerConfig()
+    )
 
 
 def _filters(body: list[str] | None, date_from: str | None, date_to: str | None) -> Any:
@@ -138,6 +144,27 @@ def _answer_json(qid: Any, a: Any, hits: Any) -> dict[str, Any]:
         "hits": [_hit_json(h) for h in hits],
         "timings": asdict(a.timings),
     }
+
+
+def _answer_config(specs: list[str]) -> Any:
+    """`["max_source_chars=1600"]` -> AnswerConfig with that field set (typed like its default)."""
+    from dataclasses import fields, replace
+
+    from ingest.errors import ConfigError
+    from rag.answer import AnswerConfig
+
+    base = AnswerConfig()
+    types = {f.name: type(getattr(base, f.name)) for f in fields(base)}
+    changes: dict[str, Any] = {}
+    for spec in specs:
+        key, sep, value = spec.partition("=")
+        if not sep or key not in types:
+            raise ConfigError(f"--config expects one of {', '.join(types)} as KEY=VALUE, got {spec!r}")
+        try:
+            changes[key] = types[key](value)
+        except ValueError:
+            raise ConfigError(f"--config {key} must be a {types[key].__name__}, got {value!r}") from None
+    return replace(base, **changes)
 
 
 def _print_json(obj: object) -> None:
@@ -258,9 +285,7 @@ def remove(
 BodyOpt = Annotated[list[str] | None, typer.Option("--body", help="Only this body (repeatable).")]
 FromOpt = Annotated[str | None, typer.Option("--from", help="Meetings on or after YYYY-MM-DD.")]
 ToOpt = Annotated[str | None, typer.Option("--to", help="Meetings on or before YYYY-MM-DD.")]
-QuestionsOpt = Annotated[
-    Path | None, typer.Option("--questions", help='JSONL file of {"id","question"} (batch mode).')
-]
+QuestionsOpt = Annotated[Path | None, typer.Option("--questions", help='JSONL file of {"id","question"} (batch mode).')]
 
 
 @app.command()
@@ -409,12 +434,17 @@ def decisions(
 def eval_(
     questions: Annotated[Path, typer.Option("--questions", help="Question set (JSONL).")],
     out_dir: Annotated[Path, typer.Option("--out", help="Where report.json, report.md and plots go.")],
-    corpus: Annotated[
-        Path | None, typer.Option("--corpus", help="Documents to ingest into a temporary index.")
-    ] = None,
+    corpus: Annotated[Path | None, typer.Option("--corpus", help="Documents to ingest into a temporary index.")] = None,
     index: IndexOpt = None,
     retrieval_only: Annotated[bool, typer.Option("--retrieval-only", help="Skip answering (no LLM).")] = False,
-    no_llm: Annotated[bool, typer.Option("--no-llm", help="Answer extractively, without the LLM.")] = False,
+    no_llm: Annotated[bool, typer.Option("--no-llm", help="Also answer extractively, without an LLM.")] = False,
+    llm: Annotated[
+        list[str] | None, typer.Option("--llm", help="LLM to compare (repeatable; default $REFERAT_LLM).")
+    ] = None,
+    config: Annotated[
+        list[str] | None,
+        typer.Option("--config", help="Answer setting for every variant, e.g. max_source_chars=1600 (repeatable)."),
+    ] = None,
     minimum: Annotated[
         list[str] | None, typer.Option("--min", help="Fail unless METRIC>=X for hybrid, e.g. hit@5=0.9.")
     ] = None,
@@ -444,13 +474,22 @@ def eval_(
                 for r in reports:
                     if r.error:
                         err.print(f"[yellow]Springer over[/] {r.path}: {r.error}", highlight=False)
-            a = _assistant(index_dir, llm=not (no_llm or retrieval_only))
+            answer_config = _answer_config(config or [])
+            shared = _embedder()
+            names = llm or ([] if no_llm else [_settings().llm])
+            variants = {n: _assistant(index_dir, llm_name=n, embedder=shared, config=answer_config) for n in names}
+            if no_llm or not variants:
+                variants["extractive"] = _assistant(index_dir, llm=False, embedder=shared, config=answer_config)
             report = evaluate(
-                a, qs, corpus=str(corpus or index_dir), questions_path=str(questions), retrieval_only=retrieval_only,
-                on_answer=lambda r: err.print(f"  {r.question.id}: {r.answer.text[:90]!r}", highlight=False),
+                variants,
+                qs,
+                corpus=str(corpus or index_dir),
+                questions_path=str(questions),
+                retrieval_only=retrieval_only,
+                on_answer=lambda n, r: err.print(f"  {n} {r.question.id}: {r.answer.text[:80]!r}", highlight=False),
             )
         paths = report.write(out_dir)
-    out.print(report.markdown(), highlight=False)
+    sys.stdout.write(report.markdown())
     out.print("Skrevet: " + ", ".join(map(str, paths)), highlight=False)
     misses = failed_thresholds(report.retrieval.get("hybrid", {}) | next(iter(report.answers.values()), {}), thresholds)
     if misses:
@@ -474,6 +513,7 @@ def serve(
 
     with _edge():
         assistant = _assistant(index)
+
         # Models load while the page is already being served; the first question then waits only for what
         # is still loading instead of for everything.
         def warm_up() -> None:
@@ -499,8 +539,6 @@ def models_provision(
     with _edge():
         for line in provision_all(_settings(), llm=not no_llm):
             out.print(line, highlight=False)
-
-
 
 
 if __name__ == "__main__":
