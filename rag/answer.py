@@ -20,6 +20,7 @@ from rag.lexical import tokenize
 from rag.prompt import ABSTAIN, build_messages
 
 _DECISION_Q = re.compile(
+    r"^\s*(?:blev|fik)\b|"  # "Blev turen evalueret?", "Fik Aarhus lov til ...?": asks what happened
     r"\b(beslut\w*|vedt[ao]g\w*|godkend\w*|afvis\w*|afviste|udsat\w*|aftal\w*|konklu\w*|"
     r"hvad skete der|hvad blev (?:resultatet|udfaldet)|tog .* til efterretning|"
     r"decid\w*|decision\w*|approv\w*|agreed|postpon\w*|reject\w*)\b",
@@ -81,6 +82,8 @@ def is_decision_question(question: str) -> bool:
     """True for questions about what was decided ("Hvad besluttede ...", "Blev ... godkendt?").
 
     >>> is_decision_question("Hvad besluttede KD-Net om Midttrafik?")
+    True
+    >>> is_decision_question("Fik Aarhus Kommune lov til at sende en ekstra repræsentant?")
     True
     >>> is_decision_question("Hvor meget får regionen ud af modellen?")
     False

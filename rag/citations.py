@@ -86,11 +86,7 @@ def resolve(citation: tuple[str, str], sources: Sequence[Source]) -> Source | No
             return s
     where = _norm(citation[1])
     who = _norm(citation[0])
-    matches = [
-        s
-        for s in sources
-        if _norm(s.label).endswith(where) and (s.date is None or _label_date(s) in who)
-    ]
+    matches = [s for s in sources if _norm(s.label).endswith(where) and (s.date is None or _label_date(s) in who)]
     return matches[0] if len(matches) == 1 else None
 
 
@@ -128,7 +124,13 @@ def verify(answer: str, sources: Sequence[Source], *, question: str = "") -> Che
     if not cited and not problems:
         problems.append("svaret har ingen henvisninger")
     if cited:
-        known = [*(s.text for s in cited), *(s.label for s in cited), question]
+        # The meeting dates count as known, the item numbers in the labels do not: "punkt 12" must not
+        # vouch for "12 borgmestre".
+        known = [
+            *(s.text for s in cited),
+            *(f"{s.body or ''} {_label_date(s)} {s.date or ''}" for s in cited),
+            question,
+        ]
         haystack = _norm(" ".join(known))
         bare = strip_citations(answer)
         for n in dict.fromkeys(_NUMBER_RE.findall(bare)):

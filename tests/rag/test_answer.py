@@ -130,3 +130,8 @@ def test_asking_what_a_paper_decided_abstains() -> None:
     gen = ScriptedGenerator(["noget"])
     a = answer("Hvad besluttede Kontaktudvalget om klimaet?", paper, gen)
     assert a.abstained and gen.calls == []
+
+
+def test_an_item_number_does_not_vouch_for_a_number_in_the_answer() -> None:
+    check = verify("16 borgmestre deltog [KD-Net 22.01.2021, punkt 16].", [GOVTECH], question="Hvor mange?")
+    assert not check.ok and any('"16"' in p for p in check.problems)
