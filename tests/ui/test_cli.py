@@ -39,3 +39,16 @@ def test_remove_without_an_index_says_what_to_do(tmp_path: Path) -> None:
     result = runner.invoke(app, ["remove", "x", "--index", str(tmp_path / "none")])
     assert result.exit_code == 1
     assert "referat ingest" in result.output
+
+
+def test_answer_settings_are_typed_and_validated() -> None:
+    import pytest
+
+    from ingest.errors import ConfigError
+    from ui.cli import _answer_config
+
+    assert _answer_config(["max_source_chars=1600", "min_coverage=0.4"]).max_source_chars == 1600
+    with pytest.raises(ConfigError, match="max_source_chars"):
+        _answer_config(["max_source_chars=many"])
+    with pytest.raises(ConfigError, match="KEY=VALUE"):
+        _answer_config(["nonsense=1"])
