@@ -73,7 +73,7 @@ class AnswerConfig:
     # its best passage is less similar than this to the question (dense cosine; covers English).
     min_coverage: float = 0.5
     min_similarity: float = 0.85
-    max_quotes: int = 2
+    max_quotes: int = 3
     # Overrule the model's abstention when one sentence holds this share of the question's terms.
     min_sentence_coverage: float = 0.6
 
@@ -266,17 +266,61 @@ def quote_decisions(sources: Sequence[Source]) -> tuple[str, list[Citation]]:
     return " ".join(parts), [Citation.of(s) for s in sources]
 
 
+_QUANTITY_Q = re.compile(r"\bhvor (?:mange|meget|stor\w*|høj\w*|lang\w*)\b|\bhow (?:much|many)\b", re.I)
+_WHO_Q = re.compile(r"\bhvem\b|\bwho\b", re.I)
+_WHEN_Q = re.compile(r"\bhvornår\b|\bwhen\b", re.I)
+_DATE_WORD = re.compile(r"\d{1,2}\.\s*(?:jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec)\w*|\b(?:19|20)\d\d\b", re.I)
+
+
+def shared_terms(terms: set[str], other: Sequence[str]) -> int:
+    """How many of `terms` meet a term of `other`, also across inflections and compounds the stemmer
+    keeps apart ("kommissorier"/"kommissorium", "billetindtægter"/"indtægter") by a shared prefix or
+    suffix of 6+ letters."""
+    others = set(other)
+
+    def meets(a: str) -> bool:
+        return a in others or any(
+            min(len(a), len(b)) >= 6 and (a.startswith(b) or b.startswith(a) or a.endswith(b) or b.endswith(a))
+            for b in others
+        )
+
+    return sum(meets(a) for a in terms)
+
+
+def _answer_shape(question: str, sentence: str) -> float:
+    """A bonus for sentences holding what the question asks for: an amount, a name, a date."""
+    if _QUANTITY_Q.search(question) and re.search(r"\d", sentence):
+        return 1.0
+    if _WHO_Q.search(question) and re.search(r"(?<![.!?]\s)(?<!^)\b[A-ZÆØÅ][a-zæøå]+ [A-ZÆØÅ][a-zæøå]+", sentence):
+        return 1.0
+    if _WHEN_Q.search(question) and _DATE_WORD.search(sentence):
+        return 1.0
+    return 0.0
+
+
+# Chosen on eval/dev.jsonl without the LLM (fact recall / citation precision): quoting from the whole
+# item instead of its retrieved passages 0.545/0.823, a rank penalty of 0.5 instead of 1 0.564/0.718,
+# no shape bonus 0.564/0.836, these settings 0.583/0.823.
+_SHAPE_BONUS = 1.0
+_RANK_PENALTY = 1.0
+
+
 def quote_passages(question: str, sources: Sequence[Source], max_quotes: int) -> tuple[str, list[Citation]]:
-    """The sentences of the best items that share most terms with the question, quoted and cited."""
+    """The sentences of the best items that best match the question, quoted and cited.
+
+    A sentence scores the question terms it shares, plus a bonus when it holds the kind of thing asked
+    for (an amount for "hvor mange", a name for "hvem", a date for "hvornår"); better-retrieved items
+    win ties, so quotes come from the item retrieval trusts most unless another says clearly more.
+    """
     terms = set(content_terms(question))
     best: list[tuple[float, int, str, Source]] = []
     for rank, s in enumerate(sources):
         texts = [*s.decision, *s.excerpts] or [s.text]
         for sentence in dict.fromkeys(x for t in texts for x in split_sentences(t)):
-            overlap = len(terms & set(content_terms(sentence)))
+            overlap = shared_terms(terms, content_terms(sentence))
             if overlap:
-                # Earlier (better-retrieved) items win ties; decisions come first within an item.
-                best.append((overlap - 0.1 * rank, -rank, sentence, s))
+                score = overlap + _SHAPE_BONUS * _answer_shape(question, sentence) - _RANK_PENALTY * rank
+                best.append((score, -rank, sentence, s))
     if not best:
         s = sources[0]
         lead = (s.decision or split_sentences(s.text)[:1] or [s.title])[0]

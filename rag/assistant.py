@@ -22,6 +22,7 @@ from rag.answer import (
     content_terms,
     list_register,
     listed_outcome,
+    shared_terms,
     topic_terms,
 )
 from rag.brief import Briefing, brief
@@ -137,7 +138,7 @@ class Assistant:
             rows = self.register_sources(filters=chosen, outcome=outcome)
             topic = set(topic_terms(question))
             if topic:  # "Hvilke kommissorier blev godkendt?": only the items about that
-                rows = [r for r in rows if _shares_stem(topic, content_terms(f"{r.title} {' '.join(r.decision)}"))]
+                rows = [r for r in rows if shared_terms(topic, content_terms(f"{r.title} {' '.join(r.decision)}"))]
             seconds = time.perf_counter() - t0
             yield Retrieved(question, (), tuple(rows), chosen, seconds)
             text, cites = list_register(question, outcome, rows)
@@ -212,14 +213,6 @@ class Assistant:
                 )
         rows.sort(key=lambda r: (r["date"] or "9999", r["doc_id"], _num(r["item"])))
         return rows
-
-
-def _shares_stem(terms: set[str], other: list[str]) -> bool:
-    """Whether a term meets another, also across inflections the stemmer keeps apart
-    ("kommissorier" -> kommissori, "kommissorium" -> kommissorium) by a shared prefix of 6+ letters."""
-    return any(
-        a == b or (min(len(a), len(b)) >= 6 and (a.startswith(b) or b.startswith(a))) for a in terms for b in other
-    )
 
 
 def _num(number: str | None) -> tuple[int, str]:

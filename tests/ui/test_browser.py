@@ -209,6 +209,17 @@ def test_upload_then_find_it(page: object, tmp_path: Path) -> None:
     assert "skøjtebane" in pg.locator("#samtale").inner_text()  # type: ignore[attr-defined]
     _shot(pg, "05_spoerg_om_upload")
 
+    # A question that is not about a decision goes through the LLM: the draft streams in, then the
+    # checked answer (generated or quoted) replaces it.
+    pg.locator("#forfra").click()  # type: ignore[attr-defined]
+    pg.locator("#kilder .kilde").first.wait_for(state="detached", timeout=10_000)  # type: ignore[attr-defined]
+    _ask(pg, "Hvor stor er anlægsudgiften til skøjtebanen ved Tarmvig Havn?")
+    pg.locator('#kilder .kilde[data-label="Byrådet 14.03.2023, punkt 2"]').wait_for(timeout=ANSWER_TIMEOUT_MS)  # type: ignore[attr-defined]
+    pg.locator("#samtale a.kilde-link").first.wait_for(timeout=ANSWER_TIMEOUT_MS)  # type: ignore[attr-defined]
+    final = pg.locator("#samtale").inner_text()  # type: ignore[attr-defined]
+    assert "4,2 mio" in final and "Udkast" not in final
+    _shot(pg, "06_genereret_svar")
+
 
 def test_briefing_and_decision_register(page: object) -> None:
     pg = page
@@ -219,7 +230,7 @@ def test_briefing_and_decision_register(page: object) -> None:
     note.get_by_text("Overblik: Midttrafik").wait_for(timeout=60_000)
     assert "KD-Net 22.01.2021, punkt 6" in note.inner_text()
     pg.get_by_role("button", name="Hent som Word (DOCX)").wait_for(timeout=10_000)  # type: ignore[attr-defined]
-    _shot(pg, "06_overblik")
+    _shot(pg, "07_overblik")
 
     pg.get_by_role("tab", name="Beslutninger").click()  # type: ignore[attr-defined]
     pg.get_by_role("button", name="Vis beslutninger").click()  # type: ignore[attr-defined]
@@ -230,4 +241,4 @@ def test_briefing_and_decision_register(page: object) -> None:
     shown = pg.locator("#punkt .kilde-tekst")  # type: ignore[attr-defined]
     shown.wait_for(timeout=30_000)
     assert "indtægtsfordelingsmodel" in shown.inner_text()
-    _shot(pg, "07_beslutninger")
+    _shot(pg, "08_beslutninger")
