@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from ingest.decisions import split_sentences
@@ -72,7 +72,7 @@ class AnswerConfig:
     # Abstain when the best item holds less than this share of the question's content terms AND
     # its best passage is less similar than this to the question (dense cosine; covers English).
     min_coverage: float = 0.5
-    min_similarity: float = 0.85
+    min_similarity: float = 0.80
     max_quotes: int = 3
     # Overrule the model's abstention when one sentence holds this share of the question's terms.
     min_sentence_coverage: float = 0.6
@@ -137,6 +137,12 @@ def answer_stream(
     coverage = [relevance(question, s) for s in sources]
     similar = max((s.score for s in sources), default=0.0)
     if not sources or (max(coverage) < config.min_coverage and similar < config.min_similarity):
+        yield done(ABSTAIN, (), abstained=True)
+        return
+
+    focus = quantity_focus(question)
+    if focus and not states_quantity(focus, (x for s in sources[:1] for x in split_sentences(s.text))):
+        # "Hvor mange passagerer ...?" and no retrieved item gives a number of passengers.
         yield done(ABSTAIN, (), abstained=True)
         return
 
@@ -270,6 +276,45 @@ _QUANTITY_Q = re.compile(r"\bhvor (?:mange|meget|stor\w*|høj\w*|lang\w*)\b|\bho
 _WHO_Q = re.compile(r"\bhvem\b|\bwho\b", re.I)
 _WHEN_Q = re.compile(r"\bhvornår\b|\bwhen\b", re.I)
 _DATE_WORD = re.compile(r"\d{1,2}\.\s*(?:jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec)\w*|\b(?:19|20)\d\d\b", re.I)
+
+
+_HOW_MANY = re.compile(r"\bhvor mange (?:(?:ekstra|nye|flere|andre|forskellige) )?([a-zæøå-]+)", re.I)
+_MONEY = frozenset(tokenize("penge kroner beløb"))
+_NUMBER_WORDS = re.compile(r"\b(?:to|tre|fire|fem|seks|syv|otte|ni|ti|elleve|tolv|tyve|hundrede|tusind)\b", re.I)
+_DATE_NUMBER = re.compile(
+    r"\d{1,2}\.\s*-?\s*(?:\d{1,2}\.\s*)?(?:jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec)\w*"
+    r"|\d{1,2}[.-]\d{1,2}[.-]\d{2,4}|\b(?:19|20)\d\d\b|\bkl\.\s*\d+[.:]?\d*",
+    re.I,
+)
+
+
+def quantity_focus(question: str) -> str | None:
+    """What a "Hvor mange X ...?" question counts (stemmed), or None.
+
+    >>> quantity_focus("Hvor mange passagerer rejste med Midttrafik i 2020?")
+    'passag'
+    >>> quantity_focus("Hvor mange er der?") is None
+    True
+    """
+    m = _HOW_MANY.search(question)
+    if not m:
+        return None
+    terms = tokenize(m.group(1))
+    return terms[0] if terms else None
+
+
+def states_quantity(focus: str, sentences: Iterable[str]) -> bool:
+    """Whether some sentence gives a number (not a date or time) together with what is counted."""
+    for sentence in sentences:
+        bare = _DATE_NUMBER.sub(" ", sentence)
+        if not (re.search(r"\d", bare) or _NUMBER_WORDS.search(bare)):
+            continue
+        words = content_terms(bare)
+        if focus in _MONEY and re.search(r"\b(?:kr|kroner|mio|mia|mill)\b", bare, re.I):
+            return True
+        if shared_terms({focus}, words):
+            return True
+    return False
 
 
 def shared_terms(terms: set[str], other: Sequence[str]) -> int:

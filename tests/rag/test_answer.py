@@ -135,3 +135,14 @@ def test_asking_what_a_paper_decided_abstains() -> None:
 def test_an_item_number_does_not_vouch_for_a_number_in_the_answer() -> None:
     check = verify("16 borgmestre deltog [KD-Net 22.01.2021, punkt 16].", [GOVTECH], question="Hvor mange?")
     assert not check.ok and any('"16"' in p for p in check.problems)
+
+
+def test_a_count_that_no_item_gives_is_not_answered() -> None:
+    from rag.answer import states_quantity
+
+    assert not states_quantity("borgmestr", ["Der blev den 18.-19. maj 2022 gennemført en studietur for borgmestre."])
+    assert states_quantity("kommun", ["Det får et positivt udfald for 6 kommuner."])
+    assert states_quantity("peng", ["Et årligt plus på ca. 30. mio. kr."])
+    gen = ScriptedGenerator(["noget"])
+    a = answer("Hvor mange busser kører der i Midttrafik?", SOURCES, gen)
+    assert a.abstained and gen.calls == []
