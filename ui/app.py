@@ -585,6 +585,27 @@ def build_app(assistant: Any) -> gr.Blocks:
 THEME_FONTS = (["ui-sans-serif", "system-ui", "sans-serif"], ["ui-monospace", "monospace"])
 
 
+# Gradio ships no Danish for its own widgets; these keys override its English text for every browser.
+_DANISH_WIDGETS = {
+    "upload_text.drop_file": "Slip filen her",
+    "upload_text.click_to_upload": "Klik for at vælge fil",
+    "upload_text.paste_clipboard": "Indsæt fra udklipsholder",
+    "common.or": "eller",
+    "common.clear": "Ryd",
+    "common.submit": "Send",
+    "common.stop": "Stop",
+    "common.copy": "Kopiér",
+    "common.download": "Hent",
+    "common.error": "Fejl",
+    "common.loading": "Indlæser",
+    "upload.uploading": "Uploader ...",
+    "file.uploading": "Uploader ...",
+    "chatbot.copy": "Kopiér",
+    "chatbot.clear": "Ryd samtalen",
+    "status.queue_position": "I kø: {position} af {size}",
+}
+
+
 def launch(assistant: Any, *, host: str = "127.0.0.1", port: int = 7860) -> None:
     """Serve the app on `host:port`: no share link, no analytics, one answer at a time.
 
@@ -606,4 +627,6 @@ def launch(assistant: Any, *, host: str = "127.0.0.1", port: int = 7860) -> None
         theme=theme,
         css=CSS,
         head=HEAD,
+        footer_links=[],
+        i18n=gr.I18n(en=_DANISH_WIDGETS, da=_DANISH_WIDGETS),
     )
