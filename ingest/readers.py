@@ -44,6 +44,9 @@ class ReadResult:
     warnings: tuple[str, ...] = ()
 
 
+_BOOKMARKS = re.compile(r"\[bookmark:[^\]\n]*\]")
+
+
 def normalise_text(text: str) -> str:
     """NFC, `\\n` line ends, plain spaces, no control characters, runs of blank lines collapsed to one.
 
@@ -51,6 +54,8 @@ def normalise_text(text: str) -> str:
     'Møde\\n\\nPunkt 1'
     """
     text = unicodedata.normalize("NFC", text)
+    # Word-to-text converters leave "[bookmark: Punkt288669]" anchors; they are not the document's words.
+    text = _BOOKMARKS.sub("", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _SPACES.sub(" ", text)
     text = _CONTROL.sub("", text)

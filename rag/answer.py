@@ -350,6 +350,16 @@ _SHAPE_BONUS = 1.0
 _RANK_PENALTY = 1.0
 
 
+_ITEM_NUMBER = re.compile(r"^\s*(?:punkt\s*)?\d+\s*[.:)]?\s*", re.I)
+
+
+def _is_heading(sentence: str, source: Source) -> bool:
+    """The item's own heading or a bare section name: says nothing the citation does not."""
+    bare = " ".join(_ITEM_NUMBER.sub("", sentence).split()).casefold().rstrip(".:")
+    title = " ".join(source.title.split()).casefold()
+    return bare == title or len(bare.split()) < 3
+
+
 def quote_passages(question: str, sources: Sequence[Source], max_quotes: int) -> tuple[str, list[Citation]]:
     """The sentences of the best items that best match the question, quoted and cited.
 
@@ -362,6 +372,8 @@ def quote_passages(question: str, sources: Sequence[Source], max_quotes: int) ->
     for rank, s in enumerate(sources):
         texts = [*s.decision, *s.excerpts] or [s.text]
         for sentence in dict.fromkeys(x for t in texts for x in split_sentences(t)):
+            if _is_heading(sentence, s):
+                continue
             overlap = shared_terms(terms, content_terms(sentence))
             if overlap:
                 score = overlap + _SHAPE_BONUS * _answer_shape(question, sentence) - _RANK_PENALTY * rank

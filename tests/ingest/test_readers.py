@@ -237,3 +237,9 @@ def test_html_with_only_scripts_is_empty(tmp_path: Path) -> None:
     path = _write(tmp_path, "tom.html", b"<html><body><script>alert(1)</script><nav>Menu</nav></body></html>")
     with pytest.raises(DocumentError, match="is empty"):
         read_document(path)
+
+
+def test_converter_bookmarks_are_not_text() -> None:
+    from ingest.readers import normalise_text
+
+    assert normalise_text("[bookmark: Punkt288669]1.\tIntroduktion") == "1.\tIntroduktion"

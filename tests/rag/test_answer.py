@@ -146,3 +146,14 @@ def test_a_count_that_no_item_gives_is_not_answered() -> None:
     gen = ScriptedGenerator(["noget"])
     a = answer("Hvor mange busser kører der i Midttrafik?", SOURCES, gen)
     assert a.abstained and gen.calls == []
+
+
+def test_quotes_skip_the_items_own_heading() -> None:
+    from dataclasses import replace
+
+    from rag.answer import quote_passages
+
+    s = replace(MIDTTRAFIK, excerpts=("6. Midttrafiks indtægtsfordelingsmodel", *MIDTTRAFIK.excerpts))
+    text, _ = quote_passages("Hvad giver Midttrafiks indtægtsfordelingsmodel regionen?", [s], 3)
+    assert "»Midttrafiks indtægtsfordelingsmodel«" not in text and "6. Midttrafiks" not in text
+    assert "30 mio. kr." in text
