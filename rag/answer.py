@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ingest.decisions import split_sentences
 from rag.citations import Citation, Source, verify
@@ -74,6 +74,9 @@ class AnswerConfig:
     min_coverage: float = 0.5
     min_similarity: float = 0.80
     max_quotes: int = 3
+    # False measures the product without the decision register: no register answers, no decision
+    # lines in the prompt or the quotes (kept for evaluation; see eval/README.md).
+    use_register: bool = True
     # Overrule the model's abstention when one sentence holds this share of the question's terms.
     min_sentence_coverage: float = 0.6
 
@@ -145,6 +148,9 @@ def answer_stream(
         # "Hvor mange passagerer ...?" and no retrieved item gives a number of passengers.
         yield done(ABSTAIN, (), abstained=True)
         return
+
+    if not config.use_register:
+        sources = tuple(replace(s, decision=(), outcome="ukendt") for s in sources)
 
     if is_decision_question(question) and all(s.outcome == "ingen" and not s.decision for s in sources[:2]):
         # An agenda or a paper decides nothing: asked what was decided, the documents have no answer.

@@ -130,7 +130,7 @@ class Assistant:
         "Hvilke sager blev udsat i 2022?" is answered from the whole decision register (with the
         question's time phrase as a filter), not from the top-k items retrieval happens to find.
         """
-        outcome = listed_outcome(question)
+        outcome = listed_outcome(question) if self.answer_config.use_register else None
         if outcome:
             t0 = time.perf_counter()
             implied, _ = filters_from_question(question)

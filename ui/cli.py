@@ -161,7 +161,12 @@ def _answer_config(specs: list[str]) -> Any:
         if not sep or key not in types:
             raise ConfigError(f"--config expects one of {', '.join(types)} as KEY=VALUE, got {spec!r}")
         try:
-            changes[key] = types[key](value)
+            if types[key] is bool:
+                if value.lower() not in ("true", "false", "1", "0"):
+                    raise ValueError(value)
+                changes[key] = value.lower() in ("true", "1")
+            else:
+                changes[key] = types[key](value)
         except ValueError:
             raise ConfigError(f"--config {key} must be a {types[key].__name__}, got {value!r}") from None
     return replace(base, **changes)
