@@ -450,6 +450,14 @@ def eval_(
         list[str] | None,
         typer.Option("--config", help="Answer setting for every variant, e.g. max_source_chars=1600 (repeatable)."),
     ] = None,
+    variant: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--variant",
+            help="An extra side-by-side variant with the default LLM: NAME:KEY=VALUE[,KEY=VALUE], "
+            "e.g. kort:max_source_chars=1200 (repeatable).",
+        ),
+    ] = None,
     minimum: Annotated[
         list[str] | None, typer.Option("--min", help="Fail unless METRIC>=X for hybrid, e.g. hit@5=0.9.")
     ] = None,
@@ -457,6 +465,7 @@ def eval_(
     """Measure retrieval (BM25 / dense / hybrid) and answers on a question set.
 
     Example: referat eval --corpus data/sample --questions eval/dev.jsonl --out reports/ --min hit@5=0.9
+    Side by side: ... --llm qwen2.5-coder-1.5b --llm smollm2-135m --no-llm --variant uden-register:use_register=false
     """
     import tempfile
 
@@ -485,6 +494,10 @@ def eval_(
             variants = {n: _assistant(index_dir, llm_name=n, embedder=shared, config=answer_config) for n in names}
             if no_llm or not variants:
                 variants["extractive"] = _assistant(index_dir, llm=False, embedder=shared, config=answer_config)
+            for spec in variant or []:
+                name, _, settings = spec.partition(":")
+                extra = _answer_config([*(config or []), *filter(None, settings.split(","))])
+                variants[name] = _assistant(index_dir, embedder=shared, config=extra)
             report = evaluate(
                 variants,
                 qs,
