@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from ingest.decisions import split_sentences
-from rag.citations import Citation, Source, verify
+from rag.citations import Citation, Source, strip_citations, verify
 from rag.generate import Generator
 from rag.lexical import tokenize
 from rag.prompt import ABSTAIN, build_messages
@@ -77,6 +77,9 @@ class AnswerConfig:
     # False measures the product without the decision register: no register answers, no decision
     # lines in the prompt or the quotes (kept for evaluation; see eval/README.md).
     use_register: bool = True
+    # A draft whose best sentence shares fewer question terms than this share of the best quotable
+    # sentence's is replaced by the quotes: it answers something nearby, not the question.
+    min_draft_cover: float = 0.75
     # Overrule the model's abstention when one sentence holds this share of the question's terms.
     min_sentence_coverage: float = 0.6
 
@@ -191,6 +194,10 @@ def answer_stream(
     problems = list(check.problems)
     if not is_danish(text):
         problems.append("svaret er ikke på dansk")
+    if draft_cover(question, text) < config.min_draft_cover * quote_cover(question, used):
+        problems.append("svaret rammer spørgsmålet dårligere end kildernes egne sætninger")
+    if _expects_shape(question) and not _answer_shape(question, strip_citations(text)):
+        problems.append("svaret indeholder ikke det, der spørges om (et tal, et navn eller en dato)")
     if check.ok and not problems:
         yield done(text, check.citations, first_token_s=first)
         return
@@ -336,6 +343,28 @@ def shared_terms(terms: set[str], other: Sequence[str]) -> int:
         )
 
     return sum(meets(a) for a in terms)
+
+
+def _cover(question: str, sentences: Iterable[str]) -> int:
+    terms = set(content_terms(question))
+    return max((shared_terms(terms, content_terms(x)) for x in sentences), default=0)
+
+
+def draft_cover(question: str, draft: str) -> int:
+    """The most question terms one sentence of the draft shares."""
+    return _cover(question, split_sentences(strip_citations(draft)))
+
+
+def quote_cover(question: str, sources: Sequence[Source]) -> int:
+    """The most question terms one quotable sentence of the sources shares."""
+    return _cover(
+        question,
+        (x for s in sources for t in (*s.decision, *s.excerpts) for x in split_sentences(t) if not _is_heading(x, s)),
+    )
+
+
+def _expects_shape(question: str) -> bool:
+    return bool(_QUANTITY_Q.search(question) or _WHO_Q.search(question) or _WHEN_Q.search(question))
 
 
 def _answer_shape(question: str, sentence: str) -> float:

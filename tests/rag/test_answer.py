@@ -157,3 +157,18 @@ def test_quotes_skip_the_items_own_heading() -> None:
     text, _ = quote_passages("Hvad giver Midttrafiks indtægtsfordelingsmodel regionen?", [s], 3)
     assert "»Midttrafiks indtægtsfordelingsmodel«" not in text and "6. Midttrafiks" not in text
     assert "30 mio. kr." in text
+
+
+def test_a_draft_without_the_amount_asked_for_is_replaced() -> None:
+    draft = "Regionen arbejder med modellen [KD-Net 22.01.2021, punkt 6]."
+    a = answer("Hvor stort et årligt plus giver modellen regionen?", SOURCES, ScriptedGenerator([draft]))
+    assert a.extractive and "30 mio. kr." in a.text
+    assert any("et tal" in p for p in a.problems)
+
+
+def test_a_verified_draft_about_something_else_is_replaced() -> None:
+    # Every number checks out, but the draft answers from the wrong item.
+    draft = "KD-Net godkendte kommissoriet for GovTech Midtjylland [KD-Net 22.01.2021, punkt 16]."
+    a = answer("Hvor stort et årligt plus giver modellen Region Midtjylland?", SOURCES, ScriptedGenerator([draft]))
+    assert a.extractive and "30 mio. kr." in a.text
+    assert any("dårligere" in p for p in a.problems)
