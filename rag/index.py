@@ -16,9 +16,11 @@ the new manifest, and both point at complete directories. Old versions are remov
 (the previous one is kept, so a reader that has just read the old manifest can still finish loading).
 One writer at a time is assumed.
 
-Chunk vectors are keyed in FAISS by int64 ids handed out from a counter kept in the manifest;
-`IndexIDMap2(IndexFlatIP)` is the default, `index_type="hnsw"` puts an `IndexHNSWFlat` inside the
-IDMap for large corpora (removal then rebuilds the graph from `vectors.npy`).
+Chunk vectors are keyed in FAISS by int64 ids handed out from a counter kept in the manifest.
+`index_type="flat"` keeps an `IndexIDMap2(IndexFlatIP)` (exact), `"hnsw"` puts an `IndexHNSWFlat` inside
+the IDMap (removal then rebuilds the graph from `vectors.npy`). `"auto"`, the default for new indexes, is
+flat below `AUTO_HNSW_FROM` chunks and HNSW from there on, switching (one rebuild) when the index grows
+past it or shrinks below it. Indexes saved as "flat" or "hnsw" load and stay what they were.
 """
 
 from __future__ import annotations
@@ -44,10 +46,14 @@ from rag.embed import Embedder
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
-IndexType = Literal["flat", "hnsw"]
-INDEX_TYPES: tuple[IndexType, ...] = ("flat", "hnsw")
+IndexType = Literal["flat", "hnsw", "auto"]
+FaissKind = Literal["flat", "hnsw"]
+INDEX_TYPES: tuple[IndexType, ...] = ("flat", "hnsw", "auto")
 HNSW_M = 32
 HNSW_EF_SEARCH = 64
+# Exact flat search reads every vector per query (1.5 kB each at 384-d); from this size on "auto" uses HNSW.
+# See `referat bench` and eval/BENCHMARKS.md for the latencies and recall behind the number.
+AUTO_HNSW_FROM = 200_000
 # Below this many allowed vectors a filtered search is an exact numpy product over the subset:
 # exact, and HNSW's recall drops when a selector rejects most of the graph.
 _EXACT_FILTER_LIMIT = 20_000
@@ -84,7 +90,7 @@ class Index:
         *,
         embedder_id: str,
         dimension: int,
-        index_type: IndexType = "flat",
+        index_type: IndexType = "auto",
         normalized: bool = True,
     ) -> None:
         # Use `create`, `load` or `open_or_create`; the constructor only holds state.
@@ -104,6 +110,7 @@ class Index:
         self._items: dict[str, tuple[AgendaItem, ...]] = {}
         self._next_vid = 0
         self._faiss: Any = None  # built lazily; None also means "stale, rebuild from _vectors"
+        self._faiss_kind: FaissKind | None = None  # what _faiss is, once built
         self._revision = 0
         self._cache_revision = -1
         self._pos_by_doc: dict[str, list[int]] = {}
@@ -118,7 +125,7 @@ class Index:
         directory: str | os.PathLike[str],
         embedder_id: str,
         dimension: int,
-        index_type: IndexType = "flat",
+        index_type: IndexType = "auto",
         *,
         overwrite: bool = False,
     ) -> Index:
@@ -190,6 +197,8 @@ class Index:
         idx._items = {d: tuple(v) for d, v in items.items()}
         faiss = _faiss_module()
         idx._faiss = faiss.deserialize_index(np.fromfile(data / "faiss.index", dtype=np.uint8))
+        inner = faiss.downcast_index(idx._faiss.index) if hasattr(idx._faiss, "index") else idx._faiss
+        idx._faiss_kind = "hnsw" if isinstance(inner, faiss.IndexHNSW) else "flat"
         n = len(idx._chunks)
         if idx._vectors.shape != (n, idx.dimension) or idx._faiss.ntotal != n or n != manifest["n_chunks"]:
             raise IndexMismatch(
@@ -200,7 +209,7 @@ class Index:
 
     @classmethod
     def open_or_create(
-        cls, directory: str | os.PathLike[str], embedder: Embedder, index_type: IndexType = "flat"
+        cls, directory: str | os.PathLike[str], embedder: Embedder, index_type: IndexType = "auto"
     ) -> Index:
         """Load the index at `directory` (checked against `embedder`), or start an empty one there.
 
@@ -222,6 +231,22 @@ class Index:
 
     def __len__(self) -> int:
         return len(self._chunks)
+
+    @property
+    def kind(self) -> FaissKind:
+        """The FAISS structure searches use: `index_type`, or for "auto" the one that suits the size.
+
+        >>> Index("/tmp/x", embedder_id="e", dimension=8).kind
+        'flat'
+        """
+        if self.index_type == "auto":
+            return auto_kind(len(self._chunks))
+        return self.index_type
+
+    def vector_bytes(self) -> int:
+        """Bytes the vectors hold in memory: the float32 matrix plus the FAISS index built over it."""
+        faiss = _faiss_module()
+        return int(self._vectors.nbytes) + int(faiss.serialize_index(self._faiss_index()).size)
 
     @property
     def revision(self) -> int:
@@ -306,10 +331,10 @@ class Index:
             sel = faiss.IDSelectorBatch(self._vids[allowed])
             params = (
                 faiss.SearchParametersHNSW(sel=sel, efSearch=max(HNSW_EF_SEARCH, kk))
-                if self.index_type == "hnsw"
+                if self._faiss_kind == "hnsw"
                 else faiss.SearchParameters(sel=sel)
             )
-        elif self.index_type == "hnsw":
+        elif self._faiss_kind == "hnsw":
             params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, kk))
         dist, ids = index.search(q, kk, params=params)
         self._refresh_caches()
@@ -371,6 +396,8 @@ class Index:
         self._chunks.extend(chunks)
         self._vids = np.concatenate([self._vids, new_vids])
         self._vectors = np.concatenate([self._vectors, new_vectors])
+        if self._faiss is not None and self._faiss_kind != self.kind:
+            self._faiss = None  # "auto" crossed AUTO_HNSW_FROM: rebuilt as the other kind on next use
         if self._faiss is not None and len(chunks):
             self._faiss.add_with_ids(new_vectors, new_vids)
         self._items[doc_id] = tuple(document.items)
@@ -453,7 +480,7 @@ class Index:
             "dimension": self.dimension,
             "normalized": self.normalized,
             "index_type": self.index_type,
-            "hnsw": {"M": HNSW_M, "ef_search": HNSW_EF_SEARCH} if self.index_type == "hnsw" else None,
+            "hnsw": {"M": HNSW_M, "ef_search": HNSW_EF_SEARCH} if self._faiss_kind == "hnsw" else None,
             "n_chunks": len(self._chunks),
             "next_id": self._next_vid,
             "versions": {
@@ -491,7 +518,7 @@ class Index:
         self._vids = self._vids[keep]
         self._vectors = self._vectors[keep]
         if self._faiss is not None:
-            if self.index_type == "flat":
+            if self._faiss_kind == "flat" and self.kind == "flat":
                 self._faiss.remove_ids(removed_vids)
             else:
                 self._faiss = None  # HNSW cannot remove: rebuilt from _vectors on next use
@@ -499,9 +526,12 @@ class Index:
         self._refresh_caches()
 
     def _faiss_index(self) -> Any:
+        if self._faiss is not None and self._faiss_kind != self.kind:
+            self._faiss = None
         if self._faiss is None:
             faiss = _faiss_module()
-            if self.index_type == "hnsw":
+            kind = self.kind
+            if kind == "hnsw":
                 base = faiss.IndexHNSWFlat(self.dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
                 base.hnsw.efSearch = HNSW_EF_SEARCH
             else:
@@ -510,6 +540,7 @@ class Index:
             if len(self._chunks):
                 index.add_with_ids(np.ascontiguousarray(self._vectors), self._vids)
             self._faiss = index
+            self._faiss_kind = kind
         return self._faiss
 
     def _refresh_caches(self) -> None:
@@ -522,6 +553,15 @@ class Index:
         self._pos_by_vid = {v: p for p, v in enumerate(self._vids.tolist())}
         self._chunks_view = tuple(self._chunks)
         self._cache_revision = self._revision
+
+
+def auto_kind(n_chunks: int) -> FaissKind:
+    """The FAISS structure `index_type="auto"` uses for `n_chunks` chunks.
+
+    >>> auto_kind(100_000), auto_kind(1_000_000)
+    ('flat', 'hnsw')
+    """
+    return "hnsw" if n_chunks >= AUTO_HNSW_FROM else "flat"
 
 
 def _info_matches(info: DocumentInfo, document: Document) -> bool:

@@ -539,9 +539,47 @@ def serve(
                 assistant.warm_up()
             except ReferatError as e:  # the page says the same when it is used
                 err.print(f"[yellow]Advarsel:[/] {e}", highlight=False)
+            else:  # `referat bench` waits for this line
+                err.print("Klar: indeks og modeller er indlæst.", highlight=False)
 
         threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
         launch(assistant, host=host, port=port)
+
+
+@app.command()
+def bench(
+    quick: Annotated[bool, typer.Option("--quick", help="10k/100k chunks, short replies (under 15 minutes).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="End with one JSON object of all results.")] = False,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Also write the results table (Markdown).")] = None,
+    corpus: Annotated[Path, typer.Option("--corpus", help="Documents for the ingest benchmark.")] = Path("data/sample"),
+    part: Annotated[
+        list[str] | None, typer.Option("--part", help="Only ingest, search, answer or cold (repeatable).")
+    ] = None,
+) -> None:
+    """Measure ingest, search, answering and cold start, each as a ratio against a baseline of the same run.
+
+    Example: referat bench --quick --json        (the full run adds 1M chunks: referat bench --out eval/BENCHMARKS.md)
+    """
+    from rag.bench import run
+
+    argv = ["referat bench", *(["--quick"] if quick else []), *(f"--part {p}" for p in part or ())]
+    if corpus != Path("data/sample"):
+        argv.append(f"--corpus {corpus}")
+    with _edge():
+        report = run(
+            quick=quick,
+            corpus=corpus,
+            parts=tuple(part or ("ingest", "search", "answer", "cold")),
+            progress=lambda msg: err.print(f"[dim]{msg}[/]", highlight=False),
+        )
+    md = report.markdown(command=" ".join(argv))
+    if out_file:
+        out_file.write_text(md, encoding="utf-8")
+        err.print(f"Skrevet: {out_file}", highlight=False)
+    if as_json:
+        _print_json(report.to_json())
+    else:
+        sys.stdout.write(md)
 
 
 @models_app.command("provision")

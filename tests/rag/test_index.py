@@ -150,6 +150,47 @@ def test_filtered_dense_search_only_returns_allowed_documents(
     assert idx.search_dense(emb.embed_query("busser"), 5, doc_ids=set()) == []
 
 
+def test_auto_switches_to_hnsw_at_its_size_and_back(
+    tmp_path: Path, emb: CountingEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("rag.index.AUTO_HNSW_FROM", 6)
+    idx = Index.create(tmp_path, emb.model_id, emb.dimension)
+    for i in range(3):
+        d, cs = make_doc(f"d{i}", {"1": [f"tekst {i} om emne{i}"]})
+        idx.upsert_document(d, cs, emb)
+    q = emb.embed_query("tekst 5 om emne5")
+    assert idx.kind == "flat" and len(idx.search_dense(q, 10)) == 3
+    for i in range(3, 8):
+        d, cs = make_doc(f"d{i}", {"1": [f"tekst {i} om emne{i}"]})
+        idx.upsert_document(d, cs, emb)
+    assert idx.kind == "hnsw"
+    assert idx.chunks[idx.search_dense(q, 1)[0][0]].doc_id == "d5" and len(idx.search_dense(q, 10)) == 8
+    idx.save()
+    assert json.loads((tmp_path / "manifest.json").read_text())["hnsw"]["M"] == 32
+    loaded = Index.load(tmp_path)
+    assert (loaded.index_type, loaded.kind) == ("auto", "hnsw")
+    for i in range(3):
+        loaded.remove_document(f"d{i}")
+    assert loaded.kind == "flat" and len(loaded.search_dense(q, 10)) == 5
+
+
+def test_an_index_saved_as_flat_stays_flat(
+    tmp_path: Path, emb: CountingEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("rag.index.AUTO_HNSW_FROM", 2)
+    idx = Index.create(tmp_path, emb.model_id, emb.dimension, "flat")
+    for i in range(4):
+        d, cs = make_doc(f"d{i}", {"1": [f"tekst nummer {i} om emne{i}"]})
+        idx.upsert_document(d, cs, emb)
+    idx.save()
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["index_type"] == "flat" and manifest["hnsw"] is None
+    loaded = Index.load(tmp_path)
+    q = emb.embed_query("tekst nummer 1 om emne1")
+    assert (loaded.index_type, loaded.kind) == ("flat", "flat") and len(loaded.search_dense(q, 9)) == 4
+    assert loaded.chunks[loaded.search_dense(q, 1)[0][0]].doc_id == "d1"
+
+
 def test_other_embedder_is_refused(tmp_path: Path, emb: CountingEmbedder) -> None:
     idx = Index.create(tmp_path, emb.model_id, emb.dimension)
     idx.save()
@@ -179,7 +220,7 @@ def test_manifest_describes_the_index(tmp_path: Path, emb: CountingEmbedder) -> 
     idx.save()
     m = json.loads((tmp_path / "manifest.json").read_text())
     assert m["embedder_id"] == "hash-64" and m["dimension"] == 64 and m["normalized"] is True
-    assert m["index_type"] == "flat" and m["format_version"] == 1
+    assert m["index_type"] == "auto" and m["hnsw"] is None and m["format_version"] == 1
     assert set(m["versions"]) >= {"faiss", "numpy", "bm25s"}
     info = m["documents"]["d1"]
     assert info["content_hash"] == doc.content_hash and info["n_items"] == 2 and info["body"] == "KD-Net"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -52,3 +53,24 @@ def test_answer_settings_are_typed_and_validated() -> None:
         _answer_config(["max_source_chars=many"])
     with pytest.raises(ConfigError, match="KEY=VALUE"):
         _answer_config(["nonsense=1"])
+
+
+def test_bench_ends_with_one_json_object_and_writes_the_table(tmp_path: Path, monkeypatch: Any) -> None:
+    from rag.bench import BenchReport, ColdStartBench
+
+    seen: dict[str, Any] = {}
+
+    def fake_run(**kw: Any) -> BenchReport:
+        seen.update(kw)
+        kw["progress"]("cold start")
+        return BenchReport(quick=True, started="2026-01-01T00:00:00", wall_s=3.0, machine="test",
+                           cold_start=ColdStartBench(page_s=4.25, ready_s=9.0))  # fmt: skip
+
+    monkeypatch.setattr("rag.bench.run", fake_run)
+    table = tmp_path / "b.md"
+    result = runner.invoke(app, ["bench", "--quick", "--json", "--part", "cold", "--out", str(table)])
+    assert result.exit_code == 0, result.output
+    assert seen["quick"] is True and seen["parts"] == ("cold",)
+    last = json.loads(result.stdout.strip().splitlines()[-1])
+    assert last["summary"]["cold_start_s"] == 4.25 and last["summary"]["search_p50_ms_100k"] is None
+    assert "`referat bench --quick --part cold`" in table.read_text(encoding="utf-8")

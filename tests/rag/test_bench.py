@@ -1,0 +1,198 @@
+"""The benchmark's measurements on fakes: the ratios it reports follow what it times."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ingest.chunking import chunk_document
+from ingest.errors import ConfigError
+from ingest.parse import parse_document
+from rag.bench import (
+    AnnBench,
+    BenchReport,
+    ColdStartBench,
+    GenerationBench,
+    IngestBench,
+    Latency,
+    PrefixCacheBench,
+    ProductSearchBench,
+    bench_ann,
+    bench_cold_start,
+    bench_generation,
+    bench_ingest,
+    bench_prefix_cache,
+    bench_product_search,
+    exact_top_k,
+    free_port,
+    recall_at_k,
+    synthetic_vectors,
+)
+from rag.embed import HashEmbedder
+from rag.generate import ScriptedGenerator
+from rag.index import Index
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
+
+
+class VirtualClock:
+    """Time that moves only when a fake stream says so: exact, noise-free timings."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def paced(self, pieces: Iterator[str], *, first: float, each: float) -> Iterator[str]:
+        for i, piece in enumerate(pieces):
+            self.now += first if i == 0 else each
+            yield piece
+
+
+def test_synthetic_vectors_have_near_neighbours_and_queries_near_the_data() -> None:
+    data, queries = synthetic_vectors(4000, 20, dim=64, seed=1)
+    sims = data[:200] @ data.T
+    np.fill_diagonal(sims[:, :200], -1)
+    nearest, typical = np.sort(sims, axis=1)[:, -10], np.median(sims, axis=1)
+    assert float(np.median(nearest - typical)) > 0.3  # clustered, not uniform
+    assert float(np.min((queries @ data.T).max(axis=1))) > 0.5
+
+
+def test_recall_counts_the_true_top_k() -> None:
+    assert recall_at_k(np.array([[1, 2, 3], [4, 5, 6]]), np.array([[3, 2, 1], [7, 8, 9]]), k=3) == 0.5
+
+
+def test_flat_is_exact_and_a_starved_hnsw_loses_recall() -> None:
+    data, queries = synthetic_vectors(5000, 50, dim=32, seed=2)
+    truth = exact_top_k(data, queries, 10)
+    flat, good = bench_ann(data, queries, truth, m=16, ef_search=(128,))
+    assert (flat.kind, flat.recall_at_10) == ("flat", 1.0)
+    assert good.kind == "hnsw" and good.recall_at_10 >= 0.9
+    assert flat.bytes == pytest.approx(5000 * 32 * 4, abs=1024) and good.bytes > flat.bytes
+    (starved,) = bench_ann(data, queries, truth, m=2, ef_construction=4, ef_search=(1,), flat=False)
+    assert starved.recall_at_10 < good.recall_at_10
+
+
+@pytest.mark.parametrize("index_type", ["flat", "hnsw"])
+def test_product_search_runs_the_index_and_the_hybrid_retriever(tmp_path: Path, index_type: str) -> None:
+    data, queries = synthetic_vectors(2000, 20, dim=32, seed=3)
+    truth = exact_top_k(data, queries, 10)
+    vocab = ["byråd", "budget", "skole", "bus", "tog", "kommune", "plan", "vej", "park", "sag"]
+    r = bench_product_search(data, queries, truth, vocabulary=vocab, workdir=tmp_path, index_type=index_type, docs=7)  # type: ignore[arg-type]
+    assert r.n == 2000 and r.index_type == index_type
+    assert r.recall_at_10 == 1.0 if index_type == "flat" else r.recall_at_10 >= 0.9
+    assert r.hybrid is not None and r.hybrid.n == 20 and r.dense.n == 20
+    assert r.vector_bytes >= 2 * 2000 * 32 * 4  # the Index's matrix and FAISS's copy
+
+
+def test_ingest_overhead_is_pipeline_over_raw_on_the_same_chunks(tmp_path: Path) -> None:
+    files = [SAMPLE / "003_fc010784cd8fe213.txt"]
+    emb = HashEmbedder(dimension=32)
+    seen: list[int] = []
+
+    def slow_raw(texts: list[str]) -> np.ndarray:
+        seen.append(len(texts))
+        time.sleep(0.3)
+        return emb.embed_passages(texts)
+
+    r = bench_ingest(files, emb, slow_raw, repeats=2, workdir=tmp_path)
+    n_chunks = len(chunk_document(parse_document(files[0])))
+    assert r.n_chunks == n_chunks and seen[1:] == [n_chunks, n_chunks]
+    assert r.encode_s >= 0.3 and r.overhead_ratio < 1.0  # the hash "model" is faster than the sleeping baseline
+    assert len(Index.load(tmp_path / "ingest-2")) == n_chunks
+
+
+def test_generation_ratio_follows_the_decode_pace() -> None:
+    clock = VirtualClock()
+    reply = "Byrådet godkendte sagen [Byrådet 12.03.2019, punkt 4]."
+    product = ScriptedGenerator(reply)
+    raw = ScriptedGenerator(reply)
+
+    def product_stream() -> Iterator[str]:
+        return clock.paced(product.stream([], max_tokens=50), first=3.0, each=0.2)
+
+    def raw_stream() -> Iterator[str]:
+        return clock.paced(raw.stream([], max_tokens=50), first=2.0, each=0.1)
+
+    g = bench_generation(product_stream, raw_stream, repeats=3, clock=clock)
+    assert g.same_text and g.pieces == 7 and g.repeats == 3
+    assert (g.product_ttft_s, g.raw_ttft_s) == (3.0, 2.0)
+    assert g.speed_ratio == pytest.approx(0.5)
+
+
+def test_prefix_cache_ratio_is_primed_over_cold_ttft() -> None:
+    clock = VirtualClock()
+    gen = ScriptedGenerator("Ja.")
+    c = bench_prefix_cache(
+        lambda: clock.paced(gen.stream([], max_tokens=1), first=8.0, each=0.0),
+        lambda: clock.paced(gen.stream([], max_tokens=1), first=2.0, each=0.0),
+        repeats=2,
+        clock=clock,
+    )
+    assert (c.cold_ttft_s, c.primed_ttft_s, c.ttft_ratio) == (8.0, 2.0, 0.25)
+    with pytest.raises(ConfigError, match="repeats"):
+        bench_prefix_cache(lambda: iter(()), lambda: iter(()), repeats=0)
+
+
+SERVER = (
+    "import http.server, sys, time; time.sleep({delay}); "
+    "s = http.server.HTTPServer(('127.0.0.1', {port}), http.server.SimpleHTTPRequestHandler); "
+    "print('Klar: alt indlæst', file=sys.stderr, flush=True); s.serve_forever()"
+)
+
+
+def test_cold_start_times_the_page_and_the_ready_line(tmp_path: Path) -> None:
+    port = free_port()
+    cmd = [sys.executable, "-c", SERVER.format(delay=0.5, port=port)]
+    r = bench_cold_start(cmd, f"http://127.0.0.1:{port}/", ready_pattern=r"^Klar\b", timeout_s=30)
+    assert 0.5 <= r.page_s < 30 and r.ready_s is not None and r.ready_s >= 0.5
+    with pytest.raises(ConfigError, match="exited with code 3"):
+        bench_cold_start([sys.executable, "-c", "raise SystemExit(3)"], f"http://127.0.0.1:{free_port()}/")
+
+
+def _report(**kw: object) -> BenchReport:
+    lat = Latency(12.0, 20.0, 100)
+    base: dict[str, object] = {
+        "quick": True,
+        "started": "2026-01-01T00:00:00+00:00",
+        "wall_s": 600.0,
+        "machine": "test",
+        "ingest": IngestBench(5, 200, 12.0, 10.0, 0.5, 0.1, 2),
+        "ann": (
+            AnnBench(100_000, "flat", 0.1, lat, 1.0, 153_600_000),
+            AnnBench(100_000, "hnsw", 30.0, Latency(1.0, 2.0, 100), 0.97, 180_000_000, m=32, ef_search=64),
+        ),
+        "product_search": (ProductSearchBench(100_000, "flat", lat, Latency(30.0, 40.0, 100), 1.0, 307_200_000, None),),
+        "generation": GenerationBench(5.0, 5.0, 9.0, 10.0, 32, True, 2),
+        "prefix_cache": PrefixCacheBench(8.0, 4.0, 900, 400, 2),
+        "cold_start": ColdStartBench(9.5, 20.0),
+    }
+    return BenchReport(**{**base, **kw})  # type: ignore[arg-type]
+
+
+def test_summary_has_the_issue_figures_and_the_markdown_judges_them() -> None:
+    report = _report()
+    s = report.summary()
+    assert s["ingest_overhead_ratio"] == 1.2 and s["search_p50_ms_100k"] == 12.0
+    assert s["ann_recall_at_10"] == 0.97 and s["generation_speed_ratio"] == 0.9
+    assert s["prefix_cache_ttft_ratio"] == 0.5 and s["cold_start_s"] == 9.5
+    # 1M chunks use HNSW: its measured bytes per vector, scaled, plus the Index's own float32 matrix.
+    assert s["memory_gb_1m"] == pytest.approx(1.8 + 1.536, abs=0.01)
+    json.dumps(report.to_json())
+    md = report.markdown(command="referat bench --quick")
+    row = next(line for line in md.splitlines() if line.startswith("| `ingest_overhead_ratio`"))
+    assert "**missed**" in row
+    row = next(line for line in md.splitlines() if line.startswith("| `cold_start_s`"))
+    assert "met" in row and "referat bench --quick" in md
+
+
+def test_summary_leaves_out_what_was_not_run() -> None:
+    s = _report(ingest=None, ann=(), product_search=(), generation=None).summary()
+    assert s["ingest_overhead_ratio"] is None and s["search_p50_ms_100k"] is None and s["memory_gb_1m"] is None
