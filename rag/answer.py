@@ -164,7 +164,7 @@ def answer_stream(
         decided = [sources[0]]
         if len(sources) > 1 and sources[1].decision and coverage[1] > coverage[0]:
             decided.append(sources[1])
-        yield done(*quote_decisions(decided), extractive=True)
+        yield done(*quote_decisions(decided, question), extractive=True)
         return
 
     used = list(sources[: config.max_sources])
@@ -278,14 +278,33 @@ def list_register(question: str, outcome: str, sources: Sequence[Source]) -> tup
     return "\n".join(lines), [Citation.of(s) for s in sources]
 
 
-def quote_decisions(sources: Sequence[Source]) -> tuple[str, list[Citation]]:
-    """The recorded decisions of `sources`, quoted, each with its citation."""
-    # The title goes with the quote: a short form such as "Godkendt." says nothing without it.
-    parts = [f"Om »{s.title}« står der: »{' '.join(s.decision)}« [{s.label}]" for s in sources]
+def quote_decisions(sources: Sequence[Source], question: str = "") -> tuple[str, list[Citation]]:
+    """The recorded decisions of `sources`, quoted, each with its citation.
+
+    When the question also asks about something the decision does not mention ("... og hvad bliver
+    udgiften?"), the item's passage that best covers the rest of the question follows the decision.
+    """
+    parts = []
+    for s in sources:
+        # The title goes with the quote: a short form such as "Godkendt." says nothing without it.
+        parts.append(f"Om »{s.title}« står der: »{' '.join(s.decision)}« [{s.label}]")
+        rest = {t for t in content_terms(question) if not shared_terms({t}, content_terms(f"{s.title} {s.decision}"))}
+        extra = [
+            (shared_terms(rest, content_terms(p)) + _SHAPE_BONUS * _answer_shape(question, p), p)
+            for p in dict.fromkeys(passages(s.text))
+            if p not in s.decision and not _is_heading(p, s)
+        ]
+        best = max(extra, default=(0.0, ""), key=lambda e: e[0])
+        if rest and best[0] >= 1:
+            parts.append(f"Desuden: »{best[1]}« [{s.label}]")
     return " ".join(parts), [Citation.of(s) for s in sources]
 
 
-_QUANTITY_Q = re.compile(r"\bhvor (?:mange|meget|stor\w*|høj\w*|lang\w*)\b|\bhow (?:much|many)\b", re.I)
+_QUANTITY_Q = re.compile(
+    r"\bhvor (?:mange|meget|stor\w*|høj\w*|lang\w*)\b|\bhvad (?:koster|kostede)\b|\b(?:udgift|antal|beløb|pris)\w*"
+    r"|\bhow (?:much|many)\b|\bcost\w*",
+    re.I,
+)
 _WHO_Q = re.compile(r"\bhvem\b|\bwho\b", re.I)
 _WHEN_Q = re.compile(r"\bhvornår\b|\bwhen\b", re.I)
 _DATE_WORD = re.compile(r"\d{1,2}\.\s*(?:jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec)\w*|\b(?:19|20)\d\d\b", re.I)
@@ -369,7 +388,7 @@ def _expects_shape(question: str) -> bool:
 
 def _answer_shape(question: str, sentence: str) -> float:
     """A bonus for sentences holding what the question asks for: an amount, a name, a date."""
-    if _QUANTITY_Q.search(question) and re.search(r"\d", sentence):
+    if _QUANTITY_Q.search(question) and re.search(r"\d", _DATE_NUMBER.sub(" ", sentence)):
         return 1.0
     if _WHO_Q.search(question) and re.search(r"(?<![.!?]\s)(?<!^)\b[A-ZÆØÅ][a-zæøå]+ [A-ZÆØÅ][a-zæøå]+", sentence):
         return 1.0
@@ -395,6 +414,51 @@ def _is_heading(sentence: str, source: Source) -> bool:
     return bare == title or len(bare.split()) < 3
 
 
+_BULLET = re.compile(r"^\s*(?:[-–•*▪·]|\d{1,2}[.)]|[a-zæøå][.)])\s+")
+_MAX_LIST = 16
+
+
+def _is_lead(sentence: str) -> bool:
+    """A sentence that introduces a list ("... indstiller følgende:") or a short heading above one."""
+    return sentence.endswith(":") or (not sentence.endswith((".", "!", "?")) and len(sentence.split()) <= 8)
+
+
+def passages(text: str) -> list[str]:
+    """Quotable units of `text`: its sentences, except that a list is kept with the sentence or heading
+    that introduces it, since the list is what such a sentence says.
+
+    >>> passages("Mødekalender 2021\\n\\n- 9. april\\n- 21. maj\\n\\nDet blev godkendt. Sagen er lukket.")
+    ['Mødekalender 2021: 9. april; 21. maj', 'Det blev godkendt.', 'Sagen er lukket.']
+    >>> passages("- løse punkter\\n- uden indledning")
+    ['løse punkter', 'uden indledning']
+    """
+    out: list[str] = []
+    prose: list[str] = []
+    lead: int | None = None  # index in `out` of the sentence the current list belongs to
+    listed = 0
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        if not _BULLET.match(raw):
+            prose.append(line)
+            lead = None
+            continue
+        if prose:
+            out.extend(split_sentences("\n".join(prose)))
+            prose.clear()
+            if out and _is_lead(out[-1]):
+                lead, listed = len(out) - 1, 0
+        entry = " ".join(_BULLET.sub("", line).split())
+        if lead is None:
+            out.append(entry)
+        elif listed < _MAX_LIST:
+            out[lead] = out[lead].rstrip(":") + (": " if listed == 0 else "; ") + entry.rstrip(".;")
+            listed += 1
+    out.extend(split_sentences("\n".join(prose)))
+    return out
+
+
 def quote_passages(question: str, sources: Sequence[Source], max_quotes: int) -> tuple[str, list[Citation]]:
     """The sentences of the best items that best match the question, quoted and cited.
 
@@ -406,7 +470,7 @@ def quote_passages(question: str, sources: Sequence[Source], max_quotes: int) ->
     best: list[tuple[float, int, str, Source]] = []
     for rank, s in enumerate(sources):
         texts = [*s.decision, *s.excerpts] or [s.text]
-        for sentence in dict.fromkeys(x for t in texts for x in split_sentences(t)):
+        for sentence in dict.fromkeys(x for t in texts for x in passages(t)):
             if _is_heading(sentence, s):
                 continue
             overlap = shared_terms(terms, content_terms(sentence))
@@ -418,7 +482,10 @@ def quote_passages(question: str, sources: Sequence[Source], max_quotes: int) ->
         lead = (s.decision or split_sentences(s.text)[:1] or [s.title])[0]
         best = [(0.0, 0, lead, s)]
     best.sort(key=lambda b: (-b[0], -b[1]))
-    chosen = best[:max_quotes]
+    # Quotes come from the item whose passage matches best; another item's passage only when it matches
+    # as well as that best one, so a citation is not spent on a passage that merely shares a word.
+    top_score, primary = best[0][0], best[0][3]
+    chosen = [b for b in best if b[3] is primary or b[0] >= top_score][:max_quotes]
     text = " ".join(f"»{sentence.strip()}« [{s.label}]" for _o, _r, sentence, s in chosen)
     cites = list({Citation.of(s): None for *_x, s in chosen})
     return "Fra dokumenterne: " + text, cites
