@@ -146,6 +146,12 @@ def answer_stream(
         yield done(ABSTAIN, (), abstained=True)
         return
 
+    missing = ungrounded(question, sources[: config.max_sources])
+    if missing:
+        # "Hvor stort var FGU-institutionernes underskud?" and no retrieved item mentions FGU at all.
+        yield done(ABSTAIN, (), abstained=True, problems=(f"ingen fundne punkter nævner {', '.join(missing)}",))
+        return
+
     focus = quantity_focus(question)
     if focus and not states_quantity(focus, (x for s in sources[:1] for x in split_sentences(s.text))):
         # "Hvor mange passagerer ...?" and no retrieved item gives a number of passengers.
@@ -168,10 +174,15 @@ def answer_stream(
         return
 
     used = list(sources[: config.max_sources])
+    chosen = select_passages(question, used, config.max_quotes)
+    quoted, quote_cites = format_quotes(chosen)
     if generator is None:
-        yield done(*quote_passages(question, used, config.max_quotes), extractive=True)
+        yield done(quoted, quote_cites, extractive=True)
         return
-    messages = build_messages(question, used, max_source_chars=config.max_source_chars)
+    # The model only phrases: it sees the passages chosen in code, not whole items, and the quotes it
+    # phrases stay under its answer as the evidence.
+    given = evidence(chosen)
+    messages = build_messages(question, given, max_source_chars=config.max_source_chars)
     draft: list[str] = []
     first: float | None = None
     for piece in generator.stream(messages, max_tokens=config.max_tokens):
@@ -184,25 +195,24 @@ def answer_stream(
         # Measured on the dev set: the default model abstains on many answerable questions. When one
         # sentence of a retrieved item holds most of what the question asks about, quote it instead.
         if sentence_coverage(question, used) >= config.min_sentence_coverage:
-            quoted, cites = quote_passages(question, used, config.max_quotes)
             why = ("modellen afstod, men et punkt dækker spørgsmålet",)
-            yield done(quoted, cites, extractive=True, problems=why, first_token_s=first)
+            yield done(quoted, quote_cites, extractive=True, problems=why, first_token_s=first)
         else:
             yield done(ABSTAIN, (), abstained=True, first_token_s=first)
         return
-    check = verify(text, used, question=question)
+    check = verify(text, given, question=question)
     problems = list(check.problems)
     if not is_danish(text):
         problems.append("svaret er ikke på dansk")
-    if draft_cover(question, text) < config.min_draft_cover * quote_cover(question, used):
+    if draft_cover(question, text) < config.min_draft_cover * quote_cover(question, given):
         problems.append("svaret rammer spørgsmålet dårligere end kildernes egne sætninger")
     if _expects_shape(question) and not _answer_shape(question, strip_citations(text)):
         problems.append("svaret indeholder ikke det, der spørges om (et tal, et navn eller en dato)")
     if check.ok and not problems:
-        yield done(text, check.citations, first_token_s=first)
+        cites = list(dict.fromkeys([*check.citations, *quote_cites]))
+        yield done(f"{text}\n\n{quoted}", cites, first_token_s=first)
         return
-    quoted, cites = quote_passages(question, used, config.max_quotes)
-    yield done(quoted, cites, extractive=True, problems=tuple(problems), first_token_s=first)
+    yield done(quoted, quote_cites, extractive=True, problems=tuple(problems), first_token_s=first)
 
 
 def answer(question: str, sources: Sequence[Source], generator: Generator | None, **kw: object) -> Answer:
@@ -213,6 +223,31 @@ def answer(question: str, sources: Sequence[Source], generator: Generator | None
             final = event
     assert final is not None
     return final
+
+
+_ACRONYM = re.compile(r"\b[A-ZÆØÅ]{2,}[A-ZÆØÅ0-9]*\b")
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_NAME = re.compile(r"(?<=[a-zæøå,] )[A-ZÆØÅ][a-zæøå]+(?:-[A-ZÆØÅa-zæøå]+)*")
+
+
+def named_terms(question: str) -> list[str]:
+    """What a Danish question names: acronyms, years and capitalised words inside the sentence.
+
+    >>> named_terms("Hvor stort var FGU-institutionernes samlede underskud i 2021 ifølge Midttrafik?")
+    ['FGU', '2021', 'Midttrafik']
+    >>> named_terms("Who chaired the Contact Committee?")
+    []
+    """
+    if not is_danish(question):
+        return []  # an English question names things in English; the documents name them in Danish
+    found = [*_ACRONYM.findall(question), *_YEAR.findall(question), *_NAME.findall(question)]
+    return list(dict.fromkeys(re.sub(r"'s$|s$", "", t) if t[:1].isalpha() else t for t in found))
+
+
+def ungrounded(question: str, sources: Sequence[Source]) -> list[str]:
+    """The question's named terms that none of `sources` mentions (in its text, title, body or date)."""
+    haystack = " ".join(f"{s.title} {s.body} {s.date} {s.text}" for s in sources).casefold()
+    return [t for t in named_terms(question) if t.casefold() not in haystack]
 
 
 def sentence_coverage(question: str, sources: Sequence[Source]) -> float:
@@ -459,12 +494,13 @@ def passages(text: str) -> list[str]:
     return out
 
 
-def quote_passages(question: str, sources: Sequence[Source], max_quotes: int) -> tuple[str, list[Citation]]:
-    """The sentences of the best items that best match the question, quoted and cited.
+def select_passages(question: str, sources: Sequence[Source], max_quotes: int) -> list[tuple[str, Source]]:
+    """The passages of the best items that best match the question, best first, with their items.
 
-    A sentence scores the question terms it shares, plus a bonus when it holds the kind of thing asked
+    A passage scores the question terms it shares, plus a bonus when it holds the kind of thing asked
     for (an amount for "hvor mange", a name for "hvem", a date for "hvornår"); better-retrieved items
-    win ties, so quotes come from the item retrieval trusts most unless another says clearly more.
+    win ties. Passages come from the item whose passage matches best; another item's passage only when
+    it matches as well as that best one, so a citation is not spent on a passage that merely shares a word.
     """
     terms = set(content_terms(question))
     best: list[tuple[float, int, str, Source]] = []
@@ -476,16 +512,32 @@ def quote_passages(question: str, sources: Sequence[Source], max_quotes: int) ->
             overlap = shared_terms(terms, content_terms(sentence))
             if overlap:
                 score = overlap + _SHAPE_BONUS * _answer_shape(question, sentence) - _RANK_PENALTY * rank
-                best.append((score, -rank, sentence, s))
+                best.append((score, -rank, sentence.strip(), s))
     if not best:
         s = sources[0]
         lead = (s.decision or split_sentences(s.text)[:1] or [s.title])[0]
         best = [(0.0, 0, lead, s)]
     best.sort(key=lambda b: (-b[0], -b[1]))
-    # Quotes come from the item whose passage matches best; another item's passage only when it matches
-    # as well as that best one, so a citation is not spent on a passage that merely shares a word.
     top_score, primary = best[0][0], best[0][3]
-    chosen = [b for b in best if b[3] is primary or b[0] >= top_score][:max_quotes]
-    text = " ".join(f"»{sentence.strip()}« [{s.label}]" for _o, _r, sentence, s in chosen)
-    cites = list({Citation.of(s): None for *_x, s in chosen})
-    return "Fra dokumenterne: " + text, cites
+    return [(b[2], b[3]) for b in best if b[3] is primary or b[0] >= top_score][:max_quotes]
+
+
+def format_quotes(chosen: Sequence[tuple[str, Source]]) -> tuple[str, list[Citation]]:
+    """Passages as a cited quotation: »...« [label] »...« [label]."""
+    text = " ".join(f"»{passage}« [{s.label}]" for passage, s in chosen)
+    return "Fra dokumenterne: " + text, list({Citation.of(s): None for _p, s in chosen})
+
+
+def quote_passages(question: str, sources: Sequence[Source], max_quotes: int) -> tuple[str, list[Citation]]:
+    """The best-matching passages quoted and cited (see `select_passages`)."""
+    return format_quotes(select_passages(question, sources, max_quotes))
+
+
+def evidence(chosen: Sequence[tuple[str, Source]]) -> list[Source]:
+    """The chosen passages as sources for the model: each item once, holding only its chosen passages."""
+    by_item: dict[Citation, list[str]] = {}
+    items: dict[Citation, Source] = {}
+    for passage, s in chosen:
+        by_item.setdefault(Citation.of(s), []).append(passage)
+        items.setdefault(Citation.of(s), s)
+    return [replace(items[k], decision=(), excerpts=tuple(v)) for k, v in by_item.items()]

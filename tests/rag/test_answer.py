@@ -48,8 +48,52 @@ def test_decision_question_is_answered_from_the_register_without_the_model() -> 
 def test_a_verified_draft_is_the_answer() -> None:
     draft = "Regionen får et årligt plus på ca. 30 mio. kr. [KD-Net 22.01.2021, punkt 6]."
     a = answer("Hvor meget får regionen ud af modellen?", SOURCES, ScriptedGenerator([draft]))
-    assert a.text == draft and not a.extractive
+    assert a.text.startswith(draft + "\n\nFra dokumenterne: »Modellen giver") and not a.extractive
     assert [c.label for c in a.citations] == ["KD-Net 22.01.2021, punkt 6"]
+
+
+def test_the_model_sees_only_the_passages_chosen_in_code() -> None:
+    gen = ScriptedGenerator(["Regionen får et årligt plus på ca. 30 mio. kr. [KD-Net 22.01.2021, punkt 6]."])
+    answer("Hvor meget får regionen ud af modellen?", SOURCES, gen)
+    prompt = gen.calls[0]["messages"][-1]["content"]
+    assert "30 mio. kr." in prompt
+    assert "GovTech" not in prompt and "hurtigst muligt" not in prompt  # other item, unchosen sentence
+
+
+def test_a_draft_may_not_cite_an_item_it_was_not_given() -> None:
+    draft = "Regionen får ca. 30 mio. kr. [KD-Net 22.01.2021, punkt 16]."
+    a = answer("Hvor meget får regionen ud af modellen?", SOURCES, ScriptedGenerator([draft]))
+    assert a.extractive and [c.item for c in a.citations] == ["6"]
+
+
+def test_quotes_keep_a_list_with_its_lead_and_stay_in_the_best_item() -> None:
+    from dataclasses import replace
+
+    from rag.answer import quote_passages
+
+    calendar = replace(
+        GOVTECH,
+        number="20",
+        title="Kommende møder",
+        text="Mødekalender for KD-Net 2021\n\n- 9. april\n- 21. maj\n",
+        decision=(),
+        excerpts=("Mødekalender for KD-Net 2021\n\n- 9. april\n- 21. maj\n",),
+    )
+    text, cites = quote_passages("Hvornår holder KD-Net møder i 2021?", [calendar, MIDTTRAFIK], 3)
+    assert "»Mødekalender for KD-Net 2021: 9. april; 21. maj«" in text
+    assert [c.item for c in cites] == ["20"]
+
+
+def test_a_decision_quote_adds_the_passage_for_the_rest_of_the_question() -> None:
+    a = answer("Hvad besluttede KD-Net om Midttrafik, og hvor meget får regionen ud af det?", SOURCES, None)
+    assert "indfasning af modellen" in a.text and "30 mio. kr." in a.text
+    assert [c.item for c in a.citations] == ["6"]
+
+
+def test_a_question_naming_what_no_item_mentions_abstains() -> None:
+    gen = ScriptedGenerator(["noget"])
+    a = answer("Hvor stort var FGU-institutionernes underskud i 2021?", SOURCES, gen)
+    assert a.abstained and gen.calls == [] and any("FGU" in p for p in a.problems)
 
 
 def test_an_invented_number_falls_back_to_a_quotation() -> None:
