@@ -23,7 +23,7 @@ from typing import Any, cast, get_args
 from ingest.decisions import with_decision
 from ingest.errors import ConfigError, DocumentError
 from ingest.metadata import detect_metadata
-from ingest.readers import read_document
+from ingest.readers import MAX_FILE_BYTES, read_document
 from ingest.records import Document, Kind, content_hash
 from ingest.segment import segment
 
@@ -39,7 +39,7 @@ def parse_document(
     body: str | None = None,
     date: str | None = None,
     kind: str | None = None,
-    max_bytes: int = 20_000_000,
+    max_bytes: int = MAX_FILE_BYTES,
 ) -> Document:
     """Read and segment `path`. Raises `DocumentError` for an unreadable file, `ConfigError` for a bad
     `date`/`kind`/`doc_id` (argument or sidecar).

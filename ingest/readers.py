@@ -24,6 +24,12 @@ from typing import Any
 from ingest.errors import DocumentError, UnsupportedFormat
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = (".txt", ".md", ".docx", ".pdf", ".html", ".htm")
+# Larger files are refused before they are read. Minutes run to a few MB; a bigger file is nearly always a
+# scan, an export of a whole archive or not minutes at all, and reading, segmenting and embedding it would
+# hold the machine for a long time. The web app's upload limit is the same number.
+MAX_FILE_BYTES = 20_000_000
+# A .docx is a zip: its parts may unpack to at most this much (a "zip bomb" unpacks to gigabytes).
+MAX_UNZIPPED_BYTES = 200_000_000
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u2028\u2029\ufeff]")
 _SPACES = re.compile(r"[\u00a0\u2007\u202f]")
@@ -64,7 +70,7 @@ def normalise_text(text: str) -> str:
     return text.strip()
 
 
-def read_document(path: Path, *, max_bytes: int = 20_000_000) -> ReadResult:
+def read_document(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> ReadResult:
     """Read `path` by its extension and return its normalised text.
 
     Raises `UnsupportedFormat` for a type Referat does not read and `DocumentError` for a file that is
@@ -133,7 +139,10 @@ def decode_text(name: str, data: bytes) -> tuple[str, tuple[str, ...]]:
                 reason = f"has a {encoding} byte-order mark but is not valid {encoding}: {exc}"
                 raise DocumentError(name, reason) from exc
     if b"\x00" in data:
-        raise DocumentError(name, "holds binary data (NUL bytes), not text")
+        utf16 = _bomless_utf16(data)
+        if utf16 is None:
+            raise DocumentError(name, "holds binary data (NUL bytes), not text")
+        return utf16, (f"{name}: decoded as UTF-16 without a byte-order mark",)
     try:
         return data.decode("utf-8"), ()
     except UnicodeDecodeError:
@@ -147,6 +156,27 @@ def decode_text(name: str, data: bytes) -> tuple[str, tuple[str, ...]]:
         raise DocumentError(name, "does not look like text in any known encoding (binary data?)")
     label = {"latin_1": "latin-1", "iso8859_15": "latin-9"}.get(encoding, encoding)
     return text, (f"{name}: decoded as {label} (not UTF-8)",)
+
+
+def _bomless_utf16(data: bytes) -> str | None:
+    """`data` decoded as UTF-16 when it plainly is: Danish text in UTF-16 has a NUL in nearly every other
+    byte (the high byte of each Latin letter), on the same side throughout; binary data does not.
+
+    >>> _bomless_utf16("Møde i Ældrerådet".encode("utf-16-le"))
+    'Møde i Ældrerådet'
+    >>> _bomless_utf16(bytes(range(40))) is None
+    True
+    """
+    if len(data) % 2:
+        return None
+    for encoding, high in (("utf-16-le", data[1::2]), ("utf-16-be", data[0::2])):
+        if high.count(0) >= 0.9 * len(high):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                return None
+            return text if _junk_ratio(text) <= 0.01 else None
+    return None
 
 
 def _junk_ratio(text: str) -> float:
@@ -216,11 +246,18 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 def _read_docx(name: str, data: bytes) -> ReadResult:
     import docx
-    from docx.opc.exceptions import PackageNotFoundError
 
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unzipped = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise DocumentError(name, f"is not a valid .docx file (BadZipFile: {exc})") from exc
+    if unzipped > MAX_UNZIPPED_BYTES:
+        reason = f"unpacks to {_human(unzipped)}, over the limit of {_human(MAX_UNZIPPED_BYTES)} (a zip bomb?)"
+        raise DocumentError(name, reason)
+    try:
         document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except Exception as exc:  # python-docx and lxml raise a wide range of errors on damaged parts
         raise DocumentError(name, f"is not a valid .docx file ({type(exc).__name__}: {exc})") from exc
     numbering = _Numbering(document)
     blocks: list[str] = []
@@ -358,10 +395,40 @@ _BLOCK_TAGS = frozenset(
 _PARAGRAPH_TAGS = frozenset("p h1 h2 h3 h4 h5 h6 table ul ol pre blockquote dl section article".split())
 
 
+# Real pages nest a few dozen elements deep. Parsing time grows with the square of the depth (200,000
+# nested <div>s, 1.2 MB, take minutes), and rendering recurses once per level.
+_MAX_HTML_DEPTH = 400
+_HTML_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^<>]*?(/?)>")
+# Void elements, and elements whose end tag may be left out (`<p>`, `<li>` ...): they do not nest.
+_FLAT_TAGS = frozenset(
+    "area base br col embed hr img input link meta source track wbr p li dt dd tr td th option thead tbody "
+    "tfoot colgroup caption rb rt rp optgroup".split()
+)
+
+
+def _html_depth(text: str) -> int:
+    """How deep the elements of `text` nest, counted from its tags (before the costly parse).
+
+    >>> _html_depth("<div><p>a<p>b<div><br><span>c</span></div></div>")
+    3
+    """
+    depth = deepest = 0
+    for m in _HTML_TAG.finditer(text):
+        if m.group(3) or m.group(2).lower() in _FLAT_TAGS:
+            continue
+        depth = max(depth - 1, 0) if m.group(1) else depth + 1
+        deepest = max(deepest, depth)
+    return deepest
+
+
 def _read_html(name: str, data: bytes) -> ReadResult:
     from selectolax.lexbor import LexborHTMLParser
 
     text, warnings = _decode_html(name, data)
+    depth = _html_depth(text)
+    if depth > _MAX_HTML_DEPTH:
+        reason = f"is HTML nested too deeply to read ({depth} elements inside each other; real pages use < 100)"
+        raise DocumentError(name, reason)
     tree = LexborHTMLParser(text)
     root = tree.body or tree.root
     if root is None:
@@ -374,7 +441,11 @@ def _read_html(name: str, data: bytes) -> ReadResult:
         if _WIDGET.search(marker) or (attrs.get("role") or "") in ("navigation", "banner", "contentinfo"):
             node.decompose()
     out: list[str] = []
-    _render_html(root, out)
+    try:
+        _render_html(root, out)
+    except RecursionError:  # deep nesting the tag count did not see (end tags left out)
+        reason = "is HTML nested too deeply to read (hundreds of elements inside each other)"
+        raise DocumentError(name, reason) from None
     rendered = re.sub(r"\n[ ]+", "\n", "".join(out))  # inline whitespace left at line starts
     return ReadResult(normalise_text(rendered), (), warnings)
 

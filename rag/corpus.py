@@ -1,7 +1,10 @@
 """Ingesting files into an index: parse -> chunk -> embed what changed -> save atomically.
 
-Each file is handled on its own: a bad file is reported with its reason and the rest go on; the
-index is saved once at the end, so a crash leaves the previous index as it was.
+Each file is handled on its own: a bad file is reported with its reason and the rest go on, whatever
+the reader raised; the index is saved once at the end, so a crash leaves the previous index as it was.
+Two files that would get the same document id in one run are not allowed to overwrite each other: the
+second is reported. Folders skip hidden files, Word's `~$` lock files and sidecars; `on_skip` hears of
+other files of a type Referat does not read.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.chunking import chunk_document
-from ingest.errors import DocumentError
+from ingest.errors import ConfigError, DocumentError
 from ingest.parse import parse_document
 from rag.embed import Embedder
 from rag.index import Index
@@ -32,24 +35,26 @@ class FileReport:
     error: str | None = None
 
 
-def expand_paths(paths: Iterable[Path]) -> list[Path]:
+def expand_paths(paths: Iterable[Path], *, on_skip: Callable[[Path], None] | None = None) -> list[Path]:
     """Files named directly, plus the supported files found (recursively) in named folders.
 
     A file named directly is always returned, even with an unsupported type, so that the reader
-    can report it; folders contribute only files of a supported type, in a stable order.
+    can report it; folders contribute only files of a supported type, in a stable order. Of the files
+    a folder holds, hidden files, Word's `~$name.docx` lock files and `.meta.json` sidecars are not
+    documents; any other file of an unsupported type is passed to `on_skip`.
     """
     out: list[Path] = []
     for p in paths:
-        if p.is_dir():
-            out.extend(
-                sorted(
-                    f
-                    for f in p.rglob("*")
-                    if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES and not f.name.startswith(".")
-                )
-            )
-        else:
+        if not p.is_dir():
             out.append(p)
+            continue
+        for f in sorted(f for f in p.rglob("*") if f.is_file()):
+            if f.name.startswith((".", "~$")) or f.name.lower().endswith(".meta.json"):
+                continue
+            if f.suffix.lower() in SUPPORTED_SUFFIXES:
+                out.append(f)
+            elif on_skip:
+                on_skip(f)
     return out
 
 
@@ -65,8 +70,9 @@ def ingest_files(
     Usage: `ingest_files(expand_paths([Path("data/sample")]), Index.open_or_create(dir, emb), emb)`.
     """
     reports: list[FileReport] = []
+    seen: dict[str, Path] = {}  # document id -> the file of this run that has it
     for path in files:
-        report = _ingest_one(path, index, embedder)
+        report = _ingest_one(path, index, embedder, seen)
         reports.append(report)
         if on_file:
             on_file(report)
@@ -74,18 +80,33 @@ def ingest_files(
     return reports
 
 
-def _ingest_one(path: Path, index: Index, embedder: Embedder) -> FileReport:
+def _ingest_one(path: Path, index: Index, embedder: Embedder, seen: dict[str, Path]) -> FileReport:
     try:
         document = parse_document(path)
     except DocumentError as e:
-        return FileReport(path=str(path), error=e.reason)
+        # A sidecar's problem names the sidecar, not the document.
+        return FileReport(path=str(path), error=e.reason if e.path == str(path) else str(e))
+    except ConfigError as e:  # a bad date or kind in the file's sidecar: this file's problem only
+        return FileReport(path=str(path), error=str(e))
     except OSError as e:
         return FileReport(path=str(path), error=f"cannot be read ({e.strerror or e})")
+    except Exception as e:  # a reader tripping over one strange file must not stop the rest of the run
+        return FileReport(path=str(path), error=f"cannot be read ({type(e).__name__}: {e}); please report this file")
+    first = seen.setdefault(document.doc_id, path)
+    if first.resolve() != path.resolve():
+        return FileReport(
+            path=str(path),
+            error=f"has the same document id {document.doc_id!r} as {first} (the id is the file name without "
+            "its extension); rename one of them so that neither replaces the other",
+        )
+    warnings = document.warnings
     if index.has_document(document.doc_id, document.content_hash):
         return FileReport(
-            path=str(path), doc_id=document.doc_id, items=len(document.items), unchanged=True,
-            warnings=document.warnings,
+            path=str(path), doc_id=document.doc_id, items=len(document.items), unchanged=True, warnings=warnings
         )
+    earlier = index.documents.get(document.doc_id)
+    if earlier is not None and Path(earlier.source).resolve() != path.resolve():
+        warnings += (f"replaces document {document.doc_id!r}, ingested earlier from {earlier.source}",)
     chunks = chunk_document(document)
     embedded = index.upsert_document(document, chunks, embedder)
     return FileReport(
@@ -93,5 +114,5 @@ def _ingest_one(path: Path, index: Index, embedder: Embedder) -> FileReport:
         doc_id=document.doc_id,
         items=len(document.items),
         chunks_embedded=embedded,
-        warnings=document.warnings,
+        warnings=warnings,
     )

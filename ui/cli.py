@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from ingest.errors import ReferatError
 
@@ -29,6 +30,8 @@ app.add_typer(models_app, name="models")
 
 err = Console(stderr=True)
 out = Console()
+# Everything printed that comes from a file name, a document or an error message goes through `escape`:
+# Rich would read "[red]" in a title as markup, and "[/]" in a file name would crash the command.
 
 IndexOpt = Annotated[
     Path | None,
@@ -43,7 +46,7 @@ def _edge() -> Iterator[None]:
     try:
         yield
     except ReferatError as e:
-        err.print(f"[bold red]Fejl:[/] {e}", highlight=False)
+        err.print(f"[bold red]Fejl:[/] {escape(str(e))}", highlight=False)
         raise typer.Exit(1) from None
 
 
@@ -212,14 +215,15 @@ def items(
             }
         )
         return
-    head = f"{doc.body or '(ukendt organ)'}  {doc.date or '(ukendt dato)'}  {doc.kind or ''}"
-    out.print(f"[bold]{doc.doc_id}[/]  {head}", highlight=False)
+    head = escape(f"{doc.body or '(ukendt organ)'}  {doc.date or '(ukendt dato)'}  {doc.kind or ''}")
+    out.print(f"[bold]{escape(doc.doc_id)}[/]  {head}", highlight=False)
     for w in doc.warnings:
-        err.print(f"[yellow]Advarsel:[/] {w}")
+        err.print(f"[yellow]Advarsel:[/] {escape(w)}")
     for it in doc.items:
         who = f"  v. {', '.join(it.presenters)}" if it.presenters else ""
         secs = ", ".join(s.name for s in it.sections)
-        line = f"  {it.number or '-':>3}  {it.title}{who}  [dim]{it.case_number or ''} {secs}[/]"
+        case = escape(f"{it.case_number or ''} {secs}")
+        line = f"  {it.number or '-':>3}  {escape(it.title + who)}  [dim]{case}[/]"
         out.print(line, highlight=False)
 
 
@@ -238,9 +242,13 @@ def ingest(
     from rag.corpus import expand_paths, ingest_files
     from rag.index import Index
 
-    files = expand_paths(paths)
+    skipped: list[Path] = []
+    files = expand_paths(paths, on_skip=skipped.append)
+    for p in skipped:
+        reason = f"unsupported file type '{p.suffix.lower() or '(none)'}'"
+        err.print(f"[yellow]Springer over[/] {escape(str(p))}: {reason}", highlight=False)
     if not files:
-        err.print("[bold red]Fejl:[/] no supported files found in " + ", ".join(map(str, paths)))
+        err.print("[bold red]Fejl:[/] no supported files found in " + escape(", ".join(map(str, paths))))
         raise typer.Exit(1)
     with _edge():
         embedder = _embedder()
@@ -255,14 +263,14 @@ def ingest(
     else:
         for r in reports:
             if r.error:
-                err.print(f"[red]FEJL[/]  {r.path}: {r.error}", highlight=False)
+                err.print(f"[red]FEJL[/]  {escape(r.path)}: {escape(r.error)}", highlight=False)
                 continue
             state = "uændret" if r.unchanged else f"{r.chunks_embedded} tekststykker indekseret"
-            out.print(f"[green]OK[/]    {r.path}: {r.items} punkter, {state}", highlight=False)
+            out.print(f"[green]OK[/]    {escape(r.path)}: {r.items} punkter, {state}", highlight=False)
             for w in r.warnings:
-                err.print(f"      [yellow]advarsel:[/] {w}", highlight=False)
+                err.print(f"      [yellow]advarsel:[/] {escape(w)}", highlight=False)
         ok = len(reports) - len(failed)
-        out.print(f"{ok} af {len(reports)} filer indlæst; indeks: {_index_dir(index)}")
+        out.print(f"{ok} af {len(reports)} filer indlæst; indeks: {escape(str(_index_dir(index)))}")
     if failed:
         raise typer.Exit(1)
 
@@ -281,10 +289,10 @@ def remove(
     with _edge():
         idx = Index.load(_index_dir(index))
         if not idx.remove_document(doc_id):
-            err.print(f"[bold red]Fejl:[/] no document {doc_id!r} in {_index_dir(index)}")
+            err.print(f"[bold red]Fejl:[/] no document {escape(repr(doc_id))} in {escape(str(_index_dir(index)))}")
             raise typer.Exit(1)
         idx.save()
-    out.print(f"Fjernet: {doc_id}")
+    out.print(f"Fjernet: {escape(doc_id)}")
 
 
 BodyOpt = Annotated[list[str] | None, typer.Option("--body", help="Only this body (repeatable).")]
@@ -320,9 +328,9 @@ def search(
                     obj = {"id": row.get("id"), **obj}
                 _print_json(obj)
                 continue
-            out.print(f"[bold]{row['question']}[/]", highlight=False)
+            out.print(f"[bold]{escape(row['question'])}[/]", highlight=False)
             for h in found.hits:
-                out.print(f"  {h.score:.4f}  [{h.label}] {h.title}", highlight=False)
+                out.print(f"  {h.score:.4f}  {escape(f'[{h.label}] {h.title}')}", highlight=False)
 
 
 @app.command()
@@ -370,9 +378,9 @@ def _show_answer(a: Any, streamed: bool) -> None:
     if streamed:
         sys.stdout.write("\n")
         if a.extractive or a.abstained:
-            err.print("[yellow]Udkastet bestod ikke kontrollen[/] (" + "; ".join(a.problems) + ").")
+            err.print("[yellow]Udkastet bestod ikke kontrollen[/] (" + escape("; ".join(a.problems)) + ").")
     if not streamed or a.extractive or a.abstained:
-        out.print(("\n[bold]Svar:[/] " if streamed else "[bold]Svar:[/] ") + a.text, highlight=False)
+        out.print(("\n[bold]Svar:[/] " if streamed else "[bold]Svar:[/] ") + escape(a.text), highlight=False)
     if a.abstained:
         out.print("\nNærmeste punkter:")
         cites = [s.label + ": " + s.title for s in a.sources]
@@ -380,7 +388,7 @@ def _show_answer(a: Any, streamed: bool) -> None:
         out.print("\nKilder:")
         cites = [c.label + ": " + c.title for c in a.citations]
     for c in cites:
-        out.print(f"  [{c}]", highlight=False)
+        out.print(f"  {escape(f'[{c}]')}", highlight=False)
 
 
 @app.command()
@@ -400,7 +408,7 @@ def brief(
         note = _assistant(index, llm=False).brief(topic, filters=_filters(body, date_from, date_to))
     if out_file:
         out_file.write_text(note.markdown, encoding="utf-8")
-        out.print(f"Skrevet: {out_file}")
+        out.print(f"Skrevet: {escape(str(out_file))}")
     else:
         sys.stdout.write(note.markdown)
 
@@ -431,7 +439,8 @@ def decisions(
     table = Table("Møde", "Punkt", "Titel", "Udfald", "Beslutning", show_lines=False)
     for r in rows:
         meeting = f"{r['body'] or '?'} {r['date'] or ''}"
-        table.add_row(meeting, r["item"] or "-", r["title"], r["outcome"], r["decision"])
+        cells = (meeting, r["item"] or "-", r["title"], r["outcome"], r["decision"])
+        table.add_row(*map(escape, cells))
     out.print(table)
 
 
@@ -487,7 +496,7 @@ def eval_(
                 reports = ingest_files(expand_paths([corpus]), Index.open_or_create(index_dir, embedder), embedder)
                 for r in reports:
                     if r.error:
-                        err.print(f"[yellow]Springer over[/] {r.path}: {r.error}", highlight=False)
+                        err.print(f"[yellow]Springer over[/] {escape(r.path)}: {escape(r.error)}", highlight=False)
             answer_config = _answer_config(config or [])
             shared = _embedder()
             names = llm or ([] if no_llm else [_settings().llm])
@@ -504,11 +513,13 @@ def eval_(
                 corpus=str(corpus or index_dir),
                 questions_path=str(questions),
                 retrieval_only=retrieval_only,
-                on_answer=lambda n, r: err.print(f"  {n} {r.question.id}: {r.answer.text[:80]!r}", highlight=False),
+                on_answer=lambda n, r: err.print(
+                    escape(f"  {n} {r.question.id}: {r.answer.text[:80]!r}"), highlight=False
+                ),
             )
         paths = report.write(out_dir)
     sys.stdout.write(report.markdown())
-    out.print("Skrevet: " + ", ".join(map(str, paths)), highlight=False)
+    out.print("Skrevet: " + escape(", ".join(map(str, paths))), highlight=False)
     misses = failed_thresholds(report.retrieval.get("hybrid", {}) | next(iter(report.answers.values()), {}), thresholds)
     if misses:
         err.print("[bold red]Under tærsklen:[/] " + "; ".join(misses))
@@ -538,7 +549,7 @@ def serve(
             try:
                 assistant.warm_up()
             except ReferatError as e:  # the page says the same when it is used
-                err.print(f"[yellow]Advarsel:[/] {e}", highlight=False)
+                err.print(f"[yellow]Advarsel:[/] {escape(str(e))}", highlight=False)
             else:  # `referat bench` waits for this line
                 err.print("Klar: indeks og modeller er indlæst.", highlight=False)
 

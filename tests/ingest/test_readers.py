@@ -77,6 +77,13 @@ def test_random_bytes_named_pdf(tmp_path: Path) -> None:
         read_document(_write(tmp_path, "junk.pdf", os.urandom(4096)))
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_byte_order_mark(tmp_path: Path, encoding: str) -> None:
+    result = read_document(_write(tmp_path, "unicode.txt", DANISH.encode(encoding)))
+    assert result.text == DANISH
+    assert "UTF-16 without a byte-order mark" in result.warnings[0]
+
+
 def test_text_file_with_nul_bytes(tmp_path: Path) -> None:
     with pytest.raises(DocumentError, match="binary"):
         read_document(_write(tmp_path, "junk.txt", b"abc\x00\x01\x02" * 100))
@@ -201,6 +208,30 @@ def test_corrupt_docx(tmp_path: Path) -> None:
         read_document(_write(tmp_path, "skadet.docx", b"PK\x03\x04" + os.urandom(500)))
 
 
+def test_docx_with_broken_xml(tmp_path: Path) -> None:
+    import zipfile
+
+    path = tmp_path / "ødelagt.docx"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("[Content_Types].xml", b"<Types")
+    with pytest.raises(DocumentError, match=r"not a valid \.docx.*XMLSyntaxError"):
+        read_document(path)
+
+
+def test_docx_zip_bomb_is_refused_before_unpacking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import zipfile
+
+    from ingest import readers
+
+    monkeypatch.setattr(readers, "MAX_UNZIPPED_BYTES", 1_000_000)
+    path = tmp_path / "bombe.docx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/document.xml", b" " * 2_000_000)
+    assert path.stat().st_size < 10_000
+    with pytest.raises(DocumentError, match=r"unpacks to 2\.0 MB, over the limit of 1\.0 MB"):
+        read_document(path)
+
+
 # --- HTML -------------------------------------------------------------------------------------------
 
 
@@ -237,6 +268,21 @@ def test_html_with_only_scripts_is_empty(tmp_path: Path) -> None:
     path = _write(tmp_path, "tom.html", b"<html><body><script>alert(1)</script><nav>Menu</nav></body></html>")
     with pytest.raises(DocumentError, match="is empty"):
         read_document(path)
+
+
+def test_deeply_nested_html_is_refused_quickly(tmp_path: Path) -> None:
+    import time
+
+    path = _write(tmp_path, "dyb.html", ("<div>" * 100_000 + "Punkt 1" + "</div>" * 100_000).encode())
+    t0 = time.perf_counter()
+    with pytest.raises(DocumentError, match=r"nested too deeply to read \(100000 elements"):
+        read_document(path)
+    assert time.perf_counter() - t0 < 5  # parsing it would take about a minute
+
+
+def test_sloppy_html_without_end_tags_is_not_deep(tmp_path: Path) -> None:
+    html = "<body>" + "<p>Punkt<li>x<br><img src=a>" * 2000 + "</body>"
+    assert "Punkt" in read_document(_write(tmp_path, "rodet.html", html.encode())).text
 
 
 def test_converter_bookmarks_are_not_text() -> None:
