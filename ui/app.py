@@ -18,16 +18,25 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-# Set before Gradio is imported: it reads the variable at import time. Referat never phones home.
+# Referat never phones home: no analytics, no telemetry, no calls to the Hugging Face hub. Set before Gradio
+# (and through it huggingface_hub) is imported: both read these at import time. Someone who names a hub
+# embedder to download can still say HF_HUB_OFFLINE=0.
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("DO_NOT_TRACK", "1")
 
 import gradio as gr
 
 from ingest.errors import IndexMissing, ReferatError
+from ingest.readers import MAX_FILE_BYTES
 from rag.filters import Filters
 
 FILE_TYPES = [".pdf", ".docx", ".html", ".htm", ".txt", ".md"]
-MAX_FILE_SIZE = "25mb"
+# Gradio refuses a bigger upload before it is stored, and checks the type again on the server (a browser's
+# file picker filter is only a hint); the ingest itself refuses the same sizes and types.
+MAX_FILE_SIZE = MAX_FILE_BYTES
 OUTCOMES = ["godkendt", "taget til efterretning", "drøftet", "besluttet", "udsat", "afvist", "ingen", "ukendt"]
 ALL = "Alle"
 DECISION_HEADERS = ["Organ", "Dato", "Punkt", "Titel", "Udfald", "Beslutning", "Dokument"]
@@ -467,7 +476,9 @@ def build_app(assistant: Any) -> gr.Blocks:
     """The Gradio app for `assistant`. Cheap: nothing loads until the first request."""
     ingest_lock = threading.Lock()
 
-    with gr.Blocks(title="Referat", analytics_enabled=False) as demo:
+    # Uploaded files are copies of an organisation's documents: Gradio's cache of them is emptied hourly
+    # (and at every start); the index keeps the text.
+    with gr.Blocks(title="Referat", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
         gr.Markdown("# Referat\nSpørg om mødereferaterne. Hvert svar henviser til det dagsordenspunkt, det bygger på.")
         with gr.Row(equal_height=True):
             bodies = gr.Dropdown(
@@ -501,7 +512,8 @@ def build_app(assistant: Any) -> gr.Blocks:
 
             with gr.Tab("Dokumenter", id="dokumenter"):
                 gr.Markdown(
-                    "Upload referater og dagsordener (PDF, DOCX, HTML, TXT, MD; højst 25 MB pr. fil). "
+                    "Upload referater og dagsordener (PDF, DOCX, HTML, TXT, MD; "
+                    f"højst {MAX_FILE_SIZE // 1_000_000} MB pr. fil). "
                     "De indlæses og kan søges i med det samme."
                 )
                 upload = gr.File(label="Filer", file_count="multiple", file_types=FILE_TYPES, elem_id="upload")
