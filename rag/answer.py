@@ -459,11 +459,11 @@ def _is_lead(sentence: str) -> bool:
 
 
 def passages(text: str) -> list[str]:
-    """Quotable units of `text`: its sentences, except that a list is kept with the sentence or heading
-    that introduces it, since the list is what such a sentence says.
+    """Quotable units of `text`: short runs of sentences within a paragraph, and a list kept with the
+    sentence or heading that introduces it, since the list is what such a sentence says.
 
     >>> passages("Mødekalender 2021\\n\\n- 9. april\\n- 21. maj\\n\\nDet blev godkendt. Sagen er lukket.")
-    ['Mødekalender 2021: 9. april; 21. maj', 'Det blev godkendt.', 'Sagen er lukket.']
+    ['Mødekalender 2021: 9. april; 21. maj', 'Det blev godkendt. Sagen er lukket.']
     >>> passages("- løse punkter\\n- uden indledning")
     ['løse punkter', 'uden indledning']
     """
@@ -474,13 +474,16 @@ def passages(text: str) -> list[str]:
     for raw in text.splitlines():
         line = raw.strip()
         if not line:
+            if prose and prose[-1].endswith((".", "!", "?")):  # a paragraph ends
+                out.extend(_windows(split_sentences("\n".join(prose))))
+                prose.clear()
             continue
         if not _BULLET.match(raw):
             prose.append(line)
             lead = None
             continue
         if prose:
-            out.extend(split_sentences("\n".join(prose)))
+            out.extend(_windows(split_sentences("\n".join(prose))))
             prose.clear()
             if out and _is_lead(out[-1]):
                 lead, listed = len(out) - 1, 0
@@ -490,7 +493,22 @@ def passages(text: str) -> list[str]:
         elif listed < _MAX_LIST:
             out[lead] = out[lead].rstrip(":") + (": " if listed == 0 else "; ") + entry.rstrip(".;")
             listed += 1
-    out.extend(split_sentences("\n".join(prose)))
+    out.extend(_windows(split_sentences("\n".join(prose))))
+    return out
+
+
+_WINDOW = 320
+
+
+def _windows(sentences: list[str]) -> list[str]:
+    """Consecutive sentences of one paragraph joined up to `_WINDOW` characters: a sentence often needs
+    its neighbour ("Der var enighed om, at dette ...")."""
+    out: list[str] = []
+    for sentence in sentences:
+        if out and not out[-1].endswith(":") and not _is_lead(sentence) and len(out[-1]) + len(sentence) < _WINDOW:
+            out[-1] = f"{out[-1]} {sentence}"
+        else:
+            out.append(sentence)
     return out
 
 
