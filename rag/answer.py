@@ -505,7 +505,7 @@ def _windows(sentences: list[str]) -> list[str]:
     its neighbour ("Der var enighed om, at dette ...")."""
     out: list[str] = []
     for sentence in sentences:
-        if out and not out[-1].endswith(":") and not _is_lead(sentence) and len(out[-1]) + len(sentence) < _WINDOW:
+        if out and not _is_lead(out[-1]) and not _is_lead(sentence) and len(out[-1]) + len(sentence) < _WINDOW:
             out[-1] = f"{out[-1]} {sentence}"
         else:
             out.append(sentence)
@@ -537,7 +537,8 @@ def select_passages(question: str, sources: Sequence[Source], max_quotes: int) -
         best = [(0.0, 0, lead, s)]
     best.sort(key=lambda b: (-b[0], -b[1]))
     top_score, primary = best[0][0], best[0][3]
-    return [(b[2], b[3]) for b in best if b[3] is primary or b[0] >= top_score][:max_quotes]
+    chosen = [b for b in best if b[3] is primary or b[0] >= top_score][:max_quotes]
+    return [(b[2], b[3]) for b in chosen]
 
 
 def format_quotes(chosen: Sequence[tuple[str, Source]]) -> tuple[str, list[Citation]]:
