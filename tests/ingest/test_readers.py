@@ -167,6 +167,18 @@ def test_encrypted_pdf(tmp_path: Path) -> None:
         read_document(_write(tmp_path, "laast.pdf", buffer.getvalue()))
 
 
+def test_aes_encrypted_pdf_with_an_empty_password_is_read(tmp_path: Path) -> None:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter(clone_from=FIXTURES / "003_kdnet.pdf")
+    writer.encrypt(user_password="", owner_password="ejer", algorithm="AES-256")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    doc = read_document(_write(tmp_path, "redigeringslaast.pdf", buffer.getvalue()))
+    assert "KD-Net" in doc.text
+    assert any("encrypted with an empty password" in w for w in doc.warnings)
+
+
 def test_pdf_without_text_layer(tmp_path: Path) -> None:
     from pypdf import PdfWriter
 
