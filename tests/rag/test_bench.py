@@ -36,7 +36,7 @@ from rag.bench import (
 )
 from rag.embed import HashEmbedder
 from rag.generate import ScriptedGenerator
-from rag.index import Index
+from rag.index import HNSW_EF_SEARCH, Index
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 
@@ -170,7 +170,7 @@ def _report(**kw: object) -> BenchReport:
         "ingest": IngestBench(5, 200, 12.0, 10.0, 0.5, 0.1, 2),
         "ann": (
             AnnBench(100_000, "flat", 0.1, lat, 1.0, 153_600_000),
-            AnnBench(100_000, "hnsw", 30.0, Latency(1.0, 2.0, 100), 0.97, 180_000_000, m=32, ef_search=64),
+            AnnBench(100_000, "hnsw", 30.0, Latency(1.0, 2.0, 100), 0.97, 180_000_000, m=32, ef_search=HNSW_EF_SEARCH),
         ),
         "product_search": (
             ProductSearchBench(100_000, "flat", lat, Latency(30.0, 40.0, 100), 1.0, 307_200_000, 400_000_000),
