@@ -323,7 +323,8 @@ def quote_decisions(sources: Sequence[Source], question: str = "") -> tuple[str,
     for s in sources:
         # The title goes with the quote: a short form such as "Godkendt." says nothing without it.
         parts.append(f"Om »{s.title}« står der: »{' '.join(s.decision)}« [{s.label}]")
-        rest = {t for t in content_terms(question) if not shared_terms({t}, content_terms(f"{s.title} {s.decision}"))}
+        said = content_terms(f"{s.title} {' '.join(s.decision)}")
+        rest = {t for t in content_terms(question) if not shared_terms({t}, said)}
         extra = [
             (shared_terms(rest, content_terms(p)) + _SHAPE_BONUS * _answer_shape(question, p), p)
             for p in dict.fromkeys(passages(s.text))
