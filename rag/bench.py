@@ -1063,17 +1063,7 @@ def _bench_answering(
     model = resolve_llm(settings.llm, settings=settings)
     gen = LlamaCppGenerator(model, model_id=settings.llm, n_threads=settings.threads)
     llm = gen.warm_up()
-    raw: Any = Llama(
-        model_path=str(gen.model_path),
-        n_ctx=gen.n_ctx,
-        n_threads=gen.n_threads,
-        n_threads_batch=gen.n_threads,
-        n_batch=gen.n_batch,
-        flash_attn=gen.flash_attn,
-        seed=gen.seed,
-        chat_format=gen.chat_format,
-        verbose=False,
-    )
+    raw: Any = Llama(**gen.llama_kwargs())  # the same settings, without the product's wrapper
 
     def product() -> Iterator[str]:
         return gen.stream(messages, max_tokens=max_tokens)

@@ -97,18 +97,22 @@ class LlamaCppGenerator:
 
             if not self.model_path.is_file():
                 raise ModelUnavailable(f"No GGUF model at {self.model_path}: run `referat models provision`")
-            self._llm = Llama(
-                model_path=str(self.model_path),
-                n_ctx=self.n_ctx,
-                n_threads=self.n_threads,
-                n_threads_batch=self.n_threads,
-                n_batch=self.n_batch,
-                flash_attn=self.flash_attn,
-                seed=self.seed,
-                chat_format=self.chat_format,
-                verbose=False,
-            )
+            self._llm = Llama(**self.llama_kwargs())
         return self._llm
+
+    def llama_kwargs(self) -> dict[str, Any]:
+        """The `llama_cpp.Llama` settings this generator loads its model with."""
+        return {
+            "model_path": str(self.model_path),
+            "n_ctx": self.n_ctx,
+            "n_threads": self.n_threads,
+            "n_threads_batch": self.n_threads,
+            "n_batch": self.n_batch,
+            "flash_attn": self.flash_attn,
+            "seed": self.seed,
+            "chat_format": self.chat_format,
+            "verbose": False,
+        }
 
     def prime(self, messages: list[Message]) -> None:
         """Evaluate a static prompt prefix (system rules, few-shot turns) so later prompts reuse it.
