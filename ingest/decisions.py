@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from ingest.records import AgendaItem, Decision, Outcome
 
 __all__ = [
+    "BULLET",
     "OUTCOME_PRECEDENCE",
     "body_aliases",
     "decision_texts",
@@ -57,7 +58,8 @@ _MAYBE_FINAL = frozenset("kr. mio. mia. mv. m.v. m.fl. osv. etc. pct. mm. m.m.".
 _MONTHS = frozenset(
     "januar februar marts april maj juni juli august september oktober november december".split()
 )
-_BULLET = re.compile(r"^\s*(?:[-–•*▪·]|\d{1,2}[.)]|[a-zæøå][.)])\s+")
+# A list marker at the start of a line: "- ", "• ", "1. ", "a) ".
+BULLET = re.compile(r"^\s*(?:[-–•*▪·]|\d{1,2}[.)]|[a-zæøå][.)])\s+")
 _TERMINATOR = re.compile(r"[.!?]+(?=\s|$)")
 _OPENERS = "\"'»«“„(["
 
@@ -89,7 +91,7 @@ def _units(text: str) -> Iterable[str]:
             continue
         continues = (
             current
-            and not _BULLET.match(raw)
+            and not BULLET.match(raw)
             and line[0].islower()
             and not current[-1].endswith((".", "!", "?", ":"))
         )
@@ -104,7 +106,7 @@ def _units(text: str) -> Iterable[str]:
 
 
 def _split_unit(unit: str) -> list[str]:
-    unit = _BULLET.sub("", unit, count=1) if _BULLET.match(unit) else unit
+    unit = BULLET.sub("", unit, count=1) if BULLET.match(unit) else unit
     pieces: list[str] = []
     start = 0
     for m in _TERMINATOR.finditer(unit):
@@ -254,7 +256,7 @@ def _recommendation_paragraph(text: str) -> str:
     for line in lines[k:]:
         if not line.strip():
             continue
-        if not _BULLET.match(line):
+        if not BULLET.match(line):
             break
         keep.append(line)
     return "\n".join(keep)

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
-from ingest.decisions import split_sentences
+from ingest.decisions import BULLET, split_sentences
 from rag.citations import Citation, Source, strip_citations, verify
 from rag.generate import Generator
 from rag.lexical import tokenize
@@ -450,7 +450,6 @@ def _is_heading(sentence: str, source: Source) -> bool:
     return bare == title or len(bare.split()) < 3
 
 
-_BULLET = re.compile(r"^\s*(?:[-–•*▪·]|\d{1,2}[.)]|[a-zæøå][.)])\s+")
 _MAX_LIST = 16
 
 
@@ -479,7 +478,7 @@ def passages(text: str) -> list[str]:
                 out.extend(_windows(split_sentences("\n".join(prose))))
                 prose.clear()
             continue
-        if not _BULLET.match(raw):
+        if not BULLET.match(raw):
             prose.append(line)
             lead = None
             continue
@@ -488,7 +487,7 @@ def passages(text: str) -> list[str]:
             prose.clear()
             if out and _is_lead(out[-1]):
                 lead, listed = len(out) - 1, 0
-        entry = " ".join(_BULLET.sub("", line).split())
+        entry = " ".join(BULLET.sub("", line).split())
         if lead is None:
             out.append(entry)
         elif listed < _MAX_LIST:
