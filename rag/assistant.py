@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -154,7 +154,15 @@ class Assistant:
                 self.generator,
                 config=self.answer_config,
                 retrieval_s=found.seconds,
+                similarity=self.similarity if self.answer_config.use_meaning else None,
             )
+
+    def similarity(self, question: str, texts: Sequence[str]) -> list[float]:
+        """How close in meaning each text is to the question: the cosine of their embeddings."""
+        if not texts:
+            return []
+        vectors = self.embedder.embed_passages(texts)
+        return [float(x) for x in vectors @ self.embedder.embed_query(question)]
 
     def ask(self, question: str, *, filters: Filters | None = None) -> Answer:
         final: Answer | None = None

@@ -216,3 +216,29 @@ def test_a_verified_draft_about_something_else_is_replaced() -> None:
     a = answer("Hvor stort et årligt plus giver modellen Region Midtjylland?", SOURCES, ScriptedGenerator([draft]))
     assert a.extractive and "30 mio. kr." in a.text
     assert any("dårligere" in p for p in a.problems)
+
+
+def test_quotes_come_from_the_first_retrieved_item_even_when_another_shares_more_words() -> None:
+    from rag.answer import select_passages
+
+    chosen = select_passages("Hvilke kommissorier for GovTech Midtjylland og Midttrafik?", [MIDTTRAFIK, GOVTECH], 3)
+    assert {s.number for _p, s in chosen} == {"6"}
+
+
+def test_an_english_question_picks_its_passage_by_meaning() -> None:
+    from dataclasses import replace
+
+    from rag.answer import select_passages
+
+    attendance = replace(
+        MIDTTRAFIK,
+        decision=(),
+        excerpts=("Mødet blev hævet kl. 12.00.", "Alle var mødt, undtagen to medlemmer, der havde meldt afbud."),
+    )
+
+    def meaning(question: str, texts: list[str]) -> list[float]:  # a stand-in for the embedder's cosine
+        return [0.9 if "afbud" in t else 0.2 for t in texts]
+
+    question = "Who sent apologies for the meeting?"
+    assert select_passages(question, [attendance], 1)[0][0].startswith("Mødet blev hævet")
+    assert "afbud" in select_passages(question, [attendance], 1, meaning)[0][0]
