@@ -155,9 +155,9 @@ def answer_stream(
         yield done(ABSTAIN, (), abstained=True)
         return
 
-    missing = ungrounded(question, sources[: config.max_sources])
+    missing = ungrounded(question, sources[:1], also=sources[: config.max_sources])
     if missing:
-        # "Hvor stort var FGU-institutionernes underskud?" and no retrieved item mentions FGU at all.
+        # "Hvor stort var FGU-institutionernes underskud?" and the item found does not mention FGU.
         yield done(ABSTAIN, (), abstained=True, problems=(f"ingen fundne punkter nævner {', '.join(missing)}",))
         return
 
@@ -253,10 +253,25 @@ def named_terms(question: str) -> list[str]:
     return list(dict.fromkeys(re.sub(r"'s$|s$", "", t) if t[:1].isalpha() else t for t in found))
 
 
-def ungrounded(question: str, sources: Sequence[Source]) -> list[str]:
-    """The question's named terms that none of `sources` mentions (in its text, title, body or date)."""
-    haystack = " ".join(f"{s.title} {s.body} {s.date} {s.text}" for s in sources).casefold()
-    return [t for t in named_terms(question) if t.casefold() not in haystack]
+def ungrounded(question: str, sources: Sequence[Source], also: Sequence[Source] = ()) -> list[str]:
+    """The question's named terms that none of `sources` mentions (in its text, title, body or date).
+
+    A year may date another meeting or event the question links to ("udviklet sig fra 2021 til 2022"),
+    so years need only occur somewhere in `also`; acronyms and names must occur in `sources`.
+
+    >>> kd = Source("003", "10", "Velfærdsuddannede", "KD-Net", "2021-01-22", "Analysen blev bestilt.")
+    >>> fgu = replace(kd, number="14", text="FGU'erne deltager.")
+    >>> ungrounded("Hvad skete der med FGU i 2021?", [kd], also=[kd, fgu])
+    ['FGU']
+    >>> ungrounded("Hvad skete der fra 2021 til 2022?", [kd], also=[kd, replace(kd, date="2022-06-03")])
+    []
+    """
+
+    def haystack(items: Sequence[Source]) -> str:
+        return " ".join(f"{s.title} {s.body} {s.date} {s.text}" for s in items).casefold()
+
+    own, anywhere = haystack(sources), haystack([*sources, *also])
+    return [t for t in named_terms(question) if t.casefold() not in (anywhere if _YEAR.fullmatch(t) else own)]
 
 
 def sentence_coverage(question: str, sources: Sequence[Source]) -> float:
