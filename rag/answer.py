@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from ingest.decisions import BULLET, split_sentences
-from rag.citations import Citation, Source, strip_citations, verify
+from rag.citations import Citation, Source, relabel, strip_citations, verify
 from rag.generate import Generator
 from rag.lexical import tokenize
 from rag.prompt import ABSTAIN, build_messages
@@ -219,7 +219,7 @@ def answer_stream(
         problems.append("svaret indeholder ikke det, der spørges om (et tal, et navn eller en dato)")
     if check.ok and not problems:
         cites = list(dict.fromkeys([*check.citations, *quote_cites]))
-        yield done(f"{text}\n\n{quoted}", cites, first_token_s=first)
+        yield done(f"{relabel(text, given)}\n\n{quoted}", cites, first_token_s=first)
         return
     yield done(quoted, quote_cites, extractive=True, problems=tuple(problems), first_token_s=first)
 

@@ -90,6 +90,24 @@ def resolve(citation: tuple[str, str], sources: Sequence[Source]) -> Source | No
     return matches[0] if len(matches) == 1 else None
 
 
+def relabel(answer: str, sources: Sequence[Source]) -> str:
+    """`answer` with every citation that resolves written as its source's own label.
+
+    `resolve` accepts a citation by date and item number, so a model may write the wrong body
+    ("[Byrådet 03.06.2022, punkt 8]" for KD-Net's item); what the user reads must name the right one.
+
+    >>> s = Source("d", "8", "Takstaftalen", "KD-Net", "2022-06-03", "...")
+    >>> relabel("Det blev aftalt [Byrådet 03.06.2022, punkt 8].", [s])
+    'Det blev aftalt [KD-Net 03.06.2022, punkt 8].'
+    """
+
+    def own(m: re.Match[str]) -> str:
+        s = resolve((m.group(1).strip(), m.group(2).strip()), sources)
+        return f"[{s.label}]" if s else m.group(0)
+
+    return CITATION_RE.sub(own, answer)
+
+
 def _label_date(s: Source) -> str:
     if not s.date:
         return ""

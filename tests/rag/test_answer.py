@@ -242,3 +242,9 @@ def test_an_english_question_picks_its_passage_by_meaning() -> None:
     question = "Who sent apologies for the meeting?"
     assert select_passages(question, [attendance], 1)[0][0].startswith("Mødet blev hævet")
     assert "afbud" in select_passages(question, [attendance], 1, meaning)[0][0]
+
+
+def test_a_verified_draft_shows_the_items_own_label_whatever_body_the_model_wrote() -> None:
+    draft = "Regionen får et årligt plus på ca. 30 mio. kr. [Byrådet 22.01.2021, punkt 6]."
+    a = answer("Hvor meget får regionen ud af modellen?", SOURCES, ScriptedGenerator([draft]))
+    assert not a.extractive and "[KD-Net 22.01.2021, punkt 6]." in a.text and "Byrådet" not in a.text
