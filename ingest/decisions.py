@@ -376,6 +376,14 @@ _INFINITIVES = {
     "forkaste": "forkaster",
     "tage": "tager",
 }
+# Agreeing to take the matter up at a later meeting postpones it ("Det blev aftalt at drøfte
+# takstaftalen på mødet i KD-Net til august", "... at behandle sagen på næste møde").
+_TAKE_UP = frozenset({"drøfte", "behandle", "genoptage", "genbehandle", "vende", "tage"})
+_MONTH = r"(?:januar|februar|marts|april|maj|juni|juli|august|september|oktober|november|december)"
+_LATER_MEETING = re.compile(
+    rf"\b(?:næste|kommende|senere|efterfølgende)\s+møde\b|\bmødet?\b[^.]*?\b(?:til|i)\s+{_MONTH}\b|\btil\s+{_MONTH}\b",
+    re.IGNORECASE,
+)
 _IMPERSONAL = re.compile(
     rf"^(?:[\w-]+,?\s+){{0,2}}?(?:det\s+blev|blev\s+det|der\s+blev|blev\s+der)\s+(?:{_ADV}\s+){{0,2}}"
     rf"(?P<part>aftalt|besluttet|vedtaget|godkendt|truffet\s+beslutning|drøftet|diskuteret)\b(?P<rest>.*)$",
@@ -434,6 +442,8 @@ def _classify_verb(verb: str, rest: str) -> _Reading | None:
                 m = re.match(r",?\s*(?:om\s+)?at\s+(?P<inf>\w+)(?P<more>.*)$", rest)
                 if m and m["inf"] in _INFINITIVES:
                     return _classify_verb(_INFINITIVES[m["inf"]], m["more"])
+                if m and m["inf"] in _TAKE_UP and _LATER_MEETING.search(m["more"]):
+                    return _Reading(_ACT, "udsat")  # "aftalt at drøfte sagen på mødet til august"
             return _Reading(tier, outcome)
     return None
 

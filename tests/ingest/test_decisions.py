@@ -281,6 +281,9 @@ def test_acts_outrank_discussion_and_precedence_picks_the_outcome() -> None:
     d = decide("Orienteringen blev taget til efterretning. Det blev aftalt at følge op.")
     assert d.outcome == "taget til efterretning"
     assert decide("Det blev aftalt at udsætte punktet.").outcome == "udsat"
+    assert decide("Det blev aftalt at drøfte takstaftalen på mødet i KD-Net til august.").outcome == "udsat"
+    assert decide("Det blev besluttet at behandle sagen på næste møde.").outcome == "udsat"
+    assert decide("Det blev aftalt at drøfte sagen med VIA.").outcome == "besluttet"
     assert OUTCOME_PRECEDENCE.index("godkendt") < OUTCOME_PRECEDENCE.index("besluttet")
 
 
