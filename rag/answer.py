@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from ingest.decisions import BULLET, split_sentences
 from rag.citations import Citation, Source, relabel, strip_citations, verify
+from rag.filters import named_years
 from rag.generate import Generator
 from rag.lexical import tokenize
 from rag.prompt import ABSTAIN, build_messages
@@ -155,27 +156,34 @@ def answer_stream(
         yield done(ABSTAIN, (), abstained=True)
         return
 
-    missing = ungrounded(question, sources[:1], also=sources[: config.max_sources])
+    # The items the answer quotes: the best one, or the best of each meeting year the question names.
+    quoted_from = one_per_year(named_years(question), sources[: config.max_sources]) or list(sources[:1])
+    missing = ungrounded(question, quoted_from, also=sources[: config.max_sources])
     if missing:
         # "Hvor stort var FGU-institutionernes underskud?" and the item found does not mention FGU.
         yield done(ABSTAIN, (), abstained=True, problems=(f"ingen fundne punkter nævner {', '.join(missing)}",))
         return
 
     focus = quantity_focus(question)
-    if focus and not states_quantity(focus, (x for s in sources[:1] for x in split_sentences(s.text))):
+    if focus and not states_quantity(focus, (x for s in quoted_from for x in split_sentences(s.text))):
         # "Hvor mange passagerer ...?" and no retrieved item gives a number of passengers.
         yield done(ABSTAIN, (), abstained=True)
         return
 
     if not config.use_register:
         sources = tuple(replace(s, decision=(), outcome="ukendt") for s in sources)
+        quoted_from = [replace(s, decision=(), outcome="ukendt") for s in quoted_from]
 
     if is_decision_question(question) and all(s.outcome == "ingen" and not s.decision for s in sources[:2]):
         # An agenda or a paper decides nothing: asked what was decided, the documents have no answer.
         yield done(ABSTAIN, (), abstained=True)
         return
 
-    if is_decision_question(question) and sources[0].decision:
+    if is_decision_question(question) and len(quoted_from) > 1 and all(s.decision for s in quoted_from):
+        yield done(*quote_decisions(quoted_from, question), extractive=True)
+        return
+
+    if is_decision_question(question) and len(quoted_from) == 1 and sources[0].decision:
         decided = [sources[0]]
         if len(sources) > 1 and sources[1].decision and coverage[1] > coverage[0]:
             decided.append(sources[1])
@@ -183,7 +191,8 @@ def answer_stream(
         return
 
     used = list(sources[: config.max_sources])
-    chosen = select_passages(question, used, config.max_quotes, similarity)
+    per_item = config.max_quotes if len(quoted_from) == 1 else 2
+    chosen = [x for s in quoted_from for x in select_passages(question, [s], per_item, similarity)]
     quoted, quote_cites = format_quotes(chosen)
     if generator is None:
         yield done(quoted, quote_cites, extractive=True)
@@ -237,6 +246,21 @@ def answer(question: str, sources: Sequence[Source], generator: Generator | None
 _ACRONYM = re.compile(r"\b[A-ZÆØÅ]{2,}[A-ZÆØÅ0-9]*\b")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _NAME = re.compile(r"(?<=[a-zæøå,] )[A-ZÆØÅ][a-zæøå]+(?:-[A-ZÆØÅa-zæøå]+)*")
+
+
+def one_per_year(years: Sequence[str], sources: Sequence[Source]) -> list[Source]:
+    """The best source of each year in `years`, when two or more years have one; else [].
+
+    >>> a = Source("003", "10", "Analyse", "KD-Net", "2021-01-22", "...")
+    >>> b = replace(a, doc_id="004", number="9", date="2022-06-03")
+    >>> [s.number for s in one_per_year(["2021", "2022"], [a, replace(a, number="2"), b])]
+    ['10', '9']
+    >>> one_per_year(["2021", "2022"], [a])
+    []
+    """
+    found = [next((s for s in sources if (s.date or "").startswith(y)), None) for y in years]
+    picked = [s for s in found if s is not None]
+    return picked if len(picked) > 1 else []
 
 
 def named_terms(question: str) -> list[str]:

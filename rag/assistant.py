@@ -28,7 +28,7 @@ from rag.answer import (
 from rag.brief import Briefing, brief
 from rag.citations import Source
 from rag.embed import Embedder
-from rag.filters import Filters, filters_from_question
+from rag.filters import Filters, filters_from_question, named_years
 from rag.generate import Generator
 from rag.index import Index
 from rag.prompt import static_prefix
@@ -122,7 +122,27 @@ class Assistant:
             # 2021") is: no meeting that day means the documents cannot answer.
             chosen = filters or Filters()
             hits = self.retriever.retrieve(question, top_k=top_k or self.top_k, filters=chosen)
+        years = named_years(question)
+        if len(years) > 1:
+            hits = self._each_year_first(question, hits, years, chosen)
         return Retrieved(question, tuple(hits), tuple(source_of(h) for h in hits), chosen, time.perf_counter() - t0)
+
+    def _each_year_first(self, question: str, hits: list[ItemHit], years: list[str], within: Filters) -> list[ItemHit]:
+        """`hits` led by the best item of each year the question names ("fra mødet i 2021 til mødet i
+        2022"), found by a search of that year alone where the shared search found none."""
+        firsts: list[ItemHit] = []
+        for year in years:
+            lo, hi = max(f"{year}-01-01", within.date_from or ""), min(f"{year}-12-31", within.date_to or "9999")
+            if lo > hi:  # the user's own date filter leaves this year out
+                continue
+            hit = next((h for h in hits if (h.date or "").startswith(year)), None)
+            if hit is None:
+                of_year = Filters(within.bodies, lo, hi, within.doc_ids)
+                hit = next(iter(self.retriever.retrieve(question, top_k=1, filters=of_year)), None)
+            if hit is not None:
+                firsts.append(hit)
+        first = {(h.doc_id, h.item_number) for h in firsts}
+        return [*firsts, *(h for h in hits if (h.doc_id, h.item_number) not in first)]
 
     def ask_stream(self, question: str, *, filters: Filters | None = None) -> Iterator[Retrieved | str | Answer]:
         """Yield the retrieved sources first, then draft tokens, then the final `Answer`.

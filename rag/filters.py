@@ -149,11 +149,29 @@ def filters_from_question(question: str) -> tuple[Filters, str]:
     ):
         # "før 1. marts 2022" is a content deadline, but "referatet fra 22.01.2021" names a meeting.
         span = _point(m.group(1))
-    elif m := _IN_POINT.search(q):
-        span = _point(m.group(1))
+    elif points := [p for m in _IN_POINT.finditer(q) if (p := _point(m.group(1)))]:
+        # "fra mødet i 2021 til mødet i 2022" names two meetings: the span covers both.
+        span = (min(p[0] for p in points), max(p[1] for p in points))
     if span is None:
         return Filters(), question
     return Filters(date_from=span[0].isoformat(), date_to=span[1].isoformat()), question
+
+
+def named_years(question: str) -> list[str]:
+    """The distinct years of the meetings a question names ("i 2021", "fra 2021 til 2022", "i 2021 og 2022").
+
+    Two or more mean the question spans meetings, and its answer should draw on each year named. A
+    period ("i perioden 2020-2022") names no meeting in particular.
+
+    >>> named_years("Hvordan har arbejdet udviklet sig fra KD-Net-mødet i 2021 til mødet i 2022?")
+    ['2021', '2022']
+    >>> named_years("Hvad besluttede KD-Net i januar 2021 om budget 2022?")
+    ['2021']
+    """
+    q = question.lower()
+    found = [m.group(i) for pattern in (_RANGE, _IN_TWO) for m in pattern.finditer(q) for i in (1, 2)]
+    found += [m.group(1) for m in _IN_POINT.finditer(q)]
+    return sorted({y for x in found for y in re.findall(_YEAR, x)})
 
 
 def _bound(word: str, p: tuple[date, date] | None) -> Filters:

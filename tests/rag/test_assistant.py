@@ -1,0 +1,73 @@
+"""The assistant over a real temporary index (hash embedder, no LLM): retrieval feeds the answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.assistant import Assistant
+from rag.corpus import expand_paths, ingest_files
+from rag.embed import HashEmbedder
+from rag.index import Index
+
+MEETING_2021 = """Referat af møde i Byrådet, Tarmvig Kommune, den 14. marts 2021
+
+Punkt 1. Skøjtebane ved Tarmvig Havn
+
+Sagsfremstilling
+Forvaltningen har undersøgt en kunstig skøjtebane ved havnen. Udgiften til en forundersøgelse er 200.000 kr.
+
+Beslutning
+Byrådet bestilte en forundersøgelse af skøjtebanen.
+
+Punkt 2. Vintervedligeholdelse af veje
+
+Beslutning
+Byrådet godkendte planen for saltning af vejene.
+"""
+
+MEETING_2022 = """Referat af møde i Byrådet, Tarmvig Kommune, den 9. maj 2022
+
+Punkt 1. Skøjtebane ved Tarmvig Havn
+
+Sagsfremstilling
+Forundersøgelsen af skøjtebanen viser en anlægsudgift på 4,2 mio. kr.
+
+Beslutning
+Byrådet godkendte anlægget af skøjtebanen ved havnen.
+
+Punkt 2. Cykelstier
+
+Beslutning
+Byrådet godkendte to nye cykelstier.
+"""
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
+    root = tmp_path_factory.mktemp("tarmvig")
+    (root / "2021.txt").write_text(MEETING_2021, encoding="utf-8")
+    (root / "2022.txt").write_text(MEETING_2022, encoding="utf-8")
+    embedder = HashEmbedder(64)
+    index = Index.open_or_create(root / "index", embedder)
+    reports = ingest_files(expand_paths([root / "2021.txt", root / "2022.txt"]), index, embedder)
+    assert [r.error for r in reports] == [None, None]
+    return Assistant(root / "index", embedder)
+
+
+def test_a_question_naming_two_meeting_years_is_answered_from_both(assistant: Assistant) -> None:
+    a = assistant.ask("Hvad var udgiften til skøjtebanen ved havnen på møderne i 2021 og 2022?")
+    assert not a.abstained
+    assert [(c.date, c.item) for c in a.citations] == [("2021-03-14", "1"), ("2022-05-09", "1")]
+    assert "200.000 kr." in a.text and "4,2 mio. kr." in a.text
+
+
+def test_a_decision_question_naming_two_years_quotes_each_decision(assistant: Assistant) -> None:
+    a = assistant.ask("Hvad besluttede Byrådet om skøjtebanen fra mødet i 2021 til mødet i 2022?")
+    assert "bestilte en forundersøgelse" in a.text and "godkendte anlægget" in a.text
+    assert [c.date for c in a.citations] == ["2021-03-14", "2022-05-09"]
+
+
+def test_a_question_naming_one_year_is_answered_from_its_best_item_alone(assistant: Assistant) -> None:
+    a = assistant.ask("Hvor stor er udgiften til en forundersøgelse af skøjtebanen i 2021?")
+    assert [(c.date, c.item) for c in a.citations] == [("2021-03-14", "1")]
+    assert "200.000 kr." in a.text
