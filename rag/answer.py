@@ -169,6 +169,10 @@ def answer_stream(
         # "Hvor mange passagerer ...?" and no retrieved item gives a number of passengers.
         yield done(ABSTAIN, (), abstained=True)
         return
+    if asks_total(question) and not states_total(x for s in quoted_from for x in split_sentences(s.text)):
+        # "Hvad koster Euroskills i alt?" and the item gives only a grant towards it: a part is not the total.
+        yield done(ABSTAIN, (), abstained=True, problems=("punktet nævner ingen samlet størrelse",))
+        return
 
     if not config.use_register:
         sources = tuple(replace(s, decision=(), outcome="ukendt") for s in sources)
@@ -280,22 +284,31 @@ def named_terms(question: str) -> list[str]:
 def ungrounded(question: str, sources: Sequence[Source], also: Sequence[Source] = ()) -> list[str]:
     """The question's named terms that none of `sources` mentions (in its text, title, body or date).
 
-    A year may date another meeting or event the question links to ("udviklet sig fra 2021 til 2022"),
-    so years need only occur somewhere in `also`; acronyms and names must occur in `sources`.
+    Acronyms and names must occur in `sources`. A year may date another meeting or event the question
+    links to ("udviklet sig fra 2021 til 2022"), so it need only occur somewhere in `also` -- unless it
+    is later than every meeting in `sources`: minutes cannot report a later year they never mention
+    ("den nye takstaftale fra 2023" asked of a meeting in 2022 about the agreement for 2019-2022).
 
     >>> kd = Source("003", "10", "Velfærdsuddannede", "KD-Net", "2021-01-22", "Analysen blev bestilt.")
     >>> fgu = replace(kd, number="14", text="FGU'erne deltager.")
     >>> ungrounded("Hvad skete der med FGU i 2021?", [kd], also=[kd, fgu])
     ['FGU']
-    >>> ungrounded("Hvad skete der fra 2021 til 2022?", [kd], also=[kd, replace(kd, date="2022-06-03")])
+    >>> ungrounded("Hvad skete der fra 2020 til 2021?", [kd], also=[kd, replace(kd, text="Status 2020.")])
     []
+    >>> ungrounded("Hvad skete der fra 2021 til 2022?", [kd], also=[kd, replace(kd, date="2022-06-03")])
+    ['2022']
     """
 
     def haystack(items: Sequence[Source]) -> str:
         return " ".join(f"{s.title} {s.body} {s.date} {s.text}" for s in items).casefold()
 
     own, anywhere = haystack(sources), haystack([*sources, *also])
-    return [t for t in named_terms(question) if t.casefold() not in (anywhere if _YEAR.fullmatch(t) else own)]
+    latest = max((s.date[:4] for s in sources if s.date), default="9999")
+    return [
+        t
+        for t in named_terms(question)
+        if t.casefold() not in (anywhere if _YEAR.fullmatch(t) and t <= latest else own)
+    ]
 
 
 def sentence_coverage(question: str, sources: Sequence[Source]) -> float:
@@ -431,6 +444,29 @@ def states_quantity(focus: str, sentences: Iterable[str]) -> bool:
         if shared_terms({focus}, words):
             return True
     return False
+
+
+_TOTAL = re.compile(r"\bi alt\b|\bsamle(?:t|de)\b|\bsammenlagt\b|\btotal\w*|\bin all\b", re.I)
+
+
+def asks_total(question: str) -> bool:
+    """Whether a question asks for an amount in total ("Hvad koster X i alt?", "det samlede underskud").
+
+    >>> asks_total("Hvad koster Euroskills 2025 i alt?"), asks_total("Hvad koster Euroskills 2025?")
+    (True, False)
+    """
+    return bool(_QUANTITY_Q.search(question) and _TOTAL.search(question))
+
+
+def states_total(sentences: Iterable[str]) -> bool:
+    """Whether some sentence states a total amount ("Den samlede aftalesum udgjorde 456.900 kr.").
+
+    >>> states_total(["Regionsrådet har bevilget 5 mio. kr. til Euroskills."])
+    False
+    >>> states_total(["Den samlede aftalesum udgjorde 456.900 kr."])
+    True
+    """
+    return any(_TOTAL.search(x) and re.search(r"\d", _DATE_NUMBER.sub(" ", x)) for x in sentences)
 
 
 def shared_terms(terms: set[str], other: Sequence[str]) -> int:

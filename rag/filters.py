@@ -8,7 +8,8 @@ of unknown date when the user asked about a period would cite the wrong thing.
 hides the answer entirely while a missed one merely leaves ranking to retrieval:
 
 - a day: "den 22. januar 2021", "22.01.2021", "22/1 2021", "2021-01-22"
-- a month or a year introduced by "i" / "i løbet af": "i januar 2021", "i 2021", "i 2020 og 2021"
+- a month or a year introduced by "i" / "i løbet af": "i januar 2021", "i 2021", "i 2020 og 2021";
+  several of them ("fra mødet i 2021 til mødet i 2022") span from the first to the last
 - a range: "fra 2020 til 2022", "mellem marts 2020 og juni 2021", "i perioden 2020-2022"
 - open-ended bounds ("efter", "siden", "før", "inden", "fra og med", "til og med") only right after a
   meeting word ("møder efter 2021", "referater før 1. marts 2022"). On their own they usually state a

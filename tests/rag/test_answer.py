@@ -248,3 +248,11 @@ def test_a_verified_draft_shows_the_items_own_label_whatever_body_the_model_wrot
     draft = "Regionen får et årligt plus på ca. 30 mio. kr. [Byrådet 22.01.2021, punkt 6]."
     a = answer("Hvor meget får regionen ud af modellen?", SOURCES, ScriptedGenerator([draft]))
     assert not a.extractive and "[KD-Net 22.01.2021, punkt 6]." in a.text and "Byrådet" not in a.text
+
+
+def test_asked_for_a_total_an_item_giving_only_a_part_abstains() -> None:
+    gen = ScriptedGenerator(["Modellen giver 30 mio. kr. [KD-Net 22.01.2021, punkt 6]."])
+    a = answer("Hvad koster Midttrafiks model i alt?", SOURCES, gen)
+    assert a.abstained and gen.calls == [] and a.citations == ()
+    a = answer("Hvad koster Midttrafiks model om året?", SOURCES, ScriptedGenerator(["x"]))
+    assert not a.abstained and "30 mio. kr." in a.text

@@ -23,6 +23,7 @@ from rag.filters import Filters, filters_from_question
         ("fra 1. januar 2020 til og med 31. marts 2021", "2020-01-01", "2021-03-31"),
         ("Hvad skete i perioden 2019-2020?", "2019-01-01", "2020-12-31"),
         ("Hvad skete i 2020 og 2021?", "2020-01-01", "2021-12-31"),
+        ("Hvad er sket fra mødet i 2021 til mødet i juni 2022?", "2021-01-01", "2022-06-30"),
         ("Hvad blev besluttet på møder efter 2021?", "2022-01-01", None),
         ("Referater siden maj 2020", "2020-05-01", None),
         ("Hvad stod i referater før 1. marts 2022?", None, "2022-02-28"),
