@@ -169,6 +169,10 @@ def answer_stream(
         # "Hvor mange passagerer ...?" and no retrieved item gives a number of passengers.
         yield done(ABSTAIN, (), abstained=True)
         return
+    if (role := asked_role(question)) and not states_role(*role, quoted_from):
+        # "Hvem er formand for udvalg for lighed i sundhed?" and the item names the chair of another one.
+        yield done(ABSTAIN, (), abstained=True, problems=(f"punktet nævner ingen {role[0]} for {role[1]}",))
+        return
     if asks_total(question) and not states_total(x for s in quoted_from for x in split_sentences(s.text)):
         # "Hvad koster Euroskills i alt?" and the item gives only a grant towards it: a part is not the total.
         yield done(ABSTAIN, (), abstained=True, problems=("punktet nævner ingen samlet størrelse",))
@@ -443,6 +447,55 @@ def states_quantity(focus: str, sentences: Iterable[str]) -> bool:
             return True
         if shared_terms({focus}, words):
             return True
+    return False
+
+
+_ROLE_Q = re.compile(
+    r"\bhvem\s+(?:er|var|bliver|blev)\s+(?:den\s+nye\s+|ny\s+)?(?P<role>[a-zæøå]+)\s+(?:for|af|i|på)\s+(?P<of>[^?.!]+)",
+    re.I,
+)
+_ROLE_OF = r"\s+(?:for|af|i|på)\s+(?P<of>[^,.;:]+)"
+
+
+def asked_role(question: str) -> tuple[str, str] | None:
+    """The role and what it is a role of, when a question asks who holds it.
+
+    >>> asked_role("Hvem er formand for udvalg for lighed i sundhed?")
+    ('formand', 'udvalg for lighed i sundhed')
+    >>> asked_role("Hvem deltog i mødet?") is None
+    True
+    """
+    m = _ROLE_Q.search(question)
+    return (m["role"].lower(), m["of"].strip()) if m else None
+
+
+def states_role(role: str, of: str, sources: Sequence[Source]) -> bool:
+    """Whether some sentence of `sources` names the `role` of `of`: "formand for udvalg for lighed i
+    sundhed", or the role alone in a sentence or in minutes about `of` ("status på arbejdet i Center for
+    Bæredygtige Hospitaler fra centerleder Maria Gaden"; "Formanden bød velkommen" in the committee's own
+    minutes). A sentence naming the role of something else ("formand for udvalg for regional udvikling")
+    does not count.
+
+    >>> s = Source("001", "4", "Oplæg", "Udvalg for lighed i sundhed", "2024-02-21",
+    ...            "Bent Graversen, der er formand for udvalg for regional udvikling, gav et oplæg.")
+    >>> states_role("formand", "udvalg for lighed i sundhed", [s])
+    False
+    >>> states_role("formand", "udvalg for regional udvikling", [s])
+    True
+    >>> states_role("formand", "udvalg for lighed i sundhed", [replace(s, text="Formanden bød velkommen.")])
+    True
+    """
+    wanted = set(content_terms(of))
+
+    def names_it(text: str) -> bool:
+        return shared_terms(wanted, content_terms(text)) * 2 > len(wanted)
+
+    stem = role[:-1] if role.endswith("e") else role  # "direktøre(n)", "formand(en)"
+    for s in sources:
+        for sentence in split_sentences(s.text):
+            for m in re.finditer(rf"\b{re.escape(stem)}\w*(?:{_ROLE_OF})?", sentence, re.I):
+                if names_it(m["of"]) if m["of"] else names_it(f"{s.body} {s.title} {sentence}"):
+                    return True
     return False
 
 
