@@ -667,7 +667,7 @@ def select_passages(
     """
     s = sources[0]
     terms = set(content_terms(question))
-    texts = [*s.decision, *s.excerpts] or [s.text]
+    texts = [*s.decision, *(with_lead(x, s.text) for x in s.excerpts)] or [s.text]
     candidates = [p.strip() for p in dict.fromkeys(x for t in texts for x in passages(t)) if not _is_heading(p, s)]
     if not candidates:
         return [((s.decision or split_sentences(s.text)[:1] or [s.title])[0], s)]
@@ -680,6 +680,22 @@ def select_passages(
         scores = [x + float(y) for x, y in zip(scores, similarity(question, candidates), strict=True)]
     ranked = sorted(range(len(candidates)), key=lambda i: -scores[i])
     return [(candidates[i], s) for i in ranked[:max_quotes]]
+
+
+def with_lead(excerpt: str, text: str) -> str:
+    """`excerpt` with the line that introduces it in `text` put back, when the excerpt starts with a list
+    the chunker cut from its lead ("Klimastrategien vil indeholde 5 spor:" / "- DK2020 ...").
+
+    >>> with_lead("- DK2020\\n- Vand", "Intro.\\n\\nStrategien har 2 spor:\\n\\n- DK2020\\n- Vand\\n")
+    'Strategien har 2 spor:\\n- DK2020\\n- Vand'
+    """
+    at = text.find(excerpt.strip()[:200])
+    if not BULLET.match(excerpt) or at <= 0:
+        return excerpt
+    before = [line for line in text[:at].splitlines() if line.strip()]
+    if before and not BULLET.match(before[-1]) and _is_lead(before[-1].strip()):
+        return f"{before[-1].strip()}\n{excerpt.strip()}"
+    return excerpt
 
 
 def format_quotes(chosen: Sequence[tuple[str, Source]]) -> tuple[str, list[Citation]]:

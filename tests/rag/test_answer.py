@@ -256,3 +256,14 @@ def test_asked_for_a_total_an_item_giving_only_a_part_abstains() -> None:
     assert a.abstained and gen.calls == [] and a.citations == ()
     a = answer("Hvad koster Midttrafiks model om året?", SOURCES, ScriptedGenerator(["x"]))
     assert not a.abstained and "30 mio. kr." in a.text
+
+
+def test_a_list_the_chunker_cut_from_its_lead_is_quoted_with_it() -> None:
+    from dataclasses import replace
+
+    from rag.answer import select_passages
+
+    text = "Strategien drøftes.\n\nStrategien vil indeholde tre spor:\n\n- Affald\n- Vand\n- Grøn Vækst\n"
+    s = replace(MIDTTRAFIK, text=text, decision=(), excerpts=("- Affald\n- Vand\n- Grøn Vækst",))
+    quotes = [p for p, _s in select_passages("Hvilke spor vil strategien indeholde?", [s], 3)]
+    assert quotes == ["Strategien vil indeholde tre spor: Affald; Vand; Grøn Vækst"]
