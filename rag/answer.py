@@ -451,7 +451,7 @@ def states_quantity(focus: str, sentences: Iterable[str]) -> bool:
 
 
 _ROLE_Q = re.compile(
-    r"\bhvem\s+(?:er|var|bliver|blev)\s+(?:den\s+nye\s+|ny\s+)?(?P<role>[a-zæøå]+)\s+(?:for|af|i|på)\s+(?P<of>[^?.!]+)",
+    r"\bhvem\s+(?:er|var|bliver|blev)\s+(?:den\s+nye\s+|ny\s+)?(?P<role>[a-zæøå]{4,})\s+(?:for|af|i|på)\s+(?P<of>[^?.!]+)",
     re.I,
 )
 _ROLE_OF = r"\s+(?:for|af|i|på)\s+(?P<of>[^,.;:]+)"
@@ -578,7 +578,6 @@ def _answer_shape(question: str, sentence: str) -> float:
 # question over lists and figures), so it only decides where words cannot: an English question, or no
 # passage sharing a word with the question. Quoting the whole first item: dev 0.808, held-out 0.632.
 _SHAPE_BONUS = 1.0
-_MEANING_WEIGHT = 1.0
 
 
 _ITEM_NUMBER = re.compile(r"^\s*(?:punkt\s*)?\d+\s*[.:)]?\s*", re.I)

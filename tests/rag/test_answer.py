@@ -267,3 +267,15 @@ def test_a_list_the_chunker_cut_from_its_lead_is_quoted_with_it() -> None:
     s = replace(MIDTTRAFIK, text=text, decision=(), excerpts=("- Affald\n- Vand\n- Grøn Vækst",))
     quotes = [p for p, _s in select_passages("Hvilke spor vil strategien indeholde?", [s], 3)]
     assert quotes == ["Strategien vil indeholde tre spor: Affald; Vand; Grøn Vækst"]
+
+
+def test_asked_who_holds_a_role_the_chair_of_another_committee_is_no_answer() -> None:
+    from dataclasses import replace
+
+    talk = "Bent Graversen, der er formand for udvalg for regional udvikling, gav et oplæg om de politiske fora."
+    s = replace(MIDTTRAFIK, body="Udvalg for lighed i sundhed", title="Oplæg om fora", text=talk, decision=(),
+                excerpts=(talk,))  # fmt: skip
+    a = answer("Hvem er formand for udvalg for lighed i sundhed?", [s], None)
+    assert a.abstained and a.citations == () and any("formand" in p for p in a.problems)
+    a = answer("Hvem er formand for udvalg for regional udvikling?", [s], None)
+    assert not a.abstained and "Bent Graversen" in a.text
