@@ -377,9 +377,10 @@ _INFINITIVES = {
     "tage": "tager",
 }
 # Agreeing to take the matter up at a later meeting postpones it ("Det blev aftalt at drøfte
-# takstaftalen på mødet i KD-Net til august", "... at behandle sagen på næste møde").
-_TAKE_UP = frozenset({"drøfte", "behandle", "genoptage", "genbehandle", "vende", "tage"})
-_MONTH = r"(?:januar|februar|marts|april|maj|juni|juli|august|september|oktober|november|december)"
+# takstaftalen på mødet i KD-Net til august", "... at behandle sagen på næste møde"). "tage" is read by
+# `_INFINITIVES` before this.
+_TAKE_UP = frozenset({"drøfte", "behandle", "genoptage", "genbehandle", "vende"})
+_MONTH = "(?:" + "|".join(sorted(_MONTHS)) + ")"
 _LATER_MEETING = re.compile(
     rf"\b(?:næste|kommende|senere|efterfølgende)\s+møde\b|\bmødet?\b[^.]*?\b(?:til|i)\s+{_MONTH}\b|\btil\s+{_MONTH}\b",
     re.IGNORECASE,

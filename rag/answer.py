@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from ingest.decisions import BULLET, split_sentences
 from rag.citations import Citation, Source, relabel, strip_citations, verify
-from rag.filters import named_years
+from rag.filters import first_of_year, named_years
 from rag.generate import Generator
 from rag.lexical import tokenize
 from rag.prompt import ABSTAIN, build_messages
@@ -156,6 +156,9 @@ def answer_stream(
         yield done(ABSTAIN, (), abstained=True)
         return
 
+    if not config.use_register:
+        sources = tuple(replace(s, decision=(), outcome="ukendt") for s in sources)
+
     # The items the answer quotes: the best one, or the best of each meeting year the question names.
     quoted_from = one_per_year(named_years(question), sources[: config.max_sources]) or list(sources[:1])
     missing = ungrounded(question, quoted_from, also=sources[: config.max_sources])
@@ -164,8 +167,9 @@ def answer_stream(
         yield done(ABSTAIN, (), abstained=True, problems=(f"ingen fundne punkter nævner {', '.join(missing)}",))
         return
 
+    said = [x for s in quoted_from for x in split_sentences(s.text)]
     focus = quantity_focus(question)
-    if focus and not states_quantity(focus, (x for s in quoted_from for x in split_sentences(s.text))):
+    if focus and not states_quantity(focus, said):
         # "Hvor mange passagerer ...?" and no retrieved item gives a number of passengers.
         yield done(ABSTAIN, (), abstained=True)
         return
@@ -173,27 +177,19 @@ def answer_stream(
         # "Hvem er formand for udvalg for lighed i sundhed?" and the item names the chair of another one.
         yield done(ABSTAIN, (), abstained=True, problems=(f"punktet nævner ingen {role[0]} for {role[1]}",))
         return
-    if asks_total(question) and not states_total(x for s in quoted_from for x in split_sentences(s.text)):
+    if asks_total(question) and not states_total(said):
         # "Hvad koster Euroskills i alt?" and the item gives only a grant towards it: a part is not the total.
         yield done(ABSTAIN, (), abstained=True, problems=("punktet nævner ingen samlet størrelse",))
         return
-
-    if not config.use_register:
-        sources = tuple(replace(s, decision=(), outcome="ukendt") for s in sources)
-        quoted_from = [replace(s, decision=(), outcome="ukendt") for s in quoted_from]
 
     if is_decision_question(question) and all(s.outcome == "ingen" and not s.decision for s in sources[:2]):
         # An agenda or a paper decides nothing: asked what was decided, the documents have no answer.
         yield done(ABSTAIN, (), abstained=True)
         return
 
-    if is_decision_question(question) and len(quoted_from) > 1 and all(s.decision for s in quoted_from):
-        yield done(*quote_decisions(quoted_from, question), extractive=True)
-        return
-
-    if is_decision_question(question) and len(quoted_from) == 1 and sources[0].decision:
-        decided = [sources[0]]
-        if len(sources) > 1 and sources[1].decision and coverage[1] > coverage[0]:
+    if is_decision_question(question) and all(s.decision for s in quoted_from):
+        decided = list(quoted_from)
+        if len(decided) == 1 and len(sources) > 1 and sources[1].decision and coverage[1] > coverage[0]:
             decided.append(sources[1])
         yield done(*quote_decisions(decided, question), extractive=True)
         return
@@ -266,8 +262,7 @@ def one_per_year(years: Sequence[str], sources: Sequence[Source]) -> list[Source
     >>> one_per_year(["2021", "2022"], [a])
     []
     """
-    found = [next((s for s in sources if (s.date or "").startswith(y)), None) for y in years]
-    picked = [s for s in found if s is not None]
+    picked = [s for y in years if (s := first_of_year(sources, y)) is not None]
     return picked if len(picked) > 1 else []
 
 

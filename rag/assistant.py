@@ -28,7 +28,7 @@ from rag.answer import (
 from rag.brief import Briefing, brief
 from rag.citations import Source
 from rag.embed import Embedder
-from rag.filters import Filters, filters_from_question, named_years
+from rag.filters import Filters, filters_from_question, first_of_year, named_years
 from rag.generate import Generator
 from rag.index import Index
 from rag.prompt import static_prefix
@@ -135,7 +135,7 @@ class Assistant:
             lo, hi = max(f"{year}-01-01", within.date_from or ""), min(f"{year}-12-31", within.date_to or "9999")
             if lo > hi:  # the user's own date filter leaves this year out
                 continue
-            hit = next((h for h in hits if (h.date or "").startswith(year)), None)
+            hit = first_of_year(hits, year)
             if hit is None:
                 of_year = Filters(within.bodies, lo, hi, within.doc_ids)
                 hit = next(iter(self.retriever.retrieve(question, top_k=1, filters=of_year)), None)

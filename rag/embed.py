@@ -105,6 +105,7 @@ class SentenceTransformerEmbedder:
         self.device = device
         self._model: Any = None
         self._lock = threading.Lock()
+        self._last_query: tuple[str, np.ndarray] | None = None
 
     @property
     def model_id(self) -> str:
@@ -181,5 +182,12 @@ class SentenceTransformerEmbedder:
         return out
 
     def embed_query(self, text: str) -> np.ndarray:
-        """Embed one question with the query prompt: a (dimension,) float32 unit vector."""
-        return self._encode([text], self.query_prompt)[0]
+        """Embed one question with the query prompt: a (dimension,) float32 unit vector.
+
+        The last question's vector is kept: answering embeds the question again after retrieval did.
+        """
+        last = self._last_query
+        if last is None or last[0] != text:
+            last = (text, self._encode([text], self.query_prompt)[0])
+            self._last_query = last
+        return last[1].copy()

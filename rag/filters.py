@@ -22,8 +22,10 @@ Not extracted: a bare year ("budget 2021" is decided in 2020), "for 2021", and r
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Protocol, TypeVar
 
 from ingest.errors import ConfigError
 
@@ -173,6 +175,19 @@ def named_years(question: str) -> list[str]:
     found = [m.group(i) for pattern in (_RANGE, _IN_TWO) for m in pattern.finditer(q) for i in (1, 2)]
     found += [m.group(1) for m in _IN_POINT.finditer(q)]
     return sorted({y for x in found for y in re.findall(_YEAR, x)})
+
+
+class _Dated(Protocol):
+    @property
+    def date(self) -> str | None: ...
+
+
+D = TypeVar("D", bound=_Dated)
+
+
+def first_of_year(items: Iterable[D], year: str) -> D | None:
+    """The first of `items` (best first) whose meeting was held in `year`."""
+    return next((x for x in items if (x.date or "").startswith(year)), None)
 
 
 def _bound(word: str, p: tuple[date, date] | None) -> Filters:

@@ -112,3 +112,20 @@ def test_sentence_transformer_specifics(monkeypatch: pytest.MonkeyPatch) -> None
     e.batch_size = 16
     np.testing.assert_allclose(with_progress, e.embed_passages(PASSAGES), atol=1e-5)
     assert seen == [(2, 4), (4, 4)]
+
+
+def test_the_same_question_is_embedded_once() -> None:
+    class Model:
+        calls = 0
+
+        def encode(self, texts: list[str], **kw: object) -> np.ndarray:
+            Model.calls += 1
+            return np.ones((len(texts), 4), dtype=np.float32)
+
+    e = SentenceTransformerEmbedder("/nowhere/at/all")
+    e._model = Model()
+    first = e.embed_query("Hvad besluttede KD-Net?")
+    first[0] = 9.0  # a caller's change does not reach the kept vector
+    assert e.embed_query("Hvad besluttede KD-Net?")[0] == 1.0 and Model.calls == 1
+    e.embed_query("Hvem deltog?")
+    assert Model.calls == 2
