@@ -83,6 +83,7 @@ def chunk_document(document: Document, config: ChunkConfig | None = None) -> lis
                         end=offset + len(body),
                         body=document.body,
                         date=document.date,
+                        pages=document.pages_of(offset, offset + len(body)),
                     )
                 )
     return chunks

@@ -12,6 +12,7 @@ sits next to the document as `<file>.meta.json` (`minutes.pdf.meta.json`) or `<s
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -55,30 +56,44 @@ def parse_document(
         raise ConfigError(f"doc_id must be letters, digits, '_', '-' or '.', got {doc_id!r}")
     result = read_document(path, max_bytes=max_bytes)
     data = path.read_bytes()
-    segmentation = segment(result.text, doc_id)
-    items = segmentation.items
-    # Later stages that enrich items (e.g. the decision register) extend the line above.
+    if result.items is not None:  # the format states its items: nothing to guess
+        items = tuple(dataclasses.replace(i, doc_id=doc_id) for i in result.items)
+        seg_warnings: tuple[str, ...] = ()
+    else:
+        segmentation = segment(result.text, doc_id)
+        items, seg_warnings = segmentation.items, segmentation.warnings
 
     whole = len(items) == 1 and items[0].number is None  # nothing segmented: the head is unknown
     head_end = None if whole or not items else items[0].span[0]
     detected = detect_metadata(result.text, head_end=head_end)
     sidecar = _sidecar(path)
-    final_body = body if body is not None else sidecar.get("body", detected.body)
-    final_date = date if date is not None else sidecar.get("date", detected.date)
-    final_kind = kind if kind is not None else sidecar.get("kind", detected.kind)
-    items = tuple(with_decision(i, body=final_body, kind=final_kind) for i in items)
-    return Document(
+    final_body = _first(body, sidecar.get("body"), result.body, detected.body)
+    final_date = _first(date, sidecar.get("date"), result.date, detected.date)
+    final_kind = _first(kind, sidecar.get("kind"), result.kind, detected.kind)
+    document = Document(
         doc_id=doc_id,
         source=str(path),
         text=result.text,
-        items=items,
+        items=(),
         body=final_body,
         date=validate_date(final_date),
         kind=validate_kind(final_kind),
         content_hash=content_hash(data),
-        warnings=result.warnings + segmentation.warnings,
+        warnings=result.warnings + seg_warnings,
         page_starts=result.page_starts,
     )
+    items = tuple(
+        dataclasses.replace(
+            with_decision(i, body=final_body, kind=final_kind),
+            pages=i.pages or document.pages_of(*i.span),
+        )
+        for i in items
+    )
+    return dataclasses.replace(document, items=items)
+
+
+def _first(*values: str | None) -> str | None:
+    return next((v for v in values if v is not None), None)
 
 
 def safe_doc_id(name: str) -> str:

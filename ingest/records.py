@@ -5,6 +5,7 @@ Change a record with `dataclasses.replace`; never mutate one.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from dataclasses import dataclass, field
 from typing import Literal
@@ -46,6 +47,8 @@ class AgendaItem:
     """One agenda item (or one unnumbered part, e.g. a paper's introduction: `number` is None).
 
     `text` is the item's full text; `span` is its (start, end) in the owning document's normalised text.
+    `pages` is the 1-based (first, last) page the item spans in a paged source (PDF), else None.
+    `closed` marks an item held behind closed doors ("Lukket punkt", a portal's "Lukket:" title).
     """
 
     doc_id: str
@@ -57,6 +60,8 @@ class AgendaItem:
     case_number: str | None = None
     sections: tuple[Section, ...] = ()
     decision: Decision = field(default_factory=Decision)
+    pages: tuple[int, int] | None = None
+    closed: bool = False
 
     @property
     def sections_dict(self) -> dict[str, str]:
@@ -86,14 +91,23 @@ class Document:
         """1-based page number holding `offset`, or None for documents without pages."""
         if not self.page_starts:
             return None
-        import bisect
-
         return bisect.bisect_right(self.page_starts, offset)
+
+    def pages_of(self, start: int, end: int) -> tuple[int, int] | None:
+        """1-based (first, last) page of the text between offsets `start` and `end`, or None without pages.
+
+        >>> Document("d", "d.pdf", "a" * 30, (), page_starts=(0, 10, 20)).pages_of(5, 15)
+        (1, 2)
+        """
+        first = self.page_of(start)
+        last = self.page_of(max(start, end - 1))
+        return None if first is None or last is None else (first, last)
 
 
 @dataclass(frozen=True)
 class Chunk:
-    """A piece of one agenda item, with its provenance. `start`/`end` index the document's text."""
+    """A piece of one agenda item, with its provenance. `start`/`end` index the document's text;
+    `pages` is the 1-based (first, last) page of a paged source, else None."""
 
     id: str
     doc_id: str
@@ -106,6 +120,7 @@ class Chunk:
     end: int
     body: str | None = None
     date: str | None = None
+    pages: tuple[int, int] | None = None
 
     @property
     def embed_text(self) -> str:

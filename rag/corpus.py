@@ -16,10 +16,9 @@ from pathlib import Path
 from ingest.chunking import chunk_document
 from ingest.errors import ConfigError, DocumentError
 from ingest.parse import parse_document
+from ingest.readers import SUPPORTED_SUFFIXES
 from rag.embed import Embedder
 from rag.index import Index
-
-SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
 
 
 @dataclass(frozen=True)

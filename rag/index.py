@@ -192,6 +192,8 @@ class Index:
             for line in f:
                 rec = json.loads(line)
                 vids.append(rec.pop("vid"))
+                if rec.get("pages"):
+                    rec["pages"] = tuple(rec["pages"])
                 idx._chunks.append(Chunk(**rec))
         idx._vids = np.asarray(vids, dtype=np.int64)
         idx._vectors = np.load(data / "vectors.npy")
@@ -598,6 +600,7 @@ def _item_from_json(d: dict[str, Any]) -> AgendaItem:
         **{
             **d,
             "span": tuple(d["span"]),
+            "pages": tuple(d["pages"]) if d.get("pages") else None,
             "presenters": tuple(d.get("presenters", ())),
             "sections": tuple(Section(**s) for s in d.get("sections", ())),
             "decision": Decision(

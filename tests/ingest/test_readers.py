@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from ingest.errors import DocumentError, UnsupportedFormat
-from ingest.readers import ReadResult, normalise_text, read_document
+from ingest.readers import ReadResult, read_document
+from ingest.text import normalise_text
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -233,9 +234,9 @@ def test_docx_with_broken_xml(tmp_path: Path) -> None:
 def test_docx_zip_bomb_is_refused_before_unpacking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import zipfile
 
-    from ingest import readers
+    from ingest import word
 
-    monkeypatch.setattr(readers, "MAX_UNZIPPED_BYTES", 1_000_000)
+    monkeypatch.setattr(word, "MAX_UNZIPPED_BYTES", 1_000_000)
     path = tmp_path / "bombe.docx"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("word/document.xml", b" " * 2_000_000)
@@ -298,6 +299,6 @@ def test_sloppy_html_without_end_tags_is_not_deep(tmp_path: Path) -> None:
 
 
 def test_converter_bookmarks_are_not_text() -> None:
-    from ingest.readers import normalise_text
+    from ingest.text import normalise_text
 
     assert normalise_text("[bookmark: Punkt288669]1.\tIntroduktion") == "1.\tIntroduktion"
