@@ -11,9 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Kind = Literal["dagsorden", "referat", "notat"]
-Outcome = Literal[
-    "godkendt", "taget til efterretning", "drøftet", "besluttet", "udsat", "afvist", "ingen", "ukendt"
-]
+Outcome = Literal["godkendt", "taget til efterretning", "drøftet", "besluttet", "udsat", "afvist", "ingen", "ukendt"]
 
 
 @dataclass(frozen=True)
@@ -159,3 +157,15 @@ def item_label(body: str | None, date: str | None, number: str | None) -> str:
         when = f" {d}.{m}.{y}"
     where = f"punkt {number}" if number else "indledning"
     return f"{who}{when}, {where}"
+
+
+def page_label(pages: tuple[int, int] | None) -> str:
+    """Where a paged source's item stands: `s. 12` or `s. 12-13`; empty without pages.
+
+    >>> page_label((12, 12)), page_label((12, 13)), page_label(None)
+    ('s. 12', 's. 12-13', '')
+    """
+    if not pages:
+        return ""
+    first, last = pages
+    return f"s. {first}" if first == last else f"s. {first}-{last}"

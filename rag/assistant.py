@@ -30,7 +30,7 @@ from rag.citations import Source
 from rag.embed import Embedder
 from rag.filters import Filters, filters_from_question, first_of_year, named_years
 from rag.generate import Generator
-from rag.index import Index
+from rag.index import DocumentInfo, Index
 from rag.prompt import static_prefix
 from rag.retrieve import ItemHit, Retriever
 
@@ -62,6 +62,7 @@ def source_of(hit: ItemHit) -> Source:
         recommendation=item.decision.recommendation if item else None,
         excerpts=tuple(c.chunk.text for c in hit.chunks),
         score=max(dense, default=0.0),
+        pages=item.pages if item else None,
     )
 
 
@@ -214,9 +215,25 @@ class Assistant:
                     decision=item.decision.sentences,
                     outcome=item.decision.outcome,
                     recommendation=item.decision.recommendation,
+                    pages=item.pages,
                 )
             )
         return out
+
+    def documents(self) -> list[tuple[str, DocumentInfo]]:
+        """(document id, what the index records of it) for every indexed document, newest meeting first."""
+        docs = sorted(self.index.documents.items(), key=lambda kv: (kv[1].body or "", kv[0]))
+        return sorted(docs, key=lambda kv: kv[1].date or "", reverse=True)
+
+    def remove_document(self, doc_id: str) -> bool:
+        """Remove one document from the index and save, so its text is gone from disk. False when the index
+        does not hold it. Raises `IndexMissing` when there is no index."""
+        index = self.index
+        if not index.remove_document(doc_id):
+            return False
+        index.save()
+        self.reload()
+        return True
 
     def decisions(self, *, filters: Filters | None = None, outcome: str | None = None) -> list[dict[str, Any]]:
         """The decision register: one row per agenda item, in date order."""

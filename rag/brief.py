@@ -54,8 +54,10 @@ def brief(topic: str, sources: Sequence[Source], *, background_items: int = 2) -
         return Briefing(topic, "\n".join(lines), ())
     dated = sorted(sources, key=_date_key)
     meetings = {s.doc_id for s in sources}
-    lines.append(f"_Bygger på {len(sources)} dagsordenspunkter fra {len(meetings)} møder/dokumenter. "
-                 "Hver linje er et citat fra det punkt, den henviser til._")
+    lines.append(
+        f"_Bygger på {len(sources)} dagsordenspunkter fra {len(meetings)} møder/dokumenter. "
+        "Hver linje er et citat fra det punkt, den henviser til._"
+    )
     lines += ["", "## Baggrund", ""]
     for s in sources[:background_items]:
         for sentence in _best_sentences(topic, s, 2):
@@ -67,8 +69,11 @@ def brief(topic: str, sources: Sequence[Source], *, background_items: int = 2) -
             lines.append(f"- {s.title}: »{' '.join(s.decision)}« [{s.label}]")
     else:
         lines.append("- Ingen af de fundne punkter har en registreret beslutning.")
-    open_points = [s for s in dated if (s.outcome in OPEN_OUTCOMES and s.outcome != "ukendt") or
-                   (s.outcome == "ukendt" and s.recommendation)]
+    open_points = [
+        s
+        for s in dated
+        if (s.outcome in OPEN_OUTCOMES and s.outcome != "ukendt") or (s.outcome == "ukendt" and s.recommendation)
+    ]
     lines += ["", "## Åbne punkter", ""]
     if open_points:
         for s in open_points:

@@ -33,6 +33,7 @@ class Source:
     recommendation: str | None = None
     excerpts: tuple[str, ...] = ()  # the retrieved passages, best first
     score: float = 0.0
+    pages: tuple[int, int] | None = None  # 1-based (first, last) page in a paged source
 
     @property
     def label(self) -> str:

@@ -2,36 +2,48 @@
 
 Each file is handled on its own: a bad file is reported with its reason and the rest go on, whatever
 the reader raised; the index is saved once at the end, so a crash leaves the previous index as it was.
-Two files that would get the same document id in one run are not allowed to overwrite each other: the
-second is reported. Folders skip hidden files, Word's `~$` lock files and sidecars; `on_skip` hears of
-other files of a type Referat does not read.
+Folders skip hidden files, Word's `~$` lock files and sidecars; `on_skip` hears of other files of a type
+Referat does not read.
+
+Document identity (`document_id`): a document's id is its file name without the extension, unless another
+file of that name, in another folder, already holds it (in the index, with its file still there, or
+earlier in this run): then the folder's name is put in front (`2024-03-05_referat`), and a short hash of
+the folder's path after that if even this is taken. So two exports both named `referat.txt` are both kept,
+and each keeps its id on every later run. A file with the same bytes as one already indexed (or earlier
+in this run) is a duplicate: reported, not indexed twice. When the file it duplicates is gone (moved or
+renamed), the new file takes its place.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.chunking import chunk_document
 from ingest.errors import ConfigError, DocumentError
-from ingest.parse import parse_document
+from ingest.parse import parse_document, safe_doc_id
 from ingest.readers import SUPPORTED_SUFFIXES
+from ingest.records import content_hash
 from rag.embed import Embedder
 from rag.index import Index
 
 
 @dataclass(frozen=True)
 class FileReport:
-    """What happened to one input file."""
+    """What happened to one input file: indexed (`doc_id`), left as it was (`unchanged`), a duplicate of
+    another file (`duplicate_of`, not indexed) or refused (`error`, the reason)."""
 
     path: str
     doc_id: str | None = None
     items: int = 0
+    chunks: int = 0
     chunks_embedded: int = 0
     unchanged: bool = False
     warnings: tuple[str, ...] = ()
     error: str | None = None
+    duplicate_of: str | None = None  # the file with the same bytes that is indexed instead
 
 
 def expand_paths(paths: Iterable[Path], *, on_skip: Callable[[Path], None] | None = None) -> list[Path]:
@@ -63,15 +75,19 @@ def ingest_files(
     embedder: Embedder,
     *,
     on_file: Callable[[FileReport], None] | None = None,
+    by_name: bool = False,
 ) -> list[FileReport]:
     """Parse, chunk and index `files`; returns one report per file and saves the index once.
+
+    `by_name=True` makes the file name alone the identity (uploads, whose folders are temporary): a file
+    uploaded again under its name replaces the earlier upload.
 
     Usage: `ingest_files(expand_paths([Path("data/sample")]), Index.open_or_create(dir, emb), emb)`.
     """
     reports: list[FileReport] = []
-    seen: dict[str, Path] = {}  # document id -> the file of this run that has it
+    run = _Run(index, by_name)
     for path in files:
-        report = _ingest_one(path, index, embedder, seen)
+        report = _ingest_one(path, index, embedder, run)
         reports.append(report)
         if on_file:
             on_file(report)
@@ -79,9 +95,79 @@ def ingest_files(
     return reports
 
 
-def _ingest_one(path: Path, index: Index, embedder: Embedder, seen: dict[str, Path]) -> FileReport:
+def stale_documents(index: Index, folders: Iterable[Path]) -> list[tuple[str, str]]:
+    """(document id, source) of indexed documents whose file lay under one of `folders` and is gone.
+
+    Usage: `for doc_id, _ in stale_documents(index, [Path("referater")]): index.remove_document(doc_id)`.
+    """
+    roots = [f.resolve() for f in folders if f.is_dir()]
+    out = []
+    for doc_id, info in index.documents.items():
+        source = Path(info.source).resolve()
+        if any(source.is_relative_to(r) for r in roots) and not source.exists():
+            out.append((doc_id, info.source))
+    return out
+
+
+@dataclass
+class _Run:
+    """What one ingest run has seen: ids and contents taken so far, and the index's own."""
+
+    index: Index
+    by_name: bool
+    ids: dict[str, Path] = field(default_factory=dict)  # document id -> the file of this run that has it
+    contents: dict[str, Path] = field(default_factory=dict)  # content hash -> the first file that had it
+
+    def document_id(self, path: Path) -> str:
+        """The id `path` gets (see the module docstring)."""
+        base = safe_doc_id(path.stem)
+        if self.by_name:
+            return base
+        folder = path.resolve().parent
+        digest = hashlib.sha256(str(folder).encode()).hexdigest()[:6]
+        with_folder = safe_doc_id(f"{folder.name}_{path.stem}")
+        for candidate in (base, with_folder, f"{with_folder}-{digest}"):
+            if self._free_for(candidate, path):
+                return candidate
+        return f"{with_folder}-{digest}"
+
+    def _free_for(self, doc_id: str, path: Path) -> bool:
+        if doc_id in self.ids:
+            return _same_file(self.ids[doc_id], path)
+        info = self.index.documents.get(doc_id)
+        if info is None:
+            return True
+        earlier = Path(info.source)
+        return _same_file(earlier, path) or not earlier.exists()
+
+    def duplicate_of(self, digest: str, doc_id: str, path: Path) -> str | None:
+        """The earlier file with these bytes, when one is still there (this run's or the index's)."""
+        first = self.contents.setdefault(digest, path)
+        if not _same_file(first, path):
+            return str(first)
+        for other_id, info in self.index.documents.items():
+            if other_id != doc_id and info.content_hash == digest:
+                other = Path(info.source)
+                if other.exists() and not _same_file(other, path):
+                    return info.source
+        return None
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    return a.resolve() == b.resolve()
+
+
+def _ingest_one(path: Path, index: Index, embedder: Embedder, run: _Run) -> FileReport:
     try:
-        document = parse_document(path)
+        data = path.read_bytes() if path.is_file() else b""
+    except OSError as e:
+        return FileReport(path=str(path), error=f"cannot be read ({e.strerror or e})")
+    doc_id = run.document_id(path)
+    digest = content_hash(data)
+    if data and (first := run.duplicate_of(digest, doc_id, path)) is not None:
+        return FileReport(path=str(path), duplicate_of=first)
+    try:
+        document = parse_document(path, doc_id=doc_id)
     except DocumentError as e:
         # A sidecar's problem names the sidecar, not the document.
         return FileReport(path=str(path), error=e.reason if e.path == str(path) else str(e))
@@ -91,27 +177,24 @@ def _ingest_one(path: Path, index: Index, embedder: Embedder, seen: dict[str, Pa
         return FileReport(path=str(path), error=f"cannot be read ({e.strerror or e})")
     except Exception as e:  # a reader tripping over one strange file must not stop the rest of the run
         return FileReport(path=str(path), error=f"cannot be read ({type(e).__name__}: {e}); please report this file")
-    first = seen.setdefault(document.doc_id, path)
-    if first.resolve() != path.resolve():
-        return FileReport(
-            path=str(path),
-            error=f"has the same document id {document.doc_id!r} as {first} (the id is the file name without "
-            "its extension); rename one of them so that neither replaces the other",
-        )
+    run.ids[doc_id] = path
     warnings = document.warnings
-    if index.has_document(document.doc_id, document.content_hash):
-        return FileReport(
-            path=str(path), doc_id=document.doc_id, items=len(document.items), unchanged=True, warnings=warnings
-        )
-    earlier = index.documents.get(document.doc_id)
-    if earlier is not None and Path(earlier.source).resolve() != path.resolve():
-        warnings += (f"replaces document {document.doc_id!r}, ingested earlier from {earlier.source}",)
+    if index.has_document(doc_id, document.content_hash):
+        return FileReport(path=str(path), doc_id=doc_id, items=len(document.items), unchanged=True, warnings=warnings)
+    earlier = index.documents.get(doc_id)
+    if earlier is not None and not _same_file(Path(earlier.source), path):
+        warnings += (f"replaces document {doc_id!r}, ingested earlier from {earlier.source}",)
+    for other_id, info in list(index.documents.items()):  # the same bytes, indexed from a file now gone
+        if other_id != doc_id and info.content_hash == document.content_hash and not Path(info.source).exists():
+            index.remove_document(other_id)
+            warnings += (f"takes the place of {other_id!r}, indexed from {info.source}, which is gone",)
     chunks = chunk_document(document)
     embedded = index.upsert_document(document, chunks, embedder)
     return FileReport(
         path=str(path),
-        doc_id=document.doc_id,
+        doc_id=doc_id,
         items=len(document.items),
+        chunks=len(chunks),
         chunks_embedded=embedded,
         warnings=warnings,
     )

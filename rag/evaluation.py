@@ -327,6 +327,7 @@ def evaluate(
     report = Report(corpus=corpus, questions=questions_path)
     for mode in modes:
         assistant = replace(first, retriever_options={**first.retriever_options, "mode": mode})
+
         def retrieve(question: str, a: Any = assistant) -> Sequence[Any]:
             return a.retrieve(question, top_k=10).hits
 

@@ -42,9 +42,7 @@ _DAY = rf"(?:{_DAY_WORDS}|{_DAY_NUMERIC})"
 _POINT = rf"(?:{_DAY}|{_MONTH}\s+{_YEAR}|{_YEAR})"  # a day, a month or a year
 _B = r"(?<![\w-])"  # word start that is not inside "1-00-14-22"
 _E = r"(?![\w-])"
-_MEETING = (
-    r"(?:møde|mødet|møder|møderne|mødets|referat|referatet|referater|referaterne|dagsorden|dagsordener)"
-)
+_MEETING = r"(?:møde|mødet|møder|møderne|mødets|referat|referatet|referater|referaterne|dagsorden|dagsordener)"
 
 _RANGE = re.compile(rf"{_B}(?:fra|mellem)\s+({_POINT})\s+(?:til|og)\s+(?:og\s+med\s+)?({_POINT}){_E}")
 _PERIOD = re.compile(rf"{_B}i\s+(?:perioden|årene)\s+({_YEAR})\s*[-–]\s*({_YEAR}){_E}")

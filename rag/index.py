@@ -13,7 +13,8 @@ On disk an index is a directory:
 `save()` writes a new version directory next to the live one, fsyncs it, then atomically replaces
 `manifest.json` (os.replace) to point at it. A crash or SIGKILL at any moment leaves either the old or
 the new manifest, and both point at complete directories. Old versions are removed after the swap
-(the previous one is kept, so a reader that has just read the old manifest can still finish loading).
+(the previous one is kept, so a reader that has just read the old manifest can still finish loading,
+unless a document was removed or replaced since: then its text must not stay on disk).
 One writer at a time is assumed.
 
 Chunk vectors are keyed in FAISS by int64 ids handed out from a counter kept in the manifest.
@@ -122,6 +123,7 @@ class Index:
         self._pos_by_doc: dict[str, list[int]] = {}
         self._pos_by_vid: dict[int, int] = {}
         self._chunks_view: tuple[Chunk, ...] = ()
+        self._forgotten = False  # a document was removed or replaced since the last save
 
     # ----------------------------------------------------------------- construction
 
@@ -399,6 +401,7 @@ class Index:
         )
 
         # Everything that can fail has run: from here on the in-memory index changes.
+        self._forgotten |= doc_id in self._docs
         self._drop(doc_id)
         new_vids = np.arange(self._next_vid, self._next_vid + len(chunks), dtype=np.int64)
         self._next_vid += len(chunks)
@@ -428,6 +431,7 @@ class Index:
         if doc_id not in self._docs:
             return False
         self._drop(doc_id)
+        self._forgotten = True
         del self._docs[doc_id]
         self._items.pop(doc_id, None)
         self._revision += 1
@@ -470,7 +474,10 @@ class Index:
         os.replace(staged, root / MANIFEST)  # the commit point
         _fsync_dir(root)
 
-        keep = {name, previous}
+        # The previous version is kept for a reader that has just read the old manifest, unless it holds
+        # text that was removed or replaced: removed means gone from disk.
+        keep = {name} if self._forgotten else {name, previous}
+        self._forgotten = False
         for entry in root.iterdir():
             stale_version = entry.is_dir() and _VERSION.fullmatch(entry.name) and entry.name not in keep
             stale_tmp = entry.name.startswith((".tmp-", f".{MANIFEST}."))

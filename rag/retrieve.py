@@ -100,9 +100,7 @@ class Retriever:
         if rrf_k < 0:
             raise ConfigError(f"rrf_k must be >= 0, got {rrf_k}")
         if dense_weight < 0 or bm25_weight < 0 or dense_weight + bm25_weight == 0:
-            raise ConfigError(
-                f"weights must be >= 0 and not both 0, got dense={dense_weight}, bm25={bm25_weight}"
-            )
+            raise ConfigError(f"weights must be >= 0 and not both 0, got dense={dense_weight}, bm25={bm25_weight}")
         if item_bonus < 0:
             raise ConfigError(f"item_bonus must be >= 0, got {item_bonus}")
         if max_chunks_per_item <= 0:

@@ -30,10 +30,11 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 import gradio as gr
 
 from ingest.errors import IndexMissing, ReferatError
-from ingest.readers import MAX_FILE_BYTES
+from ingest.readers import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
+from ingest.records import page_label
 from rag.filters import Filters
 
-FILE_TYPES = [".pdf", ".docx", ".html", ".htm", ".txt", ".md"]
+FILE_TYPES = list(SUPPORTED_SUFFIXES)
 # Gradio refuses a bigger upload before it is stored, and checks the type again on the server (a browser's
 # file picker filter is only a hint); the ingest itself refuses the same sizes and types.
 MAX_FILE_SIZE = MAX_FILE_BYTES
@@ -146,9 +147,10 @@ def source_card(n: int, source: Any, question: str = "") -> str:
     True
     """
     where = f"punkt {html.escape(source.number)}" if source.number else "indledning"
+    pages = page_label(source.pages)
     head = (
         f'<span class="kilde-nr">{n}</span><b>{html.escape(source.body or "ukendt organ")}</b>'
-        f" · {_date_dk(source.date)} · {where}"
+        f" · {_date_dk(source.date)} · {where}" + (f" · {pages}" if pages else "")
     )
     parts = [
         f'<div class="kilde" id="kilde-{n}" data-label="{html.escape(source.label)}">',
@@ -328,7 +330,7 @@ def ingest_uploads(
                 index = Index.open_or_create(assistant.index_dir, assistant.embedder)
             if on_progress:
                 on_progress(0, len(paths), paths[0].name)
-            reports = ingest_files(paths, index, assistant.embedder, on_file=step)
+            reports = ingest_files(paths, index, assistant.embedder, on_file=step, by_name=True)
         except ReferatError as e:
             raise gr.Error(str(e)) from None
         finally:
@@ -339,10 +341,15 @@ def ingest_uploads(
         if r.error:
             lines.append(f"- **FEJL** {name}: {_md_escape(r.error)}")
             continue
+        if r.duplicate_of:
+            lines.append(
+                f"- **DUBLET** {name}: samme indhold som {_md_escape(Path(r.duplicate_of).name)}; ikke indlæst igen"
+            )
+            continue
         state = "uændret, allerede indlæst" if r.unchanged else f"{r.items} punkter indlæst"
         lines.append(f"- **OK** {name}: {state}")
         lines.extend(f"    - advarsel: {_md_escape(w)}" for w in r.warnings)
-    ok = sum(1 for r in reports if not r.error)
+    ok = sum(1 for r in reports if not r.error and not r.duplicate_of)
     head = f"**{ok} af {len(reports)} filer indlæst.**"
     if ok:
         head += " De kan søges i med det samme."
@@ -411,6 +418,43 @@ def markdown_to_docx(markdown: str, path: Path) -> Path:
     return path
 
 
+DOCUMENT_HEADERS = ["Organ", "Dato", "Art", "Punkter", "Fil", "Id"]
+
+
+def document_rows(assistant: Any) -> list[list[str]]:
+    """The indexed documents as table rows (DOCUMENT_HEADERS), newest meeting first; none without an index."""
+    try:
+        docs = assistant.documents()
+    except IndexMissing:
+        return []
+    except ReferatError as e:
+        raise gr.Error(str(e)) from None
+    return [
+        [info.body or "", _date_dk(info.date) if info.date else "", info.kind or "", str(info.n_items),
+         Path(info.source).name, doc_id]
+        for doc_id, info in docs
+    ]  # fmt: skip
+
+
+def document_choices(rows: Sequence[Sequence[str]]) -> list[tuple[str, str]]:
+    """(label a person reads, document id) for the remove dropdown."""
+    return [(" · ".join(x for x in (r[0], r[1], r[4]) if x), r[5]) for r in rows]
+
+
+def remove_document(assistant: Any, doc_id: str | None, *, lock: threading.Lock | None = None) -> str:
+    """Remove one document from the index; a Markdown line saying what happened."""
+    if not doc_id:
+        raise gr.Error("Vælg det dokument, der skal fjernes.")
+    with lock or threading.Lock():
+        try:
+            removed = assistant.remove_document(doc_id)
+        except ReferatError as e:
+            raise gr.Error(str(e)) from None
+    if not removed:
+        return f"Dokumentet {_md_escape(doc_id)} findes ikke (længere) i indekset."
+    return f"**Fjernet:** {_md_escape(doc_id)}. Dets tekst er slettet fra indekset."
+
+
 def decision_rows(
     assistant: Any, bodies: Sequence[str] | None, date_from: str | None, date_to: str | None, outcome: str | None
 ) -> list[list[str]]:
@@ -446,6 +490,8 @@ def item_html(assistant: Any, doc_id: str, number: str | None) -> str:
     body = info.body if info else None
     date = info.date if info else None
     where = f"punkt {html.escape(item.number)}" if item.number else "indledning"
+    if item.pages:
+        where += f" · {page_label(item.pages)}"
     decided = html.escape(item.decision.text) or "<i>Ingen beslutning fundet i punktet.</i>"
     return (
         '<div class="kilde" id="punkt-vist">'
@@ -512,13 +558,21 @@ def build_app(assistant: Any) -> gr.Blocks:
 
             with gr.Tab("Dokumenter", id="dokumenter"):
                 gr.Markdown(
-                    "Upload referater og dagsordener (PDF, DOCX, HTML, TXT, MD; "
+                    "Upload referater og dagsordener (PDF, DOCX, HTML, TXT, MD eller JSON fra en dagsordensportal; "
                     f"højst {MAX_FILE_SIZE // 1_000_000} MB pr. fil). "
                     "De indlæses og kan søges i med det samme."
                 )
                 upload = gr.File(label="Filer", file_count="multiple", file_types=FILE_TYPES, elem_id="upload")
                 ingest_btn = gr.Button("Indlæs filer", variant="primary", elem_id="indlaes")
                 ingest_report = gr.Markdown(elem_id="indlaes-rapport")
+                gr.Markdown("### Indlæste dokumenter")
+                doc_table = gr.Dataframe(
+                    headers=DOCUMENT_HEADERS, interactive=False, wrap=True, elem_id="dokument-tabel", max_height=360
+                )
+                with gr.Row():
+                    doc_choice = gr.Dropdown(label="Dokument", choices=[], scale=4, elem_id="fjern-valg")
+                    remove_btn = gr.Button("Fjern dokument", variant="stop", scale=1, elem_id="fjern")
+                remove_report = gr.Markdown(elem_id="fjern-rapport")
 
             with gr.Tab("Overblik", id="overblik"):
                 with gr.Row():
@@ -564,9 +618,23 @@ def build_app(assistant: Any) -> gr.Blocks:
                 progress((done, total), desc=f"Indlæser {name}", unit="filer")
 
             text = ingest_uploads(assistant, files, on_progress=report, lock=ingest_lock)
-            return text, gr.update(choices=body_choices(assistant)), None
+            return text, gr.update(choices=body_choices(assistant)), None, *on_documents()
 
-        ingest_btn.click(on_ingest, inputs=[upload], outputs=[ingest_report, bodies, upload], concurrency_id="model")
+        def on_documents() -> tuple[Any, Any]:
+            rows = document_rows(assistant)
+            return rows, gr.update(choices=document_choices(rows), value=None)
+
+        def on_remove(doc_id: str | None) -> tuple[str, Any, Any, Any]:
+            text = remove_document(assistant, doc_id, lock=ingest_lock)
+            return text, gr.update(choices=body_choices(assistant)), *on_documents()
+
+        ingest_btn.click(
+            on_ingest,
+            inputs=[upload],
+            outputs=[ingest_report, bodies, upload, doc_table, doc_choice],
+            concurrency_id="model",
+        )
+        remove_btn.click(on_remove, inputs=[doc_choice], outputs=[remove_report, bodies, doc_table, doc_choice])
 
         def on_brief(tp: str, b: list[str], f: str, t: str) -> tuple[str, Any, Any]:
             md, md_path, docx_path = make_brief(assistant, tp, b, f, t)
@@ -587,10 +655,10 @@ def build_app(assistant: Any) -> gr.Blocks:
 
         table.select(on_select, inputs=[rows_state], outputs=[item_view])
 
-        def on_load() -> Any:
-            return gr.update(choices=body_choices(assistant))
+        def on_load() -> tuple[Any, Any, Any]:
+            return gr.update(choices=body_choices(assistant)), *on_documents()
 
-        demo.load(on_load, outputs=[bodies])
+        demo.load(on_load, outputs=[bodies, doc_table, doc_choice])
     return demo
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -129,6 +130,7 @@ def _hit_json(hit: Any) -> dict[str, Any]:
         "body": hit.body,
         "date": hit.date,
         "label": hit.label,
+        "pages": list(hit.item.pages) if hit.item and hit.item.pages else None,
         "section": best.section if best else None,
         "score": round(hit.score, 6),
         "text": best.chunk.text if best else "",
@@ -190,6 +192,7 @@ def items(
     Example: referat items data/sample/003_fc010784cd8fe213.txt --json
     """
     from ingest.parse import parse_document
+    from ingest.records import page_label
 
     with _edge():
         doc = parse_document(file)
@@ -207,6 +210,8 @@ def items(
                         "title": it.title,
                         "presenters": list(it.presenters),
                         "case_number": it.case_number,
+                        "pages": list(it.pages) if it.pages else None,
+                        "closed": it.closed,
                         "sections": it.sections_dict,
                         "text": it.text,
                     }
@@ -222,7 +227,8 @@ def items(
     for it in doc.items:
         who = f"  v. {', '.join(it.presenters)}" if it.presenters else ""
         secs = ", ".join(s.name for s in it.sections)
-        case = escape(f"{it.case_number or ''} {secs}")
+        where = " ".join(x for x in ("lukket" if it.closed else "", page_label(it.pages)) if x)
+        case = escape(f"{it.case_number or ''} {secs} {where}")
         line = f"  {it.number or '-':>3}  {escape(it.title + who)}  [dim]{case}[/]"
         out.print(line, highlight=False)
 
@@ -231,15 +237,20 @@ def items(
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files and folders to ingest.")],
     index: IndexOpt = None,
+    prune: Annotated[
+        bool, typer.Option("--prune", help="Remove indexed documents whose file in these folders is gone.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Parse, chunk, embed and index documents. Unchanged documents are skipped.
+    """Parse, chunk, embed and index documents. Unchanged documents are skipped; files with the same bytes
+    as an indexed one are reported as duplicates; documents indexed from these folders whose file is gone
+    are listed (and removed with --prune).
 
-    Example: referat ingest data/sample --index data/index
+    Example: referat ingest ../referater --prune --index data/index
     """
-    from rich.progress import Progress
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from rag.corpus import expand_paths, ingest_files
+    from rag.corpus import expand_paths, ingest_files, stale_documents
     from rag.index import Index
 
     skipped: list[Path] = []
@@ -250,27 +261,62 @@ def ingest(
     if not files:
         err.print("[bold red]Fejl:[/] no supported files found in " + escape(", ".join(map(str, paths))))
         raise typer.Exit(1)
+    t0 = time.perf_counter()
     with _edge():
         embedder = _embedder()
         idx = Index.open_or_create(_index_dir(index), embedder)
-        with Progress(console=err, transient=True, disable=as_json) as progress:
+        stale = stale_documents(idx, paths)
+        if prune:
+            for doc_id, _ in stale:
+                idx.remove_document(doc_id)
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=err, transient=True, disable=as_json) as progress:
             task = progress.add_task("Indlæser dokumenter", total=len(files))
             reports = ingest_files(files, idx, embedder, on_file=lambda r: progress.advance(task))
+    seconds = time.perf_counter() - t0
     failed = [r for r in reports if r.error]
+    embedded = sum(r.chunks_embedded for r in reports)
     if as_json:
         for r in reports:
             _print_json(asdict(r))
+        for doc_id, source in stale:
+            _print_json({"doc_id": doc_id, "source": source, "file_gone": True, "pruned": prune})
+        _print_json(
+            {
+                "summary": {
+                    "files": len(reports),
+                    "failed": len(failed),
+                    "chunks_embedded": embedded,
+                    "seconds": round(seconds, 1),
+                    "pruned": len(stale) if prune else 0,
+                }
+            }
+        )
     else:
         for r in reports:
             if r.error:
                 err.print(f"[red]FEJL[/]  {escape(r.path)}: {escape(r.error)}", highlight=False)
                 continue
+            if r.duplicate_of:
+                msg = f"samme indhold som {escape(r.duplicate_of)}; ikke indlæst igen"
+                out.print(f"[yellow]DUBLET[/] {escape(r.path)}: {msg}", highlight=False)
+                continue
             state = "uændret" if r.unchanged else f"{r.chunks_embedded} tekststykker indekseret"
             out.print(f"[green]OK[/]    {escape(r.path)}: {r.items} punkter, {state}", highlight=False)
             for w in r.warnings:
                 err.print(f"      [yellow]advarsel:[/] {escape(w)}", highlight=False)
-        ok = len(reports) - len(failed)
-        out.print(f"{ok} af {len(reports)} filer indlæst; indeks: {escape(str(_index_dir(index)))}")
+        for doc_id, source in stale:
+            state = "fjernet" if prune else "filen findes ikke længere; fjern med --prune"
+            out.print(f"[yellow]VÆK[/]   {escape(doc_id)} ({escape(source)}): {state}", highlight=False)
+        ok = sum(1 for r in reports if not r.error and not r.duplicate_of)
+        dupes = sum(1 for r in reports if r.duplicate_of)
+        rate = f"{embedded / seconds:.1f}" if seconds > 0 else "-"
+        out.print(
+            f"{ok} af {len(reports)} filer indlæst, {dupes} dubletter, {len(failed)} fejl; "
+            f"{embedded} tekststykker på {seconds:.1f} s ({rate} tekststykker/s); indeks: "
+            f"{escape(str(_index_dir(index)))}",
+            highlight=False,
+        )
     if failed:
         raise typer.Exit(1)
 

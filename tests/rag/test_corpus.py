@@ -5,9 +5,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from rag.corpus import expand_paths, ingest_files
+from rag.corpus import expand_paths, ingest_files, stale_documents
 from rag.embed import HashEmbedder
 from rag.index import Index
+from rag.retrieve import Retriever
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 
@@ -59,7 +60,7 @@ def test_a_bad_sidecar_is_that_files_problem_only(tmp_path: Path) -> None:
     assert set(Index.load(tmp_path / "index").documents) == {"c"}
 
 
-def test_two_files_with_one_document_id_do_not_overwrite_each_other(tmp_path: Path) -> None:
+def test_two_files_of_one_name_in_two_folders_are_both_kept_and_searchable(tmp_path: Path) -> None:
     for year in ("2023", "2024"):
         (tmp_path / year).mkdir()
         (tmp_path / year / "referat.txt").write_text(MINUTES.replace("2024", year), encoding="utf-8")
@@ -68,11 +69,66 @@ def test_two_files_with_one_document_id_do_not_overwrite_each_other(tmp_path: Pa
 
     first, second = ingest_files(expand_paths([tmp_path / "2023", tmp_path / "2024"]), index, emb)
 
-    assert first.error is None and first.doc_id == "referat"
-    assert second.error and "same document id 'referat'" in second.error and "2023" in second.error
-    assert Index.load(tmp_path / "index").documents["referat"].date == "2023-03-05"
-    again = ingest_files([tmp_path / "2024" / "referat.txt"], index, emb)[0]  # a later run may replace it
-    assert again.error is None and "ingested earlier from" in again.warnings[-1]
+    assert (first.error, second.error) == (None, None)
+    assert (first.doc_id, second.doc_id) == ("referat", "2024_referat")
+    dates = {d: info.date for d, info in Index.load(tmp_path / "index").documents.items()}
+    assert dates == {"referat": "2023-03-05", "2024_referat": "2024-03-05"}
+    # A later run, in either order, gives each file the id it has and replaces neither.
+    again = ingest_files([tmp_path / "2024" / "referat.txt", tmp_path / "2023" / "referat.txt"], index, emb)
+    assert [(r.doc_id, r.unchanged) for r in again] == [("2024_referat", True), ("referat", True)]
+    hits = Retriever(Index.load(tmp_path / "index"), emb).retrieve("Skolen i Ørby", top_k=5)
+    assert {h.doc_id for h in hits} == {"referat", "2024_referat"}
+
+
+def test_an_identical_copy_is_reported_once_and_not_indexed_twice(tmp_path: Path) -> None:
+    (tmp_path / "X.txt").write_text(MINUTES, encoding="utf-8")
+    (tmp_path / "X (1).txt").write_text(MINUTES, encoding="utf-8")
+    emb = HashEmbedder(64)
+    index = Index.open_or_create(tmp_path / "index", emb)
+
+    reports = ingest_files(expand_paths([tmp_path]), index, emb)
+
+    dupes = [r for r in reports if r.duplicate_of]
+    assert len(dupes) == 1 and dupes[0].error is None
+    assert {Path(dupes[0].path).name, Path(dupes[0].duplicate_of or "").name} == {"X.txt", "X (1).txt"}
+    assert len(Index.load(tmp_path / "index").documents) == 1
+    # Next run: still one document, still reported.
+    assert sum(1 for r in ingest_files(expand_paths([tmp_path]), index, emb) if r.duplicate_of) == 1
+    assert len(Index.load(tmp_path / "index").documents) == 1
+
+
+def test_a_vanished_file_is_reported_and_pruned_and_its_text_leaves_the_disk(tmp_path: Path) -> None:
+    folder = tmp_path / "referater"
+    folder.mkdir()
+    (folder / "a.txt").write_text(MINUTES, encoding="utf-8")
+    (folder / "b.txt").write_text(MINUTES.replace("Skolen i Ørby", "Hemmelig grund i Ærøby"), encoding="utf-8")
+    emb = HashEmbedder(64)
+    index = Index.open_or_create(tmp_path / "index", emb)
+    ingest_files(expand_paths([folder]), index, emb)
+    (folder / "b.txt").unlink()
+
+    assert stale_documents(index, [folder]) == [("b", str(folder / "b.txt"))]
+    assert stale_documents(index, [tmp_path / "andet"]) == []
+    index.remove_document("b")
+    ingest_files(expand_paths([folder]), index, emb)
+
+    assert set(Index.load(tmp_path / "index").documents) == {"a"}
+    on_disk = b"".join(p.read_bytes() for p in (tmp_path / "index").rglob("*") if p.is_file())
+    assert "Ærøby".encode() not in on_disk
+
+
+def test_uploads_are_known_by_their_name_so_a_new_version_replaces_the_old(tmp_path: Path) -> None:
+    for n, folder in enumerate(("upload1", "upload2")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "referat.txt").write_text(MINUTES.replace("Solgt", f"Solgt {n}"), encoding="utf-8")
+    emb = HashEmbedder(64)
+    index = Index.open_or_create(tmp_path / "index", emb)
+    ingest_files([tmp_path / "upload1" / "referat.txt"], index, emb, by_name=True)
+
+    (second,) = ingest_files([tmp_path / "upload2" / "referat.txt"], index, emb, by_name=True)
+
+    assert second.doc_id == "referat" and "ingested earlier from" in second.warnings[-1]
+    assert list(Index.load(tmp_path / "index").documents) == ["referat"]
 
 
 def test_folders_skip_lock_files_and_sidecars_and_name_other_types(tmp_path: Path) -> None:
