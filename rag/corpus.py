@@ -9,9 +9,9 @@ Document identity (`document_id`): a document's id is its file name without the 
 file of that name, in another folder, already holds it (in the index, with its file still there, or
 earlier in this run): then the folder's name is put in front (`2024-03-05_referat`), and a short hash of
 the folder's path after that if even this is taken. So two exports both named `referat.txt` are both kept,
-and each keeps its id on every later run. A file with the same bytes as one already indexed (or earlier
-in this run) is a duplicate: reported, not indexed twice. When the file it duplicates is gone (moved or
-renamed), the new file takes its place.
+and each keeps its id on every later run. A file with the same bytes (and the same body and date) as one
+already indexed, or earlier in this run, is a duplicate: reported, not indexed twice. When the file it
+duplicates is gone (moved or renamed), the new file takes its place.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from ingest.chunking import chunk_document
 from ingest.errors import ConfigError, DocumentError
 from ingest.parse import parse_document, safe_doc_id
 from ingest.readers import SUPPORTED_SUFFIXES
-from ingest.records import content_hash
+from ingest.records import Document
 from rag.embed import Embedder
 from rag.index import Index
 
@@ -116,7 +116,8 @@ class _Run:
     index: Index
     by_name: bool
     ids: dict[str, Path] = field(default_factory=dict)  # document id -> the file of this run that has it
-    contents: dict[str, Path] = field(default_factory=dict)  # content hash -> the first file that had it
+    # (content hash, body, date) -> the first file of this run that had it
+    contents: dict[tuple[str, str | None, str | None], Path] = field(default_factory=dict)
 
     def document_id(self, path: Path) -> str:
         """The id `path` gets (see the module docstring)."""
@@ -140,13 +141,15 @@ class _Run:
         earlier = Path(info.source)
         return _same_file(earlier, path) or not earlier.exists()
 
-    def duplicate_of(self, digest: str, doc_id: str, path: Path) -> str | None:
-        """The earlier file with these bytes, when one is still there (this run's or the index's)."""
-        first = self.contents.setdefault(digest, path)
+    def duplicate_of(self, document: Document, path: Path) -> str | None:
+        """The earlier file holding this document (same bytes, same body and date), when it is still there:
+        this run's, or the index's."""
+        key = (document.content_hash, document.body, document.date)
+        first = self.contents.setdefault(key, path)
         if not _same_file(first, path):
             return str(first)
         for other_id, info in self.index.documents.items():
-            if other_id != doc_id and info.content_hash == digest:
+            if other_id != document.doc_id and (info.content_hash, info.body, info.date) == key:
                 other = Path(info.source)
                 if other.exists() and not _same_file(other, path):
                     return info.source
@@ -158,14 +161,7 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def _ingest_one(path: Path, index: Index, embedder: Embedder, run: _Run) -> FileReport:
-    try:
-        data = path.read_bytes() if path.is_file() else b""
-    except OSError as e:
-        return FileReport(path=str(path), error=f"cannot be read ({e.strerror or e})")
     doc_id = run.document_id(path)
-    digest = content_hash(data)
-    if data and (first := run.duplicate_of(digest, doc_id, path)) is not None:
-        return FileReport(path=str(path), duplicate_of=first)
     try:
         document = parse_document(path, doc_id=doc_id)
     except DocumentError as e:
@@ -177,6 +173,8 @@ def _ingest_one(path: Path, index: Index, embedder: Embedder, run: _Run) -> File
         return FileReport(path=str(path), error=f"cannot be read ({e.strerror or e})")
     except Exception as e:  # a reader tripping over one strange file must not stop the rest of the run
         return FileReport(path=str(path), error=f"cannot be read ({type(e).__name__}: {e}); please report this file")
+    if (first := run.duplicate_of(document, path)) is not None:
+        return FileReport(path=str(path), duplicate_of=first)
     run.ids[doc_id] = path
     warnings = document.warnings
     if index.has_document(doc_id, document.content_hash):

@@ -25,7 +25,9 @@ def test_items_json_has_the_documented_shape() -> None:
     six = doc["items"][5]
     assert six["title"] == "Midttrafiks indtægtsfordelingsmodel"
     assert six["presenters"] and "Referat" in six["sections"]
-    assert set(six) == {"number", "title", "presenters", "case_number", "sections", "text"}
+    assert set(six) == {
+        "number", "title", "presenters", "case_number", "pages", "closed", "sections", "text",
+    }  # fmt: skip
 
 
 def test_a_bad_file_is_a_message_and_exit_code_1(tmp_path: Path) -> None:
