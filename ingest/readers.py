@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ingest.errors import DocumentError, UnsupportedFormat
 from ingest.pdf import read_pdf
+from ingest.portal import read_portal
 from ingest.text import ReadResult, human_size, read_text
 from ingest.web import read_html
 from ingest.word import read_docx
@@ -34,6 +35,7 @@ _READERS: dict[str, Callable[[str, bytes], ReadResult]] = {
     ".docx": read_docx,
     ".html": read_html,
     ".htm": read_html,
+    ".json": read_portal,
 }
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_READERS)
 
