@@ -92,8 +92,15 @@ def chunk_document(document: Document, config: ChunkConfig | None = None) -> lis
 def _parts(item: AgendaItem) -> list[tuple[str | None, int, str]]:
     """(section name, start offset within the item, text) covering the whole item text.
 
-    Text before the first section (the heading, a case number) and between sections belongs to
-    the preceding part, so nothing of the item is left unchunked.
+    Text before the first section (the heading, a case number) belongs to it, and a section's heading line
+    to the section it opens, so nothing of the item is left unchunked and no chunk ends in the next
+    section's heading.
+
+    >>> from ingest.records import Section
+    >>> secs = (Section("Sagsfremstilling", "Tekst.", 22, 28), Section("Beslutning", "Godkendt.", 40, 49))
+    >>> it = AgendaItem("d", "1", "T", "1. T\\nSagsfremstilling\\nTekst.\\nBeslutning\\nGodkendt.", (0, 0), sections=secs)
+    >>> [(name, text) for name, _, text in _parts(it)]
+    [('Sagsfremstilling', '1. T\\nSagsfremstilling\\nTekst.'), ('Beslutning', '\\nBeslutning\\nGodkendt.')]
     """
     sections = sorted(item.sections, key=lambda s: s.start)
     if not sections:
@@ -105,8 +112,8 @@ def _parts(item: AgendaItem) -> list[tuple[str | None, int, str]]:
     first_start = 0 if lead_end <= _SHORT_LEAD else lead_end
     if first_start:
         parts.append((None, 0, item.text[:lead_end]))
+    bounds = [first_start, *(s.end for s in sections[:-1]), len(item.text)]
     for i, s in enumerate(sections):
-        start = first_start if i == 0 else s.start
-        end = sections[i + 1].start if i + 1 < len(sections) else len(item.text)
+        start, end = bounds[i], max(bounds[i + 1], bounds[i])
         parts.append((s.name, start, item.text[start:end]))
     return parts
