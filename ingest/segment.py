@@ -42,9 +42,13 @@ _MONTHS = (
 _DEBRIS = re.compile(r"\[bookmark:[^\]]*\]|^#{1,6}\s+|^\s*>\s*")
 _EMPHASIS = re.compile(r"^(\*{1,2}|_{1,2})(?P<inner>.+?)\1$")
 _NUMBERED = re.compile(r"^(?P<num>\d{1,3})\s*\.(?!\d)\s*(?P<title>.+)$")
-_PUNKT = re.compile(
-    r"^(?:punkt|pkt\.?|dagsordenspunkt)\s*(?P<num>\d{1,3})\s*[:.)–-]?\s+(?P<title>\S.*)$", re.I
-)
+_PAREN = re.compile(r"^(?P<num>\d{1,3})\s*\)\s*(?P<title>\S.*)$")
+_PUNKT = re.compile(r"^(?:punkt|pkt\.?|dagsordenspunkt)\s*(?P<num>\d{1,4})\s*[:.)–-]?\s+(?P<title>\S.*)$", re.I)
+_PARAGRAPH = re.compile(r"^§\s*(?P<num>\d{1,4})\s*[:.)–-]?\s+(?P<title>\S.*)$")
+# a number and a title in two table cells ("5<TAB>Title") outside a contents table
+_CELL = re.compile(r"^(?P<num>\d{1,4})\t+(?P<title>[^\t]+?)(?:\t.*)?$")
+# OCR reads a "1." at the start of a list as "I.", "i ." or "l."; only ever item 1
+_OCR_ONE = re.compile(r"^(?P<num>[Iil|])\s*\.\s+(?P<title>[A-ZÆØÅ].*)$")
 _LIST_LINE = re.compile(r"^\s*(?P<num>\d{1,3})\s*[.)]\s+\S")
 _DATE_TITLE = re.compile(rf"^(?:d\.\s*)?(?:{_MONTHS})\b\.?", re.I)
 _TOC_HEADER = re.compile(
@@ -63,8 +67,12 @@ _CASE_NUMBER = re.compile(
 _PRESENTER = re.compile(r"^(?P<title>.*?)\s+v[./]\s*(?P<names>[^()]*?)\s*\.?$")
 _PARTICLES = frozenset({"von", "van", "de", "la", "af", "du", "der", "den"})
 _CONNECTIVES = re.compile(
-    r"(?:\b(?:og|i|af|for|til|om|med|mellem|fra|på|samt|ved|vedr\.|vedrørende|v\.|v/)|[-–,:/])$", re.I
+    r"(?:\b(?:og|i|af|for|til|om|med|mellem|fra|på|samt|ved|vedr\.|vedrørende|v\.|v/)|[-–,/])$", re.I
 )
+# a sub-item under an item ("a ) Valg af dirigent", "b) Budget", "3a. Tillæg"): part of its item
+_SUB_ITEM = re.compile(r"^(?:[a-zæøå]\s?[.)]|\d{1,3}[a-z]\s?[.)])\s+\S")
+# a wrapped heading fills its line; a short heading followed by a lower-case line is followed by text
+_WRAP_WIDTH = 45
 _ABBREVIATIONS = frozenset(
     "v vedr bl.a kl nr mio mia jf ca evt inkl ekskl pkt fmd dvs mht ift mv m.fl st dr hr fru f.eks "
     "pct stk mhp ang".split()
@@ -120,6 +128,17 @@ _RECOMMENDS = re.compile(
     re.I,
 )
 _ATTACHMENT = re.compile(r"^(?:-\s*)?\./\.?(?:\s|$)")
+# what closes the minutes after the last item: the minute-taker, approval and signature lines
+_CLOSING = re.compile(
+    r"^(?:(?:referent|referatfører|ref\.)\s*[:.–-]|godkendelse af referat(?:et)?\s*:?\s*$|"
+    r"underskrift(?:er)?\b|dirigent\s*[/:–-]|_{8,})",
+    re.I,
+)
+# a part of its own appended after the items: the chair's annual report, a service-info block
+_APPENDED = re.compile(
+    r"^(?:(?:formandens|bestyrelsens|formandskabets)\s+(?:års)?beretning|årsberetning|service\s*-?\s*info)\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -144,6 +163,9 @@ class _Candidate:
     number: int
     title: str
     score: float
+    explicit: bool = False
+    scheme: str = "."
+    run_on: bool = False  # the heading line went on into the item's text, cut off from the title
 
 
 def segment(text: str, doc_id: str) -> Segmentation:
@@ -182,9 +204,10 @@ def segment(text: str, doc_id: str) -> Segmentation:
     intro = _introduction(lines, toc_lines, starts[0], doc_id, text)
     if intro is not None:
         items.append(intro)
+    tail = _trailing_parts(lines, heads[-1].body_offset)
+    ends = starts[1:] + [tail[0] if tail else len(text)]
     for k, head in enumerate(heads):
-        end = starts[k + 1] if k + 1 < len(heads) else len(text)
-        body = text[head.start : end].rstrip()
+        body = text[head.start : ends[k]].rstrip()
         items.append(
             AgendaItem(
                 doc_id=doc_id,
@@ -197,6 +220,21 @@ def segment(text: str, doc_id: str) -> Segmentation:
                 sections=_sections(body, head.body_offset - head.start),
             )
         )
+    for k, start in enumerate(tail):
+        end = tail[k + 1] if k + 1 < len(tail) else len(text)
+        body = text[start:end].rstrip()
+        if body:
+            first = body.split("\n", 1)[0].strip()
+            items.append(
+                AgendaItem(
+                    doc_id=doc_id,
+                    number=None,
+                    title=first[:117] + "..." if len(first) > 120 else first,
+                    text=body,
+                    span=(start, start + len(body)),
+                    sections=_sections(body, 0),
+                )
+            )
     warnings.extend(_toc_warnings(doc_id, heads, toc_titles))
     numbers = [h.number for h in heads]
     missing = sorted(set(range(numbers[0], numbers[-1] + 1)) - set(numbers))
@@ -295,14 +333,60 @@ def _toc_match(title: str, toc_titles: dict[int | None, list[str]]) -> float:
 # --- candidates and the chain -----------------------------------------------------------------------
 
 
-def _heading_match(clean: str) -> tuple[int, str, bool] | None:
-    m = _PUNKT.match(clean)
+def _heading_match(clean: str) -> tuple[int, str, bool, str] | None:
+    """(number, title, explicit, scheme) of a line shaped like an item heading, else None.
+
+    `explicit` headings say they are items (`Punkt 4`, `§ 4`); `scheme` is how the number is written,
+    so that the chain can prefer items numbered alike.
+    """
+    for pattern, explicit, scheme in (
+        (_PUNKT, True, "punkt"),
+        (_PARAGRAPH, True, "§"),
+        (_NUMBERED, False, "."),
+        (_PAREN, False, ")"),
+        (_CELL, False, "cell"),
+    ):
+        m = pattern.match(clean)
+        if m:
+            return int(m.group("num")), m.group("title").strip(), explicit, scheme
+    m = _OCR_ONE.match(clean)
     if m:
-        return int(m.group("num")), m.group("title").strip(), True
-    m = _NUMBERED.match(clean)
-    if m:
-        return int(m.group("num")), m.group("title").strip(), False
+        return 1, m.group("title").strip(), False, "."
     return None
+
+
+_VERB = re.compile(
+    r"\b(?:er|var|blev|bliver|har|havde|skal|kan|vil|må|kunne|skulle|foreslår|ønsker|berettede|"
+    r"besluttet|vedtaget|godkendt|valgt|genvalgt|[a-zæøå]{3,}ede)\b",
+    re.I,
+)
+# where a heading can run on into the item's text on the same line
+_RUN_ON = re.compile(r"(?<=[\w)])(?:\.\s*(?=[A-ZÆØÅ(])|:\s+(?=\S)|\s+[–-]\s+(?=\S))")
+
+
+def _split_run_on(title: str) -> tuple[str, bool]:
+    """Cut a heading that runs on into the item's text ("Valg til bestyrelsen: På valg er ...").
+
+    Cut only where the part before reads as a heading (a few words, no verb) and the part after as a
+    sentence (a verb, or a full stop after a few words), so "Dan Andersen - Fjernvarme Fyn" and
+    "Lokalplan 12: Boliger ved Strandvejen" stay whole.
+
+    >>> _split_run_on("Indkomne forslag. Bestyrelsen foreslår lavere fart på vejene.")
+    ('Indkomne forslag', True)
+    >>> _split_run_on("Dan Andersen - Fjernvarme Fyn")
+    ('Dan Andersen - Fjernvarme Fyn', False)
+    """
+    for m in _RUN_ON.finditer(title):
+        head, rest = title[: m.start()].strip(), title[m.end() :].strip()
+        words = head.split()
+        if not words or len(words) > 10 or _VERB.search(head):
+            return title, False
+        if m.group().startswith(".") and words[-1].lower() in _ABBREVIATIONS:
+            continue
+        rest_words = rest.split()
+        if len(rest_words) >= 3 and (_VERB.search(" ".join(rest_words[:8])) or rest.endswith((".", "!", "?"))):
+            return head, True
+    return title, False
 
 
 def _neighbour(lines: list[_Line], i: int, step: int) -> _Line | None:
@@ -314,9 +398,7 @@ def _neighbour(lines: list[_Line], i: int, step: int) -> _Line | None:
     return None
 
 
-def _candidates(
-    lines: list[_Line], toc_lines: set[int], toc_titles: dict[int | None, list[str]]
-) -> list[_Candidate]:
+def _candidates(lines: list[_Line], toc_lines: set[int], toc_titles: dict[int | None, list[str]]) -> list[_Candidate]:
     out: list[_Candidate] = []
     for i, line in enumerate(lines):
         if i in toc_lines or not line.clean:
@@ -324,8 +406,8 @@ def _candidates(
         match = _heading_match(line.clean)
         if match is None:
             continue
-        number, title, explicit = match
-        title = _strip_leaders(title)
+        number, title, explicit, scheme = match
+        title, run_on = _split_run_on(_strip_leaders(title))
         first = title.lstrip("\"'“«*_")[:1]
         if not first or not (first.isupper() or (explicit and first.isalpha())):
             continue
@@ -353,12 +435,16 @@ def _candidates(
             score += 0.2
         if toc_titles and _toc_match(title, toc_titles) >= 0.8:
             score += 0.3
-        out.append(_Candidate(i, number, title, score))
+        out.append(_Candidate(i, number, title, score, explicit, scheme, run_on))
     return out
 
 
 _GAP_PENALTY = 0.7
 _MAX_GAP = 5
+# "Punkt 412", "Punkt 415": an explicit heading may carry a running number over the year
+_RUNNING_GAP_PENALTY = 0.05
+_MAX_RUNNING_GAP = 200
+_SCHEME_PENALTY = 0.6
 
 
 def _best_chain(candidates: list[_Candidate]) -> list[_Candidate]:
@@ -368,15 +454,22 @@ def _best_chain(candidates: list[_Candidate]) -> list[_Candidate]:
     best: list[float] = []
     back: list[int | None] = []
     for k, c in enumerate(candidates):
-        start_cost = 0.3 * min(max(c.number - 1, 0), 3)
+        start_cost = 0.0 if c.explicit else 0.3 * min(max(c.number - 1, 0), 3)
         score, prev = c.score - start_cost, None
         for j in range(k):
             p = candidates[j]
             gap = c.number - p.number
-            if 1 <= gap <= _MAX_GAP:
-                s = best[j] + c.score - _GAP_PENALTY * (gap - 1)
-                if s > score:
-                    score, prev = s, j
+            if c.explicit and p.explicit and 1 <= gap <= _MAX_RUNNING_GAP:
+                penalty = _RUNNING_GAP_PENALTY * min(gap - 1, 5)
+            elif 1 <= gap <= _MAX_GAP:
+                penalty = _GAP_PENALTY * (gap - 1)
+            else:
+                continue
+            if p.scheme != c.scheme:
+                penalty += _SCHEME_PENALTY  # a list numbered otherwise inside an item, not the next item
+            s = best[j] + c.score - penalty
+            if s > score:
+                score, prev = s, j
         best.append(score)
         back.append(prev)
     end = max(range(len(candidates)), key=lambda k: best[k])
@@ -389,6 +482,25 @@ def _best_chain(candidates: list[_Candidate]) -> list[_Candidate]:
     if len(chain) == 1 and chain[0].score < 1.5:
         return []  # one numbered line is no agenda
     return chain
+
+
+def _trailing_parts(lines: list[_Line], after: int) -> list[int]:
+    """Where unnumbered parts start after the last item: its closing (minute-taker, approval, signature
+    lines) and an appended report or info block, each its own part rather than text of "Eventuelt"."""
+    starts: list[int] = []
+    for i, line in enumerate(lines):
+        if line.start < after or not line.clean:
+            continue
+        if not starts and _CLOSING.match(line.clean):
+            starts.append(line.start)
+        elif _APPENDED.match(line.clean) and len(line.clean.split()) <= 12 and not line.clean.endswith((".", ",")):
+            prev = lines[i - 1] if i > 0 else None
+            # a title block's first line ("Grundejerforeningen X") directly above the report's heading
+            if prev is not None and prev.clean and len(prev.clean.split()) <= 4 and prev.start >= after:
+                line = prev
+            if not starts or line.start > starts[-1]:
+                starts.append(line.start)
+    return starts
 
 
 # --- one heading ------------------------------------------------------------------------------------
@@ -416,14 +528,15 @@ def _is_structural(clean: str) -> bool:
         or _CASE_NUMBER.match(clean)
         or _heading_match(clean)
         or _ATTACHMENT.match(clean)
+        or _SUB_ITEM.match(clean)
     )
 
 
 def _heading(lines: list[_Line], c: _Candidate) -> _Head:
     title = c.title
     last = c.index
-    # a heading wrapped onto the following line(s)
-    for _ in range(3):
+    # a heading wrapped onto the following line(s); one that ran on into text has ended
+    for _ in range(0 if c.run_on else 3):
         nxt = last + 1
         if nxt >= len(lines) or not lines[nxt].clean or _is_structural(lines[nxt].clean):
             break
@@ -431,7 +544,7 @@ def _heading(lines: list[_Line], c: _Candidate) -> _Head:
         has_presenter = _split_presenters(title)[1] != ()
         if (
             _CONNECTIVES.search(title)
-            or follow[:1].islower()
+            or (follow[:1].islower() and len(lines[last].clean) >= _WRAP_WIDTH)
             or (not has_presenter and _PRESENTER.match(follow) and _split_presenters(follow)[1])
             or (has_presenter and _looks_like_names(follow) and len(follow.split()) <= 6)
         ):
@@ -492,6 +605,8 @@ def _split_presenters(title: str) -> tuple[str, tuple[str, ...]]:
             return m.group("title").strip(), ()
         if _looks_like_names(names_text) and all(len(n.split()) <= 5 for n in names):
             return m.group("title").strip(), names
+    if title.endswith(":"):
+        title = title[:-1].rstrip()
     if title.endswith(".") and not title.endswith(".."):
         last = title[:-1].split()[-1] if title[:-1].split() else ""
         if last.lower() not in _ABBREVIATIONS:

@@ -91,6 +91,9 @@ def outcomes() -> tuple[Outcome, ...]:
                 continue
             out.append(Outcome(entry["file"], detail=f"unreadable: {exc}"))
             continue
+        except Exception as exc:  # a reader's bug fails its document, not the whole report
+            out.append(Outcome(entry["file"], detail=f"crashed: {type(exc).__name__}: {exc}"))
+            continue
         out.append(_check(entry, doc))
     return tuple(out)
 
