@@ -26,20 +26,30 @@ _MONTHS = {
     "oktober": 10, "okt": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
 }  # fmt: skip
 _MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_DATE_WORDS = re.compile(rf"\b(?P<d>\d{{1,2}})\.\s*(?P<m>{_MONTH_NAMES})\.?\s+(?P<y>\d{{4}})\b", re.I)
-_DATE_NUMERIC = re.compile(r"\b(?P<d>\d{1,2})[-./](?P<m>\d{1,2})[-./](?P<y>\d{4})\b")
+_DATE_WORDS = re.compile(rf"\b(?P<d>\d{{1,2}})\.\s*(?P<m>{_MONTH_NAMES})\.?,?\s+(?P<y>\d{{4}})\b", re.I)
+# 12.3.2019, 13/12-2024, 28/2 2022, 18/2 -2020
+_DATE_NUMERIC = re.compile(r"(?<![\d./-])(?P<d>\d{1,2})[-./](?P<m>\d{1,2})(?:[-./]|\s+-?\s*)(?P<y>(?:19|20)\d{2})\b")
+_WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+# "torsdag den 28. februar": a date without its year, which the document's years and the weekday settle
+_DATE_NO_YEAR = re.compile(
+    rf"(?:\b(?P<wd>{'|'.join(_WEEKDAYS)})\s+)?\b(?:den|d\.)\s*(?P<d>\d{{1,2}})\.\s*(?P<m>{_MONTH_NAMES})\b"
+    r"(?!\.?,?\s*\d{4})",
+    re.I,
+)
+_YEAR = re.compile(r"(?<![\d./-])(?:19[89]\d|20\d{2})(?![\d.,/-]\d)")
+_STARTS_WITH_DATE = re.compile(rf"^(?:(?:{'|'.join(_WEEKDAYS)})\s+)?(?:den\s+|d\.\s*)?\d{{1,2}}[./]", re.I)
 _DATE_ISO = re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b")
 
 _MEETING_LABEL = re.compile(
     r"^\s*(?:mødedato|mødetidspunkt|dato for mødet|tid og sted|tidspunkt|tid|møde)\b\s*:?", re.I
 )
-_DOC_DATE_LABEL = re.compile(r"^\s*dato\b\s*:?", re.I)
+_DOC_DATE_LABEL = re.compile(r"^\s*(?:dato|ajourført|opdateret|udarbejdet)\b\s*:?", re.I)
 _OTHER_MEETING = re.compile(
     r"referatet?\s+(?:fra|af)\s+(?:det\s+)?(?:seneste\s+|forrige\s+)?møde|seneste møde|forrige møde|"
     r"næste møde|kommende møde|godkendelse af",
     re.I,
 )
-_MEETING_LINE = re.compile(r"\bmød(?:e|et|ets|es|er)\b", re.I)
+_MEETING_LINE = re.compile(r"mød(?:e|et|ets|es|er)\b|\bgeneralforsam\w*", re.I)
 
 # (pattern, canonical name): tried in order on the head
 _ALIASES: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -62,6 +72,15 @@ _NAMED_BODY = re.compile(
     r"|Region\s+[A-ZÆØÅ][\wæøå]+s\s+[\wæøå]+råd)"
     r"(?=\s+(?:den|d\.|\d)|\s*[,.;:\n]|\s*$)"
 )
+# an association's general meeting ("Generalforsamling: 9. februar 2010", also misspelt
+# "Generalforsamsling"): the organ is the general meeting, named alike whether or not the association is
+_GENERAL_MEETING = re.compile(r"\bgeneralforsam\w*", re.I)
+# "Referat af bestyrelsesmøde i IMADA Fagråd", "møde i Grundejerforeningen Vestervang": the organisation
+_MEETING_OF = re.compile(
+    r"(?i:\w*møde)\s+i\s+(?P<body>[A-ZÆØÅ][\w&-]*(?:\s+(?:[A-ZÆØÅ][\w&-]*|for|og|i))*?)"
+    r"(?=\s*(?:[,.;:\n]|$|\s(?:den|d\.|\d|[a-zæøå])))"
+)
+_BOARD = re.compile(r"\bbestyrelsesmøde\b", re.I)
 _KIND_WORDS: tuple[tuple[re.Pattern[str], Kind], ...] = (
     (re.compile(r"^\W*(?:referat|beslutningsprotokol|protokol)\b", re.I), "referat"),
     (re.compile(r"\b(?:inspirationspapir|notat|baggrundsnotat|baggrundspapir|oplæg til drøftelse)\b", re.I),
@@ -69,6 +88,7 @@ _KIND_WORDS: tuple[tuple[re.Pattern[str], Kind], ...] = (
     (re.compile(r"^\W*(?:dagsorden|indkaldelse)\b", re.I), "dagsorden"),
     (re.compile(r"\breferat\s+(?:af|fra)\s+møde", re.I), "referat"),
 )  # fmt: skip
+_KIND_LINE = re.compile(r"^\W*(?:referat|dagsorden|beslutningsprotokol|indkaldelse)\b", re.I)
 _HEAD_LIMIT = 3000
 _FIRST_ITEM = re.compile(
     r"^(?:\[bookmark:[^\]]*\])*\s*(?:(?:punkt|pkt\.?)\s*1\b|1\s*\.\s*[A-ZÆØÅ])", re.I | re.MULTILINE
@@ -100,7 +120,7 @@ def detect_metadata(text: str, *, head_end: int | None = None) -> Metadata:
     """
     head = _head(text, head_end)
     lines = [ln.strip() for ln in head.split("\n") if ln.strip() and "\t" not in ln and "...." not in ln]
-    return Metadata(body=_body(lines), date=_date(lines), kind=_kind(lines, text))
+    return Metadata(body=_body(lines), date=_date(lines, _years(head, text)), kind=_kind(lines, text))
 
 
 def _head(text: str, head_end: int | None) -> str:
@@ -130,18 +150,18 @@ def parse_date(text: str) -> str | None:
     return min(found)[1] if found else None
 
 
-def _date(lines: list[str]) -> str | None:
+def _date(lines: list[str], years: list[int]) -> str | None:
     for line in lines:
-        if _MEETING_LABEL.match(line) and (d := parse_date(line)):
+        if _MEETING_LABEL.match(line) and (d := parse_date(line) or _date_without_year(line, years)):
             return d
     for i, line in enumerate(lines):
-        if _OTHER_MEETING.search(line):
+        if _OTHER_MEETING.search(line) or _DOC_DATE_LABEL.match(line):
             continue
-        if (
-            (_MEETING_LINE.search(line) or i < 2)
-            and not _DOC_DATE_LABEL.match(line)
-            and (d := parse_date(line))
-        ):
+        about_meeting = bool(_MEETING_LINE.search(line))
+        title_block = i < 2 or (i < 6 and _STARTS_WITH_DATE.match(line))
+        if (about_meeting or title_block) and (d := parse_date(line)):
+            return d
+        if (about_meeting or i < 3) and (d := _date_without_year(line, years)):
             return d
     for line in lines:
         if _DOC_DATE_LABEL.match(line) and (d := parse_date(line)):
@@ -149,17 +169,74 @@ def _date(lines: list[str]) -> str | None:
     return None
 
 
+def _date_without_year(line: str, years: list[int]) -> str | None:
+    """A meeting date written without its year ("torsdag den 28. februar"), given the years the
+    document writes (the head's first). With a weekday, the one year among them (or the year after
+    one of them, as minutes state last year's accounts) whose calendar has that weekday; without one,
+    the head's year when it names exactly one.
+
+    >>> _date_without_year("Referat torsdag den 28. februar kl. 19.30", [2018, 2019])
+    '2019-02-28'
+    """
+    m = _DATE_NO_YEAR.search(line)
+    if m is None or not years:
+        return None
+    month, day = _MONTHS[m.group("m").lower()], int(m.group("d"))
+    weekday = m.group("wd")
+    if weekday is None:
+        candidates = sorted(set(years[:1]))
+    else:
+        wanted = _WEEKDAYS.index(weekday.lower())
+        pool = sorted({y for y in years} | {y + 1 for y in years})
+        candidates = []
+        for year in pool:
+            try:
+                if dt.date(year, month, day).weekday() == wanted:
+                    candidates.append(year)
+            except ValueError:
+                continue
+    if len(candidates) != 1:
+        return None
+    try:
+        return dt.date(candidates[0], month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def _years(head: str, text: str) -> list[int]:
+    """Years written in the head, then in the rest of the text, each once, in order of appearance."""
+    out: list[int] = []
+    for source in (head, text):
+        for m in _YEAR.finditer(source):
+            year = int(m.group())
+            if year not in out:
+                out.append(year)
+    return out
+
+
 def _body(lines: list[str]) -> str | None:
     title_lines = lines[:4]
-    for scope in (title_lines, lines):
-        joined = "\n".join(scope)
-        for pattern, name in _ALIASES:
-            if pattern.search(joined):
-                return name
+    # past the title lines, a name counts only on a line about the meeting or at the start of a line,
+    # not inside a table cell or a sentence ("Vedtaget. Byrådet 25. juni")
+    rest = [ln for ln in lines[4:] if _MEETING_LINE.search(ln) or _KIND_LINE.match(ln)]
+    for scope in (title_lines, rest):
+        for line in scope:
+            for pattern, name in _ALIASES:
+                m = pattern.search(line)
+                if m and (scope is title_lines or m.start() == 0 or _MEETING_LINE.search(line)):
+                    return name
+        if any(_GENERAL_MEETING.search(line) for line in scope):
+            return "Generalforsamlingen"
         for line in scope:
             m = _NAMED_BODY.search(line)
             if m and not _OTHER_MEETING.search(line):
                 return m.group("body").strip()
+        for line in scope:
+            m = _MEETING_OF.search(line)
+            if m and not _OTHER_MEETING.search(line):
+                return m.group("body").strip()
+        if any(_BOARD.search(line) for line in scope):
+            return "Bestyrelsen"
     return None
 
 

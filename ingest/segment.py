@@ -205,7 +205,7 @@ def segment(text: str, doc_id: str) -> Segmentation:
     if intro is not None:
         items.append(intro)
     tail = _trailing_parts(lines, heads[-1].body_offset)
-    ends = starts[1:] + [tail[0] if tail else len(text)]
+    ends = [*starts[1:], tail[0] if tail else len(text)]
     for k, head in enumerate(heads):
         body = text[head.start : ends[k]].rstrip()
         items.append(

@@ -108,7 +108,7 @@ def report(results: tuple[Outcome, ...]) -> str:
             mark = "ok  " if r.items_ok and r.meta_ok else "FAIL"
             lines.append(f"{mark} {r.file}" + (f": {r.detail}" if r.detail else ""))
     checked = [r for r in results if not r.skipped]
-    for folder in sorted({r.file.split("/")[0] for r in checked}) + [None]:
+    for folder in [*sorted({r.file.split("/")[0] for r in checked}), None]:
         rs = [r for r in checked if folder is None or r.file.startswith(folder + "/")]
         lines.append(
             f"{folder or 'all':8} n={len(rs):2}  items+titles {sum(r.items_ok for r in rs):2}/{len(rs)}"
