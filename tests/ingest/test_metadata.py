@@ -62,9 +62,7 @@ def test_kd_net_mention_and_generic_bodies() -> None:
     )
     assert detect_metadata("Referat\nKommunalbestyrelsen\nd. 1. maj 2023").body == "Kommunalbestyrelsen"
     assert detect_metadata("Referat af møde i KKR Midtjylland den 1. februar 2021").body == "KKR Midtjylland"
-    assert detect_metadata("Referat fra Teknik- og Miljøudvalget den 4. maj 2023").body == (
-        "Teknik- og Miljøudvalget"
-    )
+    assert detect_metadata("Referat fra Teknik- og Miljøudvalget den 4. maj 2023").body == ("Teknik- og Miljøudvalget")
 
 
 def test_kinds() -> None:
@@ -81,3 +79,44 @@ def test_head_end_limits_the_head() -> None:
     text = "Referat\n\nLidt tekst\n\nByrådet mødes den 3. juni 2022"
     assert detect_metadata(text, head_end=text.index("Lidt")).date is None
     assert detect_metadata(text).date == "2022-06-03"
+
+
+def _body_date(text: str) -> tuple[str | None, str | None]:
+    meta = detect_metadata(text)
+    return meta.body, meta.date
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("Generalforsamling POMOSA 28/2 2022", "2022-02-28"),
+        ("Grundejerforeningen X Januar 18/2 -2020", "2020-02-18"),
+        ("Mødet d. 12.3.2019", "2019-03-12"),
+        ("Referat 13/12-2024", "2024-12-13"),
+        ("13. December, 2024 kl. 13.00 i Saunaen", "2024-12-13"),
+    ],
+)
+def test_more_date_forms(text: str, iso: str) -> None:
+    assert parse_date(text) == iso
+
+
+def test_association_general_meeting_and_a_date_without_year_settled_by_its_weekday() -> None:
+    text = (
+        "Referat af generalforsamlingen torsdag den 28. februar kl. 19.30\n\nFremmødte 24\n\n"
+        "1. Valg af dirigent\nOle.\n2. Årsregnskabet for 2018 og budget for 2019.\nGodkendt."
+    )
+    assert _body_date(text) == ("Generalforsamlingen", "2019-02-28")
+    assert detect_metadata("Generalforsamsling: 28. februar 2017 på skolen.\n\n1) Valg").body == ("Generalforsamlingen")
+
+
+def test_a_councils_board_meeting_from_a_latex_title_block() -> None:
+    text = "IMADA Fagråd\nReferat af bestyrelsesmøde i IMADA Fagråd\n07. April 2025 kl. 16:00 i U49b\n1) Formalia"
+    assert _body_date(text) == ("IMADA Fagråd", "2025-04-07")
+
+
+def test_a_body_in_a_table_cell_of_an_attachment_is_not_its_body() -> None:
+    text = (
+        "Sager på vej – Sundhed og Omsorg 2025\nSide 1 af 4\nTil: Udvalget, Ældrerådet\n"
+        "Ajourført: 29. august 2025\n\nFremsendte sager\nRenovering af plejehjem Økonomi Vedtaget. Byrådet 25. juni"
+    )
+    assert _body_date(text) == (None, "2025-08-29")

@@ -56,8 +56,7 @@ GOLDEN: dict[str, list[tuple[str | None, str]]] = {
         ("8", "Orientering om udpegning af regionale fyrtårne i Midtjylland"),
         (
             "9",
-            "Arbejdsmarkedsområdet - Status på samarbejdet mellem KKR, RAR og Region Midtjylland "
-            "om unge-initiativer",
+            "Arbejdsmarkedsområdet - Status på samarbejdet mellem KKR, RAR og Region Midtjylland om unge-initiativer",
         ),
         ("10", "Analyse af behovet for velfærdsuddannede"),
         ("11", "Orientering om dimensionering af pædagoguddannelsen"),
@@ -77,14 +76,12 @@ GOLDEN: dict[str, list[tuple[str | None, str]]] = {
         ("2", "Godkendelse af referatet fra mødet den 17. marts 2022"),
         (
             "3",
-            "Godkendelse af samarbejdsaftale mellem kommunerne og regionen om klinisk funktion og "
-            "sundhedskoordinator",
+            "Godkendelse af samarbejdsaftale mellem kommunerne og regionen om klinisk funktion og sundhedskoordinator",
         ),
         ("4", "Orientering fra erhvervsområdet"),
         (
             "5",
-            "Drøftelse og godkendelse af den administrative understøttelse af Sundhedssamarbejdsudvalg "
-            "og klynger",
+            "Drøftelse og godkendelse af den administrative understøttelse af Sundhedssamarbejdsudvalg og klynger",
         ),
         ("6", "Henvendelse fra Aarhus kommune om udvidet deltagelse i KOSU og i Sundhedsstyregruppen"),
         ("7", "Orientering fra KOSU"),
@@ -296,3 +293,117 @@ def test_rendered_formats_segment_like_the_text(suffix: str) -> None:
     assert [i.presenters for i in items] == expected
     for item in items:
         assert text[item.span[0] : item.span[1]] == item.text
+
+
+# --- numbering schemes and false headings met in real minutes ---------------------------------------
+
+
+def _items(text: str) -> list[tuple[str | None, str]]:
+    return [(i.number, i.title) for i in segment(text, "x").items]
+
+
+def test_parenthesis_numbering_and_a_nested_list_of_the_same_scheme() -> None:
+    text = (
+        "Generalforsamling: 25. februar 2009\n\n1) Valg af dirigent\nOle blev valgt.\n\n"
+        "2) Regnskab for 2008\nSpørgsmål:\n1) Vedrører kurstab banken? = Nej\n2) Hvornår er de købt? = 2006\n\n"
+        "3) Eventuelt\nIntet."
+    )
+    assert _items(text) == [("1", "Valg af dirigent"), ("2", "Regnskab for 2008"), ("3", "Eventuelt")]
+
+
+def test_paragraph_sign_numbering() -> None:
+    text = "§ 1 Valg af dirigent\n\nOle.\n\n§ 2 Beretning\n\nGodkendt.\n\n§ 3. Eventuelt\n\nIntet."
+    assert _items(text) == [("1", "Valg af dirigent"), ("2", "Beretning"), ("3", "Eventuelt")]
+
+
+def test_a_running_number_as_the_only_item_and_gaps_in_running_numbers() -> None:
+    assert _items("Byrådet\n\nPunkt 412: Lokalplan 1.123\n\nBeslutning\n\nVedtaget.") == [("412", "Lokalplan 1.123")]
+    text = "Punkt 412: Budget\n\nTekst.\n\nPunkt 415: Lokalplan\n\nTekst.\n\nPunkt 416: Eventuelt\n\nTekst."
+    assert [n for n, _ in _items(text)] == ["412", "415", "416"]
+
+
+def test_sub_items_stay_in_their_item() -> None:
+    text = (
+        "1) Formalia\na ) Valg af dirigent\nSimon\nb ) Valg af referent\nAnne\n"
+        "2) Økonomi\na ) Status\nIntet nyt.\n3) Eventuelt\nIngenting."
+    )
+    seg = segment(text, "x")
+    assert [(i.number, i.title) for i in seg.items] == [("1", "Formalia"), ("2", "Økonomi"), ("3", "Eventuelt")]
+    assert "Valg af referent" in seg.items[0].text
+
+
+def test_a_heading_in_a_table_cell() -> None:
+    text = (
+        "Referat\n\n1\tGodkendelse af dagsorden\n\nGodkendt.\n\n2\tBudget 2025\n\nVedtaget.\n\n3\tEventuelt\n\nIntet."
+    )
+    assert _items(text) == [("1", "Godkendelse af dagsorden"), ("2", "Budget 2025"), ("3", "Eventuelt")]
+
+
+def test_ocr_noise_in_numbers() -> None:
+    text = "I. Valg af dirigent\nOle.\n2. Beretning\nGodkendt.\n3 . Regnskab\nGodkendt.\n4. Eventuelt\nIntet."
+    assert _items(text) == [("1", "Valg af dirigent"), ("2", "Beretning"), ("3", "Regnskab"), ("4", "Eventuelt")]
+
+
+def test_a_heading_that_runs_on_into_text_is_cut() -> None:
+    text = (
+        "1. Valg af dirigent – Leif Hansen blev valgt og takkede.\n"
+        "2. Indkomne forslag. Bestyrelsen foreslår lavere fart.\n"
+        "3. Valg til bestyrelsen: På valg er Ole og Bo.\n"
+        "4. Dan Andersen - Fjernvarme Fyn\nMads skriver.\n"
+        "5. Lokalplan 12: Boliger ved Strandvejen\nVedtaget."
+    )
+    assert [t for _, t in _items(text)] == [
+        "Valg af dirigent",
+        "Indkomne forslag",
+        "Valg til bestyrelsen",
+        "Dan Andersen - Fjernvarme Fyn",
+        "Lokalplan 12: Boliger ved Strandvejen",
+    ]
+
+
+def test_cross_references_and_other_meetings_numbers_are_not_headings() -> None:
+    text = (
+        "1. Budget\n\nSagens forløb\nKommunalbestyrelsen den 30. januar 2012 Punkt 5\nPunktnummer: 7\n"
+        "Sagen blev udsat.\n\n2. Eventuelt\n\nIntet."
+    )
+    assert _items(text) == [("1", "Budget"), ("2", "Eventuelt")]
+
+
+def test_a_numbered_list_of_candidates_inside_an_item_is_not_items() -> None:
+    text = (
+        "1. Valg af dirigent\n\nOle.\n\n2. Valg til bestyrelsen\n\nKandidater:\n1. Anne Hansen\n2. Bo Ek\n"
+        "3. Carl Berg\n\n3. Eventuelt\n\nIntet."
+    )
+    assert _items(text) == [("1", "Valg af dirigent"), ("2", "Valg til bestyrelsen"), ("3", "Eventuelt")]
+
+
+def test_the_statutes_agenda_quoted_in_an_invitation_is_not_the_items() -> None:
+    text = (
+        "Indkaldelse til generalforsamling\n\nDagsorden ifølge vedtægterne:\n1. Valg af dirigent\n"
+        "2. Beretning\n3. Eventuelt\n\n1. Valg af dirigent\n\nOle blev valgt.\n\n2. Beretning\n\n"
+        "Godkendt.\n\n3. Eventuelt\n\nIntet."
+    )
+    seg = segment(text, "x")
+    assert [(i.number, i.title) for i in seg.items if i.number] == [
+        ("1", "Valg af dirigent"),
+        ("2", "Beretning"),
+        ("3", "Eventuelt"),
+    ]
+    assert "Ole blev valgt" in seg.items[[i.number for i in seg.items].index("1")].text
+
+
+def test_closing_lines_and_an_appended_report_are_parts_of_their_own() -> None:
+    text = (
+        "1) Valg af dirigent\nOle.\n\n2) Eventuelt\nIntet.\n\nReferent: Claus Thomsen\n\n"
+        "Godkendelse af referat:\n\nLeif Hansen Pia Larsen\n\nGrundejerforeningen X\n"
+        "Formandens beretning til generalforsamlingen den 9. februar 2010\n\nBestyrelsen har arbejdet.\n"
+        "1. Kloakker blev spulet.\n2. Fortove blev ryddet."
+    )
+    seg = segment(text, "x")
+    assert [(i.number, i.title) for i in seg.items] == [
+        ("1", "Valg af dirigent"),
+        ("2", "Eventuelt"),
+        (None, "Referent: Claus Thomsen"),
+        (None, "Grundejerforeningen X"),
+    ]
+    assert seg.items[1].text.rstrip().endswith("Intet.")
