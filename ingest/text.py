@@ -12,8 +12,18 @@ from dataclasses import dataclass
 from ingest.errors import DocumentError
 from ingest.records import AgendaItem, Kind
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u2028\u2029\ufeff]")
-_SPACES = re.compile(r"[\u00a0\u2007\u202f]")
+# Control characters, zero-width characters (space, non-joiner, joiner, word joiner, Mongolian vowel
+# separator), direction marks and the byte-order mark: invisible, but they split a word for search.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u180e\u200b-\u200f\u2028\u2029\u2060-\u2064\ufeff]")
+# No-break, figure, narrow and typographic spaces (en, em, thin, hair ...) and the ideographic space.
+_SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000]")
+# A soft hyphen marks where a word may break: at a line end it joins the two halves, elsewhere it is invisible.
+_SOFT_HYPHEN = re.compile(r"\u00ad(?:[ \t]*(?:\r\n|\r|\n)[ \t]*)?")
+# NFKC only where it mends text: ligatures (Alphabetic Presentation Forms, "ﬁ" -> "fi") and full- and
+# half-width forms. Blanket NFKC would change what readers see: "½" -> "1⁄2", "m²" -> "m2", "…" -> "...".
+_COMPATIBILITY = re.compile(r"[\ufb00-\ufb4f\uff00-\uffef]+")
+# LaTeX without T1 fonts sets "å" as a spacing ring before the letter; text extraction gives "p˚a" or "p˚ a".
+_SPACING_RING = re.compile(r"\u02da ?([aA])")
 _TRAILING_WS = re.compile(r"[ \t]+$", re.MULTILINE)
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
@@ -41,14 +51,20 @@ _BOOKMARKS = re.compile(r"\[bookmark:[^\]\n]*\]")
 
 
 def normalise_text(text: str) -> str:
-    """NFC, `\\n` line ends, plain spaces, no control characters, runs of blank lines collapsed to one.
+    """NFC, `\\n` line ends, plain spaces, no control or zero-width characters, ligatures and soft hyphens
+    resolved, runs of blank lines collapsed to one.
 
     >>> normalise_text("Møde\\r\\n\\u00a0\\r\\n\\r\\n\\r\\nPunkt 1\\x0c")
     'Møde\\n\\nPunkt 1'
+    >>> normalise_text("Tra\\ufb01kudvalget: regn\\u00ad\\nvandsbassin\\u200b, 2\\u00a0m² og ½ time")
+    'Trafikudvalget: regnvandsbassin, 2 m² og ½ time'
     """
+    text = _COMPATIBILITY.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+    text = _SPACING_RING.sub(lambda m: "\u00e5" if m.group(1) == "a" else "\u00c5", text)
     text = unicodedata.normalize("NFC", text)
     # Word-to-text converters leave "[bookmark: Punkt288669]" anchors; they are not the document's words.
     text = _BOOKMARKS.sub("", text)
+    text = _SOFT_HYPHEN.sub("", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _SPACES.sub(" ", text)
     text = _CONTROL.sub("", text)
