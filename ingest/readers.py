@@ -31,8 +31,8 @@ MAX_FILE_BYTES = 20_000_000
 _READERS: dict[str, Callable[[str, bytes], ReadResult]] = {
     ".txt": read_text,
     ".md": read_text,
-    ".pdf": read_pdf,
     ".docx": read_docx,
+    ".pdf": read_pdf,
     ".html": read_html,
     ".htm": read_html,
     ".json": read_portal,
