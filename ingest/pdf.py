@@ -66,9 +66,11 @@ def read_pdf(name: str, data: bytes) -> ReadResult:
 
     `page_starts[i]` is the offset in the text where page i + 1 begins.
 
-    >>> result = read_pdf("referat.pdf", Path("referat.pdf").read_bytes())  # doctest: +SKIP
-    >>> result.text[result.page_starts[1]:][:40]  # doctest: +SKIP
-    'ved renovering af skolen. Udvalget bes'
+    >>> from pathlib import Path
+    >>> minutes = Path(__file__).parents[1] / "tests" / "ingest" / "fixtures" / "003_kdnet.pdf"
+    >>> result = read_pdf(minutes.name, minutes.read_bytes())
+    >>> len(result.page_starts), result.text[result.page_starts[1] :][:38]
+    (16, '2. Godkendelse af referatet fra mødet')
     """
     if not data.lstrip()[:5].startswith(b"%PDF-"):
         raise DocumentError(name, "is not a PDF file (it lacks the %PDF header)")
@@ -137,10 +139,12 @@ def _read_pages(name: str, doc: pypdfium2.PdfDocument, warnings: list[str]) -> l
             replaced.append(i)
     if replaced:
         warnings.append(f"{name}: OCR (tesseract, Danish) read {_pages(replaced)}; check names and numbers")
+    bound = f"{OCR_MAX_PAGES} pages or {OCR_BUDGET_S:.0f} s of OCR per document"
     if late:
-        bound = f"{OCR_MAX_PAGES} pages or {OCR_BUDGET_S:.0f} s of OCR per document"
         warnings.append(f"{name}: {_pages(late)} not read: over the bound of {bound}")
     if not any(_letters(t) for t in texts):
+        if late:
+            raise DocumentError(name, f"is a scan; OCR found no text before the bound of {bound}")
         raise DocumentError(name, "is a scan in which OCR found no text")
     return texts
 
