@@ -69,7 +69,7 @@ def read_pdf(name: str, data: bytes) -> ReadResult:
     >>> from pathlib import Path
     >>> minutes = Path(__file__).parents[1] / "tests" / "ingest" / "fixtures" / "003_kdnet.pdf"
     >>> result = read_pdf(minutes.name, minutes.read_bytes())
-    >>> len(result.page_starts), result.text[result.page_starts[1] :][:38]
+    >>> len(result.page_starts), result.text[result.page_starts[1] :][:37]
     (16, '2. Godkendelse af referatet fra mødet')
     """
     if not data.lstrip()[:5].startswith(b"%PDF-"):
