@@ -40,9 +40,9 @@ OCR_DPI = 300
 OCR_MAX_PAGES = 60
 OCR_BUDGET_S = 180.0
 OCR_LANGUAGE = "dan"
-# "One column of text of variable sizes": minutes are set in one column, and the automatic layout (psm 3) split
-# item headings from their numbers on the poor-layer scan ("(94" / ". Fastsættelse"): 7 of its 9 headings at
-# line starts against 9 of 9 with psm 4, the same on the pure scan; a two-column scan would read across.
+# "One column of text of variable sizes": minutes are set in one column. On the poor-layer scan the automatic
+# layout (psm 3) cut one item number from its title ("(94" / ". Fastsættelse") and read "4." as "Å."; psm 4 kept
+# all nine heading lines whole (two numbers still misread). Same text on the pure scan. Two columns would mix.
 _PSM = "--psm 4"
 _MAX_PIXELS = 40_000_000  # a poster-sized page is rendered smaller rather than as a 500 MB bitmap
 
