@@ -34,8 +34,9 @@ from ingest.text import ReadResult, normalise_text
 if TYPE_CHECKING:
     import pypdfium2
 
-# Measured on this 2-core machine at 300 dpi: 1.3-3.9 s per A4 page (the 4-page pure scan in 11 s), so the
-# bounds hold one document to about three minutes. Pages past them are named in a warning.
+# Measured on this 2-core machine at 300 dpi, one thread: 1.3-3.9 s per A4 page (the 4-page pure scan in 8-9 s,
+# the poor-layer page in 2-3 s), so the bounds hold one document to three minutes at most; a 200-page scan is
+# read for its first ~60 pages and the rest are named in a warning.
 OCR_DPI = 300
 OCR_MAX_PAGES = 60
 OCR_BUDGET_S = 180.0
@@ -125,7 +126,7 @@ def _read_pages(name: str, doc: pypdfium2.PdfDocument, warnings: list[str]) -> l
     texts = [p.text for p in layers]
     if not scans and not poor:
         if not any(_letters(t) for t in texts):
-            raise DocumentError(name, "is empty: the PDF has no text layer and no page images")
+            raise DocumentError(name, "is empty: the PDF has no text layer, and no page is a scan to read by OCR")
         return texts
     if not tesseract_available():
         if not any(_letters(t) for i, t in enumerate(texts) if i not in scans):
@@ -135,7 +136,7 @@ def _read_pages(name: str, doc: pypdfium2.PdfDocument, warnings: list[str]) -> l
         if poor:
             warnings.append(f"{name}: {_pages(poor)}: poor OCR text layer; install tesseract-ocr-dan to read it anew")
         return texts
-    read, late = _ocr(doc, sorted(scans + poor))
+    read, late, failed = _ocr(doc, sorted(scans + poor))
     replaced = []
     for i, ocr_text in read.items():
         if i in scans or _garbled_share(ocr_text) < _garbled_share(texts[i]):
@@ -144,8 +145,12 @@ def _read_pages(name: str, doc: pypdfium2.PdfDocument, warnings: list[str]) -> l
     if replaced:
         warnings.append(f"{name}: OCR (tesseract, Danish) read {_pages(replaced)}; check names and numbers")
     bound = f"{OCR_MAX_PAGES} pages or {OCR_BUDGET_S:.0f} s of OCR per document"
+    # A poor-layer page left over keeps its own layer; only scans without one go unread.
+    late = [i for i in late if i in scans]
     if late:
         warnings.append(f"{name}: {_pages(late)} not read: over the bound of {bound}")
+    for i, reason in failed.items():
+        warnings.append(f"{name}: page {i + 1}: OCR failed ({reason})")
     if not any(_letters(t) for t in texts):
         if late:
             raise DocumentError(name, f"is a scan; OCR found no text before the bound of {bound}")
@@ -173,12 +178,13 @@ def _layer(page: pypdfium2.PdfPage) -> _Layer:
     return _Layer(text, min(1.0, largest / (width * height)) if width * height else 0.0)
 
 
-def _ocr(doc: pypdfium2.PdfDocument, wanted: list[int]) -> tuple[dict[int, str], list[int]]:
-    """OCR the pages `wanted` within the bounds: their text, and the pages left unread."""
+def _ocr(doc: pypdfium2.PdfDocument, wanted: list[int]) -> tuple[dict[int, str], list[int], dict[int, str]]:
+    """OCR the pages `wanted` within the bounds: their text, the pages left over, and why any page failed."""
     import pytesseract
 
     read: dict[int, str] = {}
     late: list[int] = []
+    failed: dict[int, str] = {}
     start = time.monotonic()
     for i in wanted:
         left = OCR_BUDGET_S - (time.monotonic() - start)
@@ -192,11 +198,13 @@ def _ocr(doc: pypdfium2.PdfDocument, wanted: list[int]) -> tuple[dict[int, str],
         try:
             with _one_thread():
                 read[i] = pytesseract.image_to_string(image, lang=OCR_LANGUAGE, config=_PSM, timeout=left)
+        except pytesseract.TesseractError as exc:
+            failed[i] = str(exc.message or exc.status)
         except RuntimeError as exc:  # pytesseract's timeout
             if "timeout" not in str(exc).lower():
                 raise
             late.append(i)
-    return read, late
+    return read, late, failed
 
 
 @contextmanager
