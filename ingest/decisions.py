@@ -14,12 +14,28 @@ Minutes state their decisions explicitly ("KD-Net godkendte referatet.", "Refera
    der var enighed om): when an item records an act, its discussion sentences are not its decision;
    when it records only discussion, the discussion is the decision and the outcome is "drøftet".
 4. Where nothing matches, the outcome is "ukendt": the register says it does not know rather than guess.
+5. Minutes written as running notes, with no decision heading and no named sections at all (a general
+   meeting's "Beretning blev godkendt", a board's "Godkendt" under its item), are read whole, and only the
+   sentences that record a decision are kept ("Det blev besluttet, at ...", "Vedtaget ...").
+
+Real minutes added these kinds (named patterns below; first seen in Greve Kommune's agenda-portal minutes
+2022-2025, a homeowners' association's general meetings 2009-2025 and a student council's board notes):
+decisions that point at numbered recommendations ("1.-3. Anbefales.", "Ad 1) godkendes", "1. Godkendt.
+2. Anbefales ikke"), recorded votes ("Med stemmerne 17 for og 2 imod godkendte Byrådet ..."), negated short
+forms ("Ikke godkendt", "Kan ikke anbefales"), a committee passing a recommendation on ("Økonomiudvalget
+indstiller/anbefaler overfor Byrådet, at ...": its outcome is what it recommends), a committee's request
+("Udvalget ønsker en sag om ...": besluttet), a matter sent back or taken off the agenda (udsat), a theme
+meeting held or citizens' questions answered (drøftet), "Udvalget undlod at tage stilling" and "Ingen
+orienteringspunkter" / "Der var ingen indkomne forslag" (ingen), elections ("X blev genvalgt", "Valgt er
+X": besluttet) and a vote's majority ("Stort flertal for ..."). "Beslutning ikke frigivet" is never read.
 
 Outcome precedence, strongest first (an item's outcome is that of its strongest decision sentence):
 afvist > godkendt > taget til efterretning > udsat > besluttet > drøftet > ingen. A formal act on the
 proposal outranks an agreement recorded alongside it ("Orienteringen blev taget til efterretning. Det blev
 aftalt, at ..." is "taget til efterretning"); "udsat" outranks "besluttet" because "det blev aftalt at
-udsætte punktet" is a postponement.
+udsætte punktet" is a postponement. One exception: when an item records both approvals and rejections
+("1.-2. anbefales. 3. anbefales ikke."), its outcome is "godkendt" (the item went through) and the
+rejected part stays among its sentences for the reader.
 """
 
 from __future__ import annotations
@@ -60,6 +76,7 @@ _MONTHS = frozenset(
 )
 # A list marker at the start of a line: "- ", "• ", "1. ", "a) ".
 BULLET = re.compile(r"^\s*(?:[-–•*▪·]|\d{1,2}[.)]|[a-zæøå][.)])\s+")
+_POINT_RANGE = re.compile(r"\d{1,2}\.?\s*[-–]\s*\d{1,2}[a-zæøå]?")
 _TERMINATOR = re.compile(r"[.!?]+(?=\s|$)")
 _OPENERS = "\"'»«“„(["
 
@@ -134,6 +151,12 @@ def _ends_sentence(unit: str, stop: int, end: int) -> bool:
     word = token.rstrip(".")
     if len(word) == 1 and word.isalpha():  # an initial: "Jens P. Hansen"
         return False
+    if _POINT_RANGE.fullmatch(word):  # "1.-3. Anbefales.": the range belongs to the decision after it
+        return False
+    before = unit[: end - len(token)].split()[-1:] or [""]
+    after_sentence = before[0].endswith((".", ":")) and before[0].lower() not in _NEVER_FINAL | _MAYBE_FINAL
+    if word.isdigit() and len(word) <= 2 and after_sentence:
+        return False  # a point number after a sentence: "1. Godkendt. 2. Anbefales ikke"
     if word.isdigit():
         next_word = rest.split()[0].strip(",.").lower()
         return next_word not in _MONTHS  # "den 3. Juni" vs "i 2021. Det ..." (list numbers are gone)
@@ -200,7 +223,19 @@ def decision_texts(item: AgendaItem) -> list[str]:
     named = [s.text for s in item.sections if _section_kind(s.name) == "decision"]
     if named:
         return named
-    return [text for name, text in _scan_sections(item.text) if name in _DECISION_NAMES]
+    scanned = _scan_sections(item.text)
+    found = [text for name, text in scanned if name in _DECISION_NAMES]
+    if found or scanned or item.number is None or _has_named_sections(item):
+        return found
+    # Minutes written as running notes (a general meeting's "Beretning blev godkendt", a board's
+    # "Godkendt" under its item): the decision sits in the item text. The whole text is read, but
+    # `extract_decision` keeps only the sentences that record a decision, never the prose around them.
+    return [item.text]
+
+
+def _has_named_sections(item: AgendaItem) -> bool:
+    """True when the segmenter found named parts (Sagsfremstilling, Økonomi ...) beyond the lead text."""
+    return any(s.name.strip().lower() not in ("indledning", "") for s in item.sections)
 
 
 def _section_kind(name: str) -> str | None:
@@ -285,6 +320,7 @@ _GENERIC_SUBJECTS = (
     "Et enigt regionsråd",
     "Et samlet regionsråd",
     "Et flertal",
+    "Generalforsamlingen",
 )
 # Substring of the body's name -> the subjects its minutes use for it.
 _BODY_SUBJECTS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -337,7 +373,7 @@ _ACT, _DISCUSSION, _NOTHING = 2, 1, 0
 
 _ADV = (
     r"(?:ligeledes|desuden|også|endvidere|herefter|derefter|dernæst|endelig|endeligt|samtidig|derfor|"
-    r"videre|enstemmigt|efterfølgende|således|hermed|afslutningsvis|slutteligt|i\s+øvrigt|og|så)"
+    r"videre|enstemmigt|efterfølgende|således|hermed|afslutningsvis|slutteligt|i\s+øvrigt|og|så|derved|dermed)"
 )
 _LEAD = rf"(?:{_ADV},?\s+)?"
 # Finite verbs (past and present) and the perfect auxiliary that can follow (or, inverted, precede) the
@@ -346,25 +382,28 @@ _HEAD = (
     r"(?P<verb>godkendte|godkender|vedtog|vedtager|tiltrådte|tiltræder|anbefalede|anbefaler|støttede|støtter|"
     r"bakkede|bakker|tilsluttede|tilslutter|tog|tager|noterede|noterer|besluttede|beslutter|traf|aftalte|"
     r"aftaler|enedes|blev\s+enige|valgte|vælger|udpegede|udpeger|nedsatte|nedsætter|bevilgede|bevilger|"
-    r"udsatte|udsætter|afviste|afviser|forkastede|forkaster|kunne\s+ikke|drøftede|drøfter|diskuterede|"
-    r"diskuterer|behandlede|behandler|har)"
+    r"udsatte|udsætter|afviste|afviser|forkastede|forkaster|kunne\s+ikke|kan\s+ikke|drøftede|drøfter|diskuterede|"
+    r"diskuterer|behandlede|behandler|evaluerede|evaluerer|indstiller|indstillede|ønsker|ønskede|udskyder|udskød|henskyder|henskød|"
+    r"undlod|undlader|har)"
 )
 _PARTICIPLE = (
     r"(?P<part>godkendt|vedtaget|tiltrådt|anbefalet|støttet|besluttet|aftalt|udsat|afvist|forkastet|"
     r"drøftet|diskuteret|behandlet|taget|godkendes|vedtages|tiltrædes|anbefales|besluttes|udsættes|afvises|"
-    r"tages|drøftes|besluttedes|aftaltes|vedtoges)"
+    r"tages|drøftes|besluttedes|aftaltes|vedtoges|udskudt|udskydes|fastsat|fastsættes|valgt|genvalgt|nyvalgt)"
 )
 _VERB_OUTCOMES: tuple[tuple[str, int, Outcome], ...] = (
-    (r"(?:godkend|vedt|tiltr|anbefal|støtte|bakke|tilslut)", _ACT, "godkendt"),
+    (r"(?:godkend|vedt|tiltr|anbefal|støtte|bakke|tilslut|indstill)", _ACT, "godkendt"),
     (r"(?:tog|tager|taget|tages|noter)", _ACT, "taget til efterretning"),
-    (r"(?:udsat|udsæt)", _ACT, "udsat"),
-    (r"(?:afvis|forkast|kunne\s+ikke)", _ACT, "afvist"),
+    (r"(?:udsat|udsæt|udsky|udskud|udskød)", _ACT, "udsat"),
+    (r"(?:afvis|forkast|kunne\s+ikke|kan\s+ikke)", _ACT, "afvist"),
+    (r"(?:undlod|undlader)", _NOTHING, "ingen"),
     (
-        r"(?:beslut|traf|truffet|aftal|ened|blev\s+enige|valgte|vælger|udpeg|nedsat|nedsæt|bevilg)",
+        r"(?:beslut|traf|truffet|aftal|ened|blev\s+enige|valgte|vælger|udpeg|nedsat|nedsæt|bevilg|fastsat|"
+        r"fastsætte|(?:gen|ny)?valgt|ønske|hensky|henskød)",
         _ACT,
         "besluttet",
     ),
-    (r"(?:drøft|diskut|behandl)", _DISCUSSION, "drøftet"),
+    (r"(?:drøft|diskut|behandl|evaluer)", _DISCUSSION, "drøftet"),
 )
 # An agreed infinitive that names a more specific outcome ("aftalt at udsætte") -> a verb form of it.
 _INFINITIVES = {
@@ -386,7 +425,7 @@ _LATER_MEETING = re.compile(
     re.IGNORECASE,
 )
 _IMPERSONAL = re.compile(
-    rf"^(?:[\w-]+,?\s+){{0,2}}?(?:det\s+blev|blev\s+det|der\s+blev|blev\s+der)\s+(?:{_ADV}\s+){{0,2}}"
+    rf"^(?:[\w-]+,?\s+){{0,2}}?(?:det\s+blev|blev\s+det|der\s+blev|blev\s+der|det\s+er)\s+(?:{_ADV}\s+){{0,2}}"
     rf"(?P<part>aftalt|besluttet|vedtaget|godkendt|truffet\s+beslutning|drøftet|diskuteret)\b(?P<rest>.*)$",
     re.IGNORECASE,
 )
@@ -394,7 +433,7 @@ _S_PASSIVE = re.compile(
     rf"^{_LEAD}(?:det|der)\s+(?P<part>besluttedes|aftaltes|vedtoges|godkendtes)\b(?P<rest>.*)$", re.IGNORECASE
 )
 _CONSENSUS = re.compile(
-    rf"^{_LEAD}der\s+(?:var|er|blev)\s+(?:\w+\s+)?(?P<what>enighed|opbakning|tilslutning)\s+(?:om|til)\b",
+    rf"^{_LEAD}der\s+(?:var|er|blev)\s+(?:\w+\s+)?(?P<what>enighed|konsensus|opbakning|tilslutning)\s+(?:om|til|for)\b",
     re.IGNORECASE,
 )
 _PASSIVE = re.compile(
@@ -402,15 +441,99 @@ _PASSIVE = re.compile(
     re.IGNORECASE,
 )
 _SHORT = re.compile(
-    r"^(?:(?:indstillingen|orienteringen|sagen|punktet|forslaget|referatet|dagsordenen|anbefalingen|"
-    rf"indstillingerne|punkterne)\s+(?:blev\s+|er\s+)?)?{_PARTICIPLE}\b(?P<rest>.*)$",
+    r"^(?:(?:indstillingen|orienteringen|orienteringerne|sagen|punktet|forslaget|referatet|dagsordenen|anbefalingen|"
+    r"indstillingerne|punkterne|forslag|beretning(?:en)?|regnskab(?:et)?|budget(?:tet)?|kontingent(?:et)?)\s+"
+    rf"(?:blev\s+|er\s+)?(?:{_ADV}\s+)?)?{_PARTICIPLE}\b(?P<rest>.*)$",
     re.IGNORECASE,
 )
 _NOTHING_TO_REPORT = re.compile(
-    r"^(?:intet\s+(?:at\s+)?(?:referere|bemærke|notere|tilføje)|intet|ingen\s+bemærkninger|ingen)\W*$",
+    r"^(?:intet\s+(?:at\s+)?(?:referere|bemærke|notere|tilføje)|intet|ingen\s+bemærkninger|ingen\s+spørgsmål|ingen)\W*$",
+    re.IGNORECASE,
+)
+# A passive in a relative or second clause: "Karen gennemgik regnskab, som blev godkendt", "Da der
+# ikke var nogen spørgsmål, blev regnskab godkendt", "... og dette blev vedtaget med stort flertal".
+_CLAUSE_PASSIVE = re.compile(
+    rf"^.{{1,160}}?(?:,\s*(?:-\s*)?som\s+blev|,\s*blev(?:\s+\w+){{1,2}}?|,\s*og\s+[^,]{{1,80}}?\s+blev"
+    rf"|\b(?:og|hvorefter)\s+(?:dette|det|forslaget)\s+blev)\s+(?:{_ADV}\s+){{0,2}}{_PARTICIPLE}\b(?P<rest>.*)$",
     re.IGNORECASE,
 )
 _AGENT = re.compile(r"^\s*af\s+(?P<agent>.+)$", re.IGNORECASE)
+_TAKEN_NOTE = re.compile(r"\bog\s+(?:blev\s+)?taget\s+til\s+efterretning\b", re.IGNORECASE)
+_TAKES_NOTE = re.compile(r"\btages?\s+til\s+efterretning\b", re.IGNORECASE)
+
+# Patterns met in real minutes (Greve Kommune's agenda portal 2022-2025, a homeowners' association's
+# general meetings, a student council's board notes), each a kind of sentence, not one file's wording.
+
+# A decision that points at the numbered recommendations it settles: "1.-3. Anbefales.", "Punkterne 1-7.
+# anbefales", "Ad 1) godkendes", "Vedrørende punkt 1-2: Byrådet godkendte ...", "1a. Anbefales".
+_POINT = r"(?:\d{1,2}(?:\s?\.?\s?[a-zæøå](?![\w]))?|[a-zæøå](?=\)))\s*[.)-]?"
+_POINTS = re.compile(
+    r"^[-–]?\s*(?:(?:vedrørende|vedr\.|ad)\s+)?"
+    r"(?:(?:punkt(?:erne)?|pkt\.?|indstilling(?:erne)?|forslag(?:ene)?)\s+)?(?:nr\.\s*)?"
+    rf"{_POINT}(?:\s*(?:[-–,]|og|til)\s*(?:pkt\.\s*)?{_POINT})*\s*[:,]?\s*(?P<rest>[^\W\d].*)$",
+    re.IGNORECASE,
+)
+# A second numbered point inside one line: "1. Godkendt. 2. Anbefales ikke" reads as two decisions.
+_NEXT_POINT = re.compile(r"(?<=[.:;])\s+(?=\d{1,2}\s*[a-zæøå]?\s*[.)]\s*(?:[-–]\s*\d{1,2}\.?\s*)?[^\W\d])")
+# A recorded vote before the act: "Med stemmerne 17 for og 2 imod godkendte Byrådet ...".
+_VOTE = re.compile(
+    r"^med\s+(?:stemmerne\s+)?\d+\s+(?:stemmer\s+)?for\s*(?:,\s*|\s+og\s+|\s+)(?:\d+|ingen)\s+imod"
+    r"(?:\s+og\s+\d+\s+(?:undlod|hverken)[\w\s]*?)?,?\s+(?P<rest>.+)$",
+    re.IGNORECASE,
+)
+# A negated short form: "Ikke godkendt, idet ...", "Kan ikke anbefales", "Anbefales ikke".
+_SHORT_NEGATED = re.compile(
+    r"^(?:kan\s+)?ikke\s+(?:godkendt|godkendes|anbefalet|anbefales|tiltrådt|tiltrædes)\b"
+    r"|^(?:godkendes|anbefales|tiltrædes|godkendt|anbefalet|tiltrådt)\s+ikke\b",
+    re.IGNORECASE,
+)
+# "Blev taget til efterretning.", "Er godkendt": a short form with only its auxiliary.
+_BARE_AUXILIARY = re.compile(rf"^(?:blev|er)\s+(?:{_ADV}\s+)?{_PARTICIPLE}\b(?P<rest>.*)$", re.IGNORECASE)
+# The matter sent back or on without a decision now: "Sagen sendes tilbage til administrationen",
+# "Økonomiudvalget sender sagen retur ...", "Byrådet sendte sagen til realitetsbehandling i udvalget".
+_SENT_BACK = re.compile(
+    r"\b(?:sendes|sendtes|blev\s+sendt|sender|sendte)\s+(?:sagen\s+|punktet\s+)?(?:tilbage|retur)\b"
+    r"|^tilbagesend(?:es|t)\b",
+    re.IGNORECASE,
+)
+_SENT_ON = re.compile(r"\bsendte\s+(?:sagen|forslaget)\s+til\s+(?:realitets)?behandling\b", re.IGNORECASE)
+# A meeting held instead of a decision taken: "Temamødet blev holdt.", "Dialogmødet blev gennemført.",
+# and a question time: "Byrådet besvarede borgernes spørgsmål.", "Spørgsmål blev besvaret på mødet."
+_HELD = re.compile(
+    r"^(?:\w*mødet?|\w*drøftelsen|oplægget|introduktion[\w\s]{0,40}?)\s+(?:blev|er)\s+(?:af)?(?:holdt|gennemført)\b"
+    r"|^(?:borgernes\s+|borgerens\s+)?spørgsmål(?:ene)?\s+blev\s+besvaret\b",
+    re.IGNORECASE,
+)
+_ANSWERED = r"\s+besvarede\s+(?:\w+\s+){0,2}spørgsmål"
+# A discussion recorded as a noun: "Der var en gensidig drøftelse og dialog, ...".
+_DISCUSSION_HELD = re.compile(
+    r"^der\s+(?:var|blev\s+holdt|fandt)\s+(?:en\s+)?(?:\w+\s+)?(?:drøftelse|dialog|debat)\b", re.IGNORECASE
+)
+# Taken off the agenda: not dealt with at this meeting.
+_WITHDRAWN = re.compile(r"^(?:sagen|punktet)\s+(?:blev\s+|er\s+)?taget\s+af\s+dagsorden(?:en)?\b", re.IGNORECASE)
+# Nothing to report, in the forms orientation items use: "Ingen orienteringspunkter.", "Der var ingen
+# (gensidige) orienteringer (fra formanden).", "Der var intet at orientere om.", "Der var ingen indkomne
+# forslag.", "Der har ikke været nogen henvendelser." Questions are left out: "Spg: ingen" under the
+# accounts says nothing about what the meeting decided on them.
+_NOTHING_OF_KIND = re.compile(
+    r"^[-–•]?\s*(?:der\s+(?:var|er|forelå|foreligger|har\s+ikke\s+været|blev\s+ikke\s+givet)\s+)?"
+    r"(?:ingen|intet|ikke\s+nogen|nogen)\s+(?:\w+\s+){0,2}?"
+    r"(?:orientering\w*|forslag|punkter|sager|henvendelser|meddelelser|emner|at\s+orientere\s+om)\b"
+    r"(?:\s+(?:til|fra|om|på)\b[^.]*)?\W*$",
+    re.IGNORECASE,
+)
+# Elections at a general meeting: "X blev genvalgt", "Alle genvalgt", "Valgt er X", "Som dirigent blev
+# valgt X", "X valgt til dirigent".
+_ELECTED = re.compile(
+    r"^(?:som\s+\w+\s+blev\s+valgt\b|(?:gen|ny)?valgt\s+er\b|genvalg\s+til\b"
+    r"|(?![^,:;()]*\b(?:har|havde|ikke)\b)(?:[^,:;()]|\([^()]*\)){1,80}?\s+(?:er\s+|blev\s+)?(?:begge\s+|alle\s+|derfor\s+|ligeledes\s+)?"
+    r"(?:gen|ny)?valgt\b(?!\s+at\b))",
+    re.IGNORECASE,
+)
+# A vote's result stated as its majority: "Stort flertal for kontingent med snerydning."
+_MAJORITY = re.compile(r"^[-–]?\s*(?:der\s+var\s+)?(?:et\s+)?(?:stort\s+|klart\s+)?flertal\s+for\b", re.IGNORECASE)
+# A decision that is not published cannot be read, whatever words follow.
+_NOT_RELEASED = re.compile(r"\bikke\s+frigivet\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -433,18 +556,30 @@ def _classify_verb(verb: str, rest: str) -> _Reading | None:
         return None
     if verb == "traf" and "beslutning" not in rest:
         return None
-    if verb == "kunne ikke" and not re.match(r"(?:godkende|anbefale|tiltræde|støtte|vedtage)\b", rest):
+    if verb in ("kunne ikke", "kan ikke") and not re.match(
+        r"(?:godkende|anbefale|tiltræde|støtte|vedtage|følge\s+indstilling|anbefales|godkendes)\b", rest
+    ):
         return None
+    if verb.startswith("undl") and not re.match(r"at\s+tage\s+stilling", rest):
+        return None
+    if verb.startswith("indstill") and not re.match(r"(?:overfor|over\s+for|til)\b", rest):
+        return None  # "Økonomiudvalget indstiller overfor Byrådet, at ..." is a recommendation passed on
+    if verb.startswith("ønske") and re.match(r"ikke\b", rest):
+        return _Reading(_ACT, "besluttet")
     for pattern, tier, outcome in _VERB_OUTCOMES:
         if re.match(pattern, verb):
             if outcome == "godkendt" and re.match(r"ikke\b", rest):
                 return _Reading(_ACT, "afvist")
+            if outcome == "godkendt" and _TAKES_NOTE.search(rest) and "godkend" not in rest:
+                return _Reading(_ACT, "taget til efterretning")  # "anbefaler, at X tages til efterretning"
             if outcome == "besluttet":  # "Det blev besluttet at udsætte punktet" is a postponement
                 m = re.match(r",?\s*(?:om\s+)?at\s+(?P<inf>\w+)(?P<more>.*)$", rest)
                 if m and m["inf"] in _INFINITIVES:
                     return _classify_verb(_INFINITIVES[m["inf"]], m["more"])
                 if m and m["inf"] in _TAKE_UP and _LATER_MEETING.search(m["more"]):
                     return _Reading(_ACT, "udsat")  # "aftalt at drøfte sagen på mødet til august"
+            if tier == _DISCUSSION and _TAKEN_NOTE.search(rest):
+                return _Reading(_ACT, "taget til efterretning")  # "blev drøftet og taget til efterretning"
             return _Reading(tier, outcome)
     return None
 
@@ -460,15 +595,35 @@ class _Classifier:
             rf"^{_LEAD}{own}\s+(?:{_ADV}\s+){{0,2}}{_HEAD}(?![\w-])(?P<rest>.*)$", re.IGNORECASE
         )
         self._inverted = re.compile(rf"^(?:[\w-]+,?\s+){{1,5}}?{_HEAD}\s+{own}(?P<rest>.*)$", re.IGNORECASE)
+        self._verb_first = re.compile(rf"^{_HEAD}\s+{own}(?P<rest>.*)$", re.IGNORECASE)
+        self._answered = re.compile(rf"^{_LEAD}{own}{_ANSWERED}", re.IGNORECASE)
 
     def read(self, sentence: str) -> _Reading | None:
         """How `sentence` records the body's own decision, or None when it does not."""
         s = sentence.strip()
-        if not s or s.lower().startswith("det indstilles"):
+        if not s or s.lower().startswith("det indstilles") or s.endswith("?") or _NOT_RELEASED.search(s):
             return None
-        if _NOTHING_TO_REPORT.match(s):
+        m = _POINTS.match(s)
+        if m:
+            return self.read(m["rest"])
+        if s.startswith("(") and s.endswith(")"):
+            return self.read(s[1:-1])  # "(godkendt)"
+        if _MAJORITY.match(s):
+            return _Reading(_ACT, "besluttet")
+        if _NOTHING_TO_REPORT.match(s) or _NOTHING_OF_KIND.match(s):
             return _Reading(_NOTHING, "ingen")
-        for pattern in (self._active, self._inverted):
+        if _SHORT_NEGATED.match(s):
+            return _Reading(_ACT, "afvist")
+        if _WITHDRAWN.match(s):
+            return _Reading(_ACT, "udsat")
+        if _SENT_BACK.search(s) and (self._own.match(s) or re.match(r"(?:sagen|punktet|tilbage)", s, re.I)):
+            return _Reading(_ACT, "udsat")
+        if _SENT_ON.search(s) and self._own.match(s):
+            return _Reading(_ACT, "besluttet")
+        vote = _VOTE.match(s)
+        patterns = (self._verb_first, self._active) if vote else (self._active, self._inverted)
+        s = vote["rest"] if vote else s
+        for pattern in patterns:
             m = pattern.match(s)
             if m:
                 reading = _classify_verb(m["verb"], m["rest"])
@@ -481,10 +636,10 @@ class _Classifier:
         if m:
             return (
                 _Reading(_DISCUSSION, "drøftet")
-                if m["what"].lower() == "enighed"
+                if m["what"].lower() in ("enighed", "konsensus")
                 else _Reading(_ACT, "godkendt")
             )
-        for pattern in (_SHORT, _PASSIVE):
+        for pattern in (_SHORT, _BARE_AUXILIARY, _PASSIVE, _CLAUSE_PASSIVE):
             m = pattern.match(s)
             if m and self._own_agent(m["rest"]):
                 if "np" in m.groupdict() and not self._plausible_subject(m["np"]):
@@ -492,6 +647,11 @@ class _Classifier:
                 reading = _classify_verb(m["part"], m["rest"])
                 if reading:
                     return reading
+        m = _ELECTED.match(s)
+        if m and (s.lower().startswith("som ") or self._plausible_subject(s)):
+            return _Reading(_ACT, "besluttet")
+        if _HELD.match(s) or self._answered.match(s) or _DISCUSSION_HELD.match(s):
+            return _Reading(_DISCUSSION, "drøftet")
         return None
 
     def _own_agent(self, rest: str) -> bool:
@@ -532,15 +692,21 @@ def extract_decision(item: AgendaItem, *, body: str | None, kind: str | None) ->
     classifier = _Classifier(body)
     read: list[tuple[str, _Reading]] = []
     for text in texts:
-        for sentence in split_sentences(text):
-            reading = classifier.read(sentence)
-            if reading is not None:
-                read.append((sentence, reading))
+        for unit in split_sentences(text):
+            for sentence in _NEXT_POINT.split(unit):
+                reading = classifier.read(sentence)
+                if reading is not None:
+                    read.append((sentence, reading))
     if not read:
         return Decision((), "ukendt", recommendation)
     top = max(r.tier for _s, r in read)
     chosen = [(s, r) for s, r in read if r.tier == top]
-    outcome = min((r.outcome for _s, r in chosen), key=OUTCOME_PRECEDENCE.index)
+    outcomes = {r.outcome for _s, r in chosen}
+    if {"godkendt", "afvist"} <= outcomes:
+        # Some recommendations approved, others not ("1.-2. anbefales. 3. anbefales ikke"): the item
+        # went through, and its sentences keep the rejected part for the reader.
+        outcomes.discard("afvist")
+    outcome = min(outcomes, key=OUTCOME_PRECEDENCE.index)
     return Decision(tuple(dict.fromkeys(s for s, _r in chosen)), outcome, recommendation)
 
 

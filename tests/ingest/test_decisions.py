@@ -343,3 +343,134 @@ def test_docstring_examples() -> None:
     import ingest.decisions
 
     assert doctest.testmod(ingest.decisions).failed == 0
+
+
+# --- real minutes ----------------------------------------------------------------------------------
+
+REAL = ROOT.parent / "shared" / "realdocs"
+needs_realdocs = pytest.mark.skipif(not REAL.is_dir(), reason="shared/realdocs not present")
+REAL_GOLD: dict[str, dict[str, dict[str, str]]] = {
+    k: v
+    for k, v in json.loads((Path(__file__).with_name("gold_decisions_real.json")).read_text("utf-8")).items()
+    if not k.startswith("_")
+}
+
+
+@cache
+def parsed_real(path: str) -> Document:
+    return parse_document(REAL / path)
+
+
+def real_register_scores() -> dict[str, dict[str, float]]:
+    """Outcome accuracy (and outcome + phrase) per stratum of `gold_decisions_real.json`."""
+    right: dict[str, int] = {}
+    with_phrase: dict[str, int] = {}
+    total: dict[str, int] = {}
+    for path, items in REAL_GOLD.items():
+        by_number = {i.number: i for i in parsed_real(path).items}
+        for number, gold in items.items():
+            decision = by_number[number].decision
+            stratum = gold["stratum"]
+            ok = decision.outcome == gold["outcome"]
+            right[stratum] = right.get(stratum, 0) + ok
+            with_phrase[stratum] = with_phrase.get(stratum, 0) + (ok and gold["contains"] in decision.text)
+            total[stratum] = total.get(stratum, 0) + 1
+    out = {s: {"outcome": right[s] / total[s], "phrase": with_phrase[s] / total[s], "items": total[s]} for s in total}
+    n = sum(total.values())
+    out["all"] = {"outcome": sum(right.values()) / n, "phrase": sum(with_phrase.values()) / n, "items": n}
+    return out
+
+
+@needs_realdocs
+def test_real_minutes_scores() -> None:
+    """The register on real minutes, against 220 hand-read items (`gold_decisions_real.json`).
+
+    Outcome accuracy, before the real-minutes rules -> after (rules written on the same corpus, so the
+    held-out documents will score lower): Greve random 55/64 -> 64/64; Greve items that had a Beslutning
+    but read "ukendt" 5/24 -> 23/24; POMOSA general meetings 4/66 -> 58/66; IMADA board notes 57/66 ->
+    65/66; all 121/220 (55%) -> 210/220 (95%). Four of the ten misses are POMOSA 2022, which the metadata
+    reads as an agenda ("dagsorden"), so every item is "ingen". Over all 5,109 Greve items "ukendt" fell
+    from 991 to 444, of them with a Beslutning section from 737 to 190 (the rest: 254 signature sheets
+    without a decision, attendance-only decisions, "Beslutning ikke frigivet", others' orientations).
+    """
+    scores = real_register_scores()
+    print("\ndecision register vs real gold:", json.dumps(scores))
+    assert scores["all"]["items"] == 220
+    assert scores["greve_random"]["phrase"] >= 0.95
+    assert scores["greve_unknown_before"]["outcome"] >= 0.9
+    assert scores["pomosa"]["outcome"] >= 0.85
+    assert scores["imada"]["outcome"] >= 0.95
+    assert scores["all"]["phrase"] >= 0.93
+
+
+@pytest.mark.parametrize(
+    ("text", "body", "outcome", "sentence"),
+    [
+        # numbered recommendations, one by one or as a range
+        ("1.-3. Anbefales.", "Klima-, Teknik- og Miljøudvalget", "godkendt", "1.-3. Anbefales."),
+        ("Punkterne 1-7. anbefales", "Udvalget", "godkendt", "Punkterne 1-7. anbefales"),
+        ("Ad 1-2 godkendt.", "Udvalget", "godkendt", "Ad 1-2 godkendt."),
+        ("Vedrørende punkt 1-2: Byrådet godkendte indstillingen.", "Byråd 2022-2025", "godkendt", None),
+        ("1.-4. kan ikke anbefales.", "Økonomiudvalget", "afvist", "1.-4. kan ikke anbefales."),
+        ("Ikke godkendt, idet udvalget ikke ønsker at give dispensation.", "Udvalget", "afvist", None),
+        # recorded votes
+        ("Med stemmerne 17 for og 2 imod godkendte Byrådet indstillingen.", "Byråd 2022-2025", "godkendt", None),
+        ("Med stemmerne 19 for 1 imod godkendte byrådet sagen.", "Byråd 2022-2025", "godkendt", None),
+        # what a committee passes on, asks for or sends back
+        ("Økonomiudvalget indstiller overfor Byrådet, at sagen godkendes.", "Økonomiudvalget", "godkendt", None),
+        (
+            "Økonomiudvalget anbefaler overfor Byrådet, at orienteringen tages til efterretning.",
+            "Økonomiudvalget",
+            "taget til efterretning",
+            None,
+        ),
+        ("Udvalget ønsker en sag om kvalitetsstandarder.", "Udvalget", "besluttet", None),
+        ("Sagen sendes tilbage til administrationen med bemærkning om økonomien.", "Udvalget", "udsat", None),
+        ("Sagen blev taget af dagsordenen.", "Udvalget", "udsat", None),
+        ("Udvalget undlod at tage stilling.", "Udvalget", "ingen", None),
+        # meetings held, questions answered, nothing to report
+        ("Temamødet blev holdt.", "Byråd 2022-2025", "drøftet", None),
+        ("Byrådet besvarede borgernes spørgsmål.", "Byråd 2022-2025", "drøftet", None),
+        ("Ingen orienteringspunkter.", "Udvalget", "ingen", None),
+        ("Der var ingen orienteringer fra formanden.", "Udvalget", "ingen", None),
+        # a general meeting's forms
+        ("Beretningen blev godkendt.", None, "godkendt", None),
+        ("Regnskabet blev enstemmigt godkendt.", None, "godkendt", None),
+        ("Karen gennemgik regnskab, som blev godkendt.", None, "godkendt", None),
+        ("Forslaget blev forkastet.", None, "afvist", None),
+        ("Bo Andersen og Claus Thomsen blev genvalgt.", None, "besluttet", None),
+        ("Stort flertal for kontingent med snerydning.", None, "besluttet", None),
+    ],
+)
+def test_real_minutes_forms(text: str, body: str | None, outcome: str, sentence: str | None) -> None:
+    d = decide(f"Anne orienterede om sagen. {text}", body)
+    assert (d.outcome, d.sentences) == (outcome, (sentence or text,))
+
+
+def test_mixed_recommendations_keep_the_rejected_part() -> None:
+    d = decide("1.-2. anbefales.\n\n3. anbefales ikke.", "Udvalget")
+    assert d.outcome == "godkendt"
+    assert d.sentences == ("1.-2. anbefales.", "anbefales ikke.")
+    d = decide("1. Godkendt. 2. Anbefales ikke", "Udvalget")
+    assert (d.outcome, d.sentences) == ("godkendt", ("Godkendt.", "2. Anbefales ikke"))
+
+
+@pytest.mark.parametrize("text", ["Beslutning ikke frigivet", "Beslutning ikke frigivet. Godkendt."])
+def test_unreleased_decision_is_never_read(text: str) -> None:
+    d = decide(text, "Udvalget")
+    assert d.outcome in ("ukendt", "ingen", "godkendt")
+    assert "Beslutning ikke frigivet" not in d.text
+    assert decide("Beslutning ikke frigivet", "Udvalget").outcome == "ukendt"
+
+
+def test_notes_without_a_decision_heading_are_read_for_decisions_only() -> None:
+    text = (
+        "2) Formandens beretning\nDer var følgende spørgsmål til beretningen:\n- Snerydning blev uddybet.\n"
+        "Bestyrelsen forespørger kommunen.\nBeretning blev godkendt og er vedlagt som bilag.\n"
+    )
+    item = AgendaItem("doc", "2", "Formandens beretning", text, (0, len(text)))
+    d = extract_decision(item, body=None, kind="referat")
+    assert (d.outcome, d.sentences) == ("godkendt", ("Beretning blev godkendt og er vedlagt som bilag.",))
+    notes = "4) Skabe\na ) Er der styr på skabene\n• Vi skal snakke med Peter om flere skabe\n"
+    item = AgendaItem("doc", "4", "Skabe", notes, (0, len(notes)))
+    assert extract_decision(item, body=None, kind="referat").outcome == "ukendt"
