@@ -231,8 +231,9 @@ _PAGE_NUMBER = re.compile(
 _PAGE_PHRASE = re.compile(r"\b(?:side|page)\s*\d+|\b\d+\s*(?:af|of)\s*\d+\b", re.IGNORECASE)
 # "side 3 af 12" / "page 3 of 12" anywhere in a line at a page edge marks a footer even on a single page.
 _PAGE_OF = re.compile(r"\b(?:side|page)\s*\d+\s*(?:af|of)\s*\d+\b", re.IGNORECASE)
-# An agenda heading ("3.", "4)", "§ 5", "Punkt 7") is never furniture, even when it repeats at page edges.
-_HEADING = re.compile(r"(?:§\s*\d|\d{1,3}\s*[.)](?:\s|$)|punkt\s+\d)", re.IGNORECASE)
+# An agenda heading ("3.", "4)", "a )", "§ 5", "Punkt 7") or a list line ("• ...", "- ...") is never furniture,
+# even when it repeats at page edges (every item may open with "a ) Ugentlig update").
+_HEADING = re.compile(r"(?:§\s*\d|\d{1,3}\s*[.)](?:\s|$)|[^\W\d_]\s?\)\s|punkt\s+\d|[•▪◦*\-–]\s)", re.IGNORECASE)
 _EDGE = 3  # lines at the top and at the bottom of a page where running headers and footers sit
 
 

@@ -88,6 +88,8 @@ def test_item_headings_that_repeat_at_page_tops_are_kept() -> None:
     pages = [["1.", "Valg af dirigent", "Leif Hansen valgt."], ["2.", "Beretning", "Godkendt."], ["3.", "Regnskab"]]
     text = read_pdf("tabel.pdf", _minutes(pages)).text
     assert [line for line in text.splitlines() if re.fullmatch(r"\d\.", line)] == ["1.", "2.", "3."]
+    pages = [[f"{n}) Punkt {n}", "a ) Ugentlig update", "Intet nyt."] for n in range(1, 4)]
+    assert read_pdf("underpunkter.pdf", _minutes(pages)).text.count("a ) Ugentlig update") == 3
 
 
 @needs_font
