@@ -25,7 +25,7 @@ from ingest.decisions import with_decision
 from ingest.errors import ConfigError, DocumentError
 from ingest.metadata import detect_metadata
 from ingest.readers import MAX_FILE_BYTES, read_document
-from ingest.records import Document, Kind, content_hash
+from ingest.records import AgendaItem, Document, Kind, content_hash
 from ingest.segment import segment
 
 KINDS: tuple[str, ...] = get_args(Kind)
@@ -69,7 +69,9 @@ def parse_document(
     sidecar = _sidecar(path)
     final_body = _first(body, sidecar.get("body"), result.body, detected.body)
     final_date = _first(date, sidecar.get("date"), result.date, detected.date)
-    final_kind = _first(kind, sidecar.get("kind"), result.kind, detected.kind)
+    final_kind = _first(kind, sidecar.get("kind"), result.kind)
+    if final_kind is None:
+        final_kind = _kind_from_decisions(items, final_body, detected.kind)
     document = Document(
         doc_id=doc_id,
         source=str(path),
@@ -90,6 +92,23 @@ def parse_document(
         for i in items
     )
     return dataclasses.replace(document, items=items)
+
+
+def _kind_from_decisions(items: tuple[AgendaItem, ...], body: str | None, detected: str | None) -> str | None:
+    """The kind detected from the text, unless its items record decisions: then the document is minutes.
+
+    Associations and boards often keep the agenda's title ("Dagsorden for bestyrelsesmøde ...") on the
+    minutes they fill in under each item; the decisions they record, not the title, say what it is.
+    One item that records a decision read as minutes ("c) Godkendelse af referat ... Godkendt") is enough:
+    the register never reads an agenda's own wording ("Det indstilles, at ... godkendes") as a decision,
+    and on the five samples and shared/realdocs no agenda has such an item.
+    """
+    decided = sum(
+        with_decision(i, body=body, kind="referat").decision.outcome not in ("ukendt", "ingen") for i in items
+    )
+    if detected != "referat" and decided >= 1:
+        return "referat"
+    return detected
 
 
 def _first(*values: str | None) -> str | None:
