@@ -166,11 +166,10 @@ def build_corpus(root: Path) -> tuple[list[Path], list[Bad], dict[str, str]]:
     (docs / "dato_fejl.meta.json").write_text('{"date": "2023-02-30"}', encoding="utf-8")
     bad.append(Bad("dato_fejl.txt", "real calendar date"))
 
-    for year in ("2023", "2024"):  # two files, one document id
+    for year in ("2023", "2024"):  # two files of one name in two folders: both kept
         (docs / year).mkdir()
         (docs / year / "referat.md").write_text(HAVNEN.replace("2023", year), encoding="utf-8")
-    good["2023/referat.md"] = "badebroen ved Søholm Havn"
-    bad.append(Bad("2024/referat.md", "same document id"))
+        good[f"{year}/referat.md"] = "badebroen ved Søholm Havn"
 
     args = [docs, root / "program.exe", docs / "under" / ".." / "under" / ODD_NAME]
     return args, bad, good
@@ -205,7 +204,9 @@ def test_each_bad_file_is_reported_and_the_good_ones_indexed(
     result = runner.invoke(app, ["ingest", *map(str, args), "--index", str(index), "--json"])
 
     assert result.exit_code == 1, result.output  # some files failed, and the run says so
-    reports = {_key(r["path"], root / "docs"): r for r in map(json.loads, result.stdout.splitlines())}
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    reports = {_key(r["path"], root / "docs"): r for r in lines if "path" in r}  # one per file, then a summary
+    assert lines[-1]["summary"]["failed"] == len(bad)
     for b in bad:
         assert b.name in reports, f"{b.name} not reported"
         assert b.reason in (reports[b.name]["error"] or ""), (b.name, reports[b.name])
