@@ -382,7 +382,7 @@ def test_real_archive_sections_and_history() -> None:
             "beskaeftigelses-og-erhvervsudvalget_2022-01-10_02e86ff6.json",
             "Beskæftigelses- og Erhvervsudvalget",
             9,
-            {"1": "godkendt", "3": "drøftet", "4": "taget til efterretning", "9": "ukendt"},
+            {"1": "godkendt", "3": "besluttet", "4": "taget til efterretning", "9": "ukendt"},
         ),
         ("byraad-2022-2025_2025-09-08_509c8433.json", "Byråd 2022-2025", 3, {"1": "godkendt", "2": "godkendt"}),
         (

@@ -171,7 +171,7 @@ def test_uploads_are_limited_in_size_and_type(server: Server, tmp_path: Path) ->
         client.predict([handle_file(str(big))], api_name="/on_ingest")
     with pytest.raises(Exception, match=r"(?i)invalid file type"):
         client.predict([handle_file(str(exe))], api_name="/on_ingest")
-    report, _, _ = client.predict([handle_file(str(good))], api_name="/on_ingest")
+    report, *_ = client.predict([handle_file(str(good))], api_name="/on_ingest")
     assert "1 af 1 filer indlæst" in report
     stored = [p for p in (server.root / "uploads").rglob("*") if p.is_file()]
     assert stored and all(p.stat().st_size <= MAX_FILE_BYTES for p in stored)  # the big one never landed
