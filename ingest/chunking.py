@@ -98,7 +98,8 @@ def _parts(item: AgendaItem) -> list[tuple[str | None, int, str]]:
 
     >>> from ingest.records import Section
     >>> secs = (Section("Sagsfremstilling", "Tekst.", 22, 28), Section("Beslutning", "Godkendt.", 40, 49))
-    >>> it = AgendaItem("d", "1", "T", "1. T\\nSagsfremstilling\\nTekst.\\nBeslutning\\nGodkendt.", (0, 0), sections=secs)
+    >>> text = "1. T\\nSagsfremstilling\\nTekst.\\nBeslutning\\nGodkendt."
+    >>> it = AgendaItem("d", "1", "T", text, (0, 0), sections=secs)
     >>> [(name, text) for name, _, text in _parts(it)]
     [('Sagsfremstilling', '1. T\\nSagsfremstilling\\nTekst.'), ('Beslutning', '\\nBeslutning\\nGodkendt.')]
     """

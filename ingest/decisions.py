@@ -45,6 +45,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ingest.danish import MONTH_NAMES
 from ingest.records import AgendaItem, Decision, Outcome
 
 __all__ = [
@@ -71,9 +72,7 @@ _NEVER_FINAL = frozenset(
 )
 # Abbreviations that can also end a sentence ("... udgør 342.000 kr. Aftalen er godkendt ...").
 _MAYBE_FINAL = frozenset("kr. mio. mia. mv. m.v. m.fl. osv. etc. pct. mm. m.m.".split())
-_MONTHS = frozenset(
-    "januar februar marts april maj juni juli august september oktober november december".split()
-)
+_MONTHS = frozenset(MONTH_NAMES)
 # A list marker at the start of a line: "- ", "• ", "1. ", "a) ".
 BULLET = re.compile(r"^\s*(?:[-–•*▪·]|\d{1,2}[.)]|[a-zæøå][.)])\s+")
 _POINT_RANGE = re.compile(r"\d{1,2}\.?\s*[-–]\s*\d{1,2}[a-zæøå]?")
@@ -107,10 +106,7 @@ def _units(text: str) -> Iterable[str]:
         if not line:
             continue
         continues = (
-            current
-            and not BULLET.match(raw)
-            and line[0].islower()
-            and not current[-1].endswith((".", "!", "?", ":"))
+            current and not BULLET.match(raw) and line[0].islower() and not current[-1].endswith((".", "!", "?", ":"))
         )
         if continues:
             current.append(line)
@@ -591,9 +587,7 @@ class _Classifier:
         names = "|".join(re.escape(a) for a in body_aliases(body))
         own = rf"(?:{names})(?![\w-])"
         self._own = re.compile(own, re.IGNORECASE)
-        self._active = re.compile(
-            rf"^{_LEAD}{own}\s+(?:{_ADV}\s+){{0,2}}{_HEAD}(?![\w-])(?P<rest>.*)$", re.IGNORECASE
-        )
+        self._active = re.compile(rf"^{_LEAD}{own}\s+(?:{_ADV}\s+){{0,2}}{_HEAD}(?![\w-])(?P<rest>.*)$", re.IGNORECASE)
         self._inverted = re.compile(rf"^(?:[\w-]+,?\s+){{1,5}}?{_HEAD}\s+{own}(?P<rest>.*)$", re.IGNORECASE)
         self._verb_first = re.compile(rf"^{_HEAD}\s+{own}(?P<rest>.*)$", re.IGNORECASE)
         self._answered = re.compile(rf"^{_LEAD}{own}{_ANSWERED}", re.IGNORECASE)

@@ -18,26 +18,20 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from ingest.danish import MONTH_PATTERN, MONTHS, WEEKDAYS
 from ingest.records import Kind
 
-_MONTHS = {
-    "januar": 1, "jan": 1, "februar": 2, "feb": 2, "marts": 3, "mar": 3, "april": 4, "apr": 4, "maj": 5,
-    "juni": 6, "jun": 6, "juli": 7, "jul": 7, "august": 8, "aug": 8, "september": 9, "sep": 9, "sept": 9,
-    "oktober": 10, "okt": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
-}  # fmt: skip
-_MONTH_NAMES = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_DATE_WORDS = re.compile(rf"\b(?P<d>\d{{1,2}})\.\s*(?P<m>{_MONTH_NAMES})\.?,?\s+(?P<y>\d{{4}})\b", re.I)
+_DATE_WORDS = re.compile(rf"\b(?P<d>\d{{1,2}})\.\s*(?P<m>{MONTH_PATTERN})\.?,?\s+(?P<y>\d{{4}})\b", re.I)
 # 12.3.2019, 13/12-2024, 28/2 2022, 18/2 -2020
 _DATE_NUMERIC = re.compile(r"(?<![\d./-])(?P<d>\d{1,2})[-./](?P<m>\d{1,2})(?:[-./]|\s+-?\s*)(?P<y>(?:19|20)\d{2})\b")
-_WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
 # "torsdag den 28. februar": a date without its year, which the document's years and the weekday settle
 _DATE_NO_YEAR = re.compile(
-    rf"(?:\b(?P<wd>{'|'.join(_WEEKDAYS)})\s+)?\b(?:den|d\.)\s*(?P<d>\d{{1,2}})\.\s*(?P<m>{_MONTH_NAMES})\b"
+    rf"(?:\b(?P<wd>{'|'.join(WEEKDAYS)})\s+)?\b(?:den|d\.)\s*(?P<d>\d{{1,2}})\.\s*(?P<m>{MONTH_PATTERN})\b"
     r"(?!\.?,?\s*\d{4})",
     re.I,
 )
 _YEAR = re.compile(r"(?<![\d./-])(?:19[89]\d|20\d{2})(?![\d.,/-]\d)")
-_STARTS_WITH_DATE = re.compile(rf"^(?:(?:{'|'.join(_WEEKDAYS)})\s+)?(?:den\s+|d\.\s*)?\d{{1,2}}[./]", re.I)
+_STARTS_WITH_DATE = re.compile(rf"^(?:(?:{'|'.join(WEEKDAYS)})\s+)?(?:den\s+|d\.\s*)?\d{{1,2}}[./]", re.I)
 _DATE_ISO = re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})\b")
 
 _MEETING_LABEL = re.compile(
@@ -141,7 +135,7 @@ def parse_date(text: str) -> str | None:
     for pattern in (_DATE_WORDS, _DATE_NUMERIC, _DATE_ISO):
         for m in pattern.finditer(text):
             month = m.group("m")
-            month_no = _MONTHS[month.lower()] if not month.isdigit() else int(month)
+            month_no = MONTHS[month.lower()] if not month.isdigit() else int(month)
             try:
                 day = dt.date(int(m.group("y")), month_no, int(m.group("d")))
             except ValueError:
@@ -181,12 +175,12 @@ def _date_without_year(line: str, years: list[int]) -> str | None:
     m = _DATE_NO_YEAR.search(line)
     if m is None or not years:
         return None
-    month, day = _MONTHS[m.group("m").lower()], int(m.group("d"))
+    month, day = MONTHS[m.group("m").lower()], int(m.group("d"))
     weekday = m.group("wd")
     if weekday is None:
         candidates = sorted(set(years[:1]))
     else:
-        wanted = _WEEKDAYS.index(weekday.lower())
+        wanted = WEEKDAYS.index(weekday.lower())
         pool = sorted({y for y in years} | {y + 1 for y in years})
         candidates = []
         for year in pool:

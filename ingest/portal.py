@@ -39,6 +39,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ingest.danish import MONTH_NAMES
 from ingest.errors import DocumentError
 from ingest.records import AgendaItem, Kind, Section
 from ingest.text import ReadResult, normalise_text
@@ -105,8 +106,7 @@ _OTHER_SECTION = re.compile(
 # meeting, this one's or an earlier one's.
 _NAMED_DECISION = re.compile(r"^(?:beslutning|beslutninger|afgørelse)\b\s*(?:i|fra|på)?\s*(?P<rest>.+)$", re.I)
 _DATE_NUMERIC = re.compile(r"\b(?P<d>\d{1,2})[-./](?P<m>\d{1,2})[-./](?P<y>\d{4})\b")
-_MONTHS = "januar februar marts april maj juni juli august september oktober november december".split()
-_DATE_WORDS = re.compile(r"\b(?P<d>\d{1,2})\.?\s+(?P<month>" + "|".join(_MONTHS) + r")\s+(?P<y>\d{4})\b", re.I)
+_DATE_WORDS = re.compile(r"\b(?P<d>\d{1,2})\.?\s+(?P<month>" + "|".join(MONTH_NAMES) + r")\s+(?P<y>\d{4})\b", re.I)
 _CLOSED = re.compile(r"^\s*lukket(?:\s+punkt)?\s*[:.\-–]\s*", re.IGNORECASE)
 # A decision the portal has not published: not a decision, and no sign that the meeting has minutes.
 _NOT_RELEASED = re.compile(r"^\s*beslutning(?:en)?\s+(?:er\s+)?ikke\s+frigivet\W*$", re.IGNORECASE)
@@ -232,7 +232,7 @@ def _head_text(meeting: dict[str, Any], *, body: str | None, when: dt.datetime |
     lines = [body or "Ukendt udvalg"]
     if when is not None:
         clock = f" kl. {when:%H.%M}" if (when.hour, when.minute) != (0, 0) else ""
-        lines.append(f"{what} {when.day}. {_MONTHS[when.month - 1]} {when.year}{clock}")
+        lines.append(f"{what} {when.day}. {MONTH_NAMES[when.month - 1]} {when.year}{clock}")
     else:
         lines.append(what)
     place = _clean_line(_str(moede.get("Sted")))
@@ -413,7 +413,7 @@ def _date_in(text: str) -> str | None:
         m = _DATE_WORDS.search(text)
         if not m:
             return None
-        day, month, year = int(m["d"]), _MONTHS.index(m["month"].lower()) + 1, int(m["y"])
+        day, month, year = int(m["d"]), MONTH_NAMES.index(m["month"].lower()) + 1, int(m["y"])
     try:
         return dt.date(year, month, day).isoformat()
     except ValueError:

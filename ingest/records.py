@@ -10,6 +10,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ingest.danish import date_dk
+
 Kind = Literal["dagsorden", "referat", "notat"]
 Outcome = Literal["godkendt", "taget til efterretning", "drøftet", "besluttet", "udsat", "afvist", "ingen", "ukendt"]
 
@@ -151,10 +153,7 @@ def item_label(body: str | None, date: str | None, number: str | None) -> str:
     'ukendt møde, indledning'
     """
     who = body or "ukendt møde"
-    when = ""
-    if date:
-        y, m, d = date.split("-")
-        when = f" {d}.{m}.{y}"
+    when = f" {date_dk(date)}" if date else ""
     where = f"punkt {number}" if number else "indledning"
     return f"{who}{when}, {where}"
 

@@ -33,12 +33,9 @@ import difflib
 import re
 from dataclasses import dataclass
 
+from ingest.danish import MONTH_PATTERN
 from ingest.records import AgendaItem, Section
 
-_MONTHS = (
-    "januar|februar|marts|april|maj|juni|juli|august|september|oktober|november|december|"
-    "jan|feb|mar|apr|jun|jul|aug|sep|sept|okt|nov|dec"
-)
 _DEBRIS = re.compile(r"\[bookmark:[^\]]*\]|^#{1,6}\s+|^\s*>\s*")
 _EMPHASIS = re.compile(r"^(\*{1,2}|_{1,2})(?P<inner>.+?)\1$")
 _NUMBERED = re.compile(r"^(?P<num>\d{1,3})\s*\.(?!\d)\s*(?P<title>.+)$")
@@ -50,7 +47,7 @@ _CELL = re.compile(r"^(?P<num>\d{1,4})\t+(?P<title>[^\t]+?)(?:\t.*)?$")
 # OCR reads a "1." at the start of a list as "I.", "i ." or "l."; only ever item 1
 _OCR_ONE = re.compile(r"^(?P<num>[Iil|])\s*\.\s+(?P<title>[A-ZÆØÅ].*)$")
 _LIST_LINE = re.compile(r"^\s*(?P<num>\d{1,3})\s*[.)]\s+\S")
-_DATE_TITLE = re.compile(rf"^(?:d\.\s*)?(?:{_MONTHS})\b\.?", re.I)
+_DATE_TITLE = re.compile(rf"^(?:d\.\s*)?(?:{MONTH_PATTERN})\b\.?", re.I)
 _TOC_HEADER = re.compile(
     r"^(?:indholdsfortegnelse|indhold|dagsorden|dagsordenspunkter|oversigt over punkter)\s*:?$"
     r"|^(?:punkt|pkt\.?|nr\.?)\t",

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
+from ingest.danish import MONTH_NAMES
 from ingest.decisions import BULLET, split_sentences
 from rag.citations import Citation, Source, relabel, strip_citations, verify
 from rag.filters import first_of_year, named_years
@@ -359,7 +360,7 @@ def topic_terms(question: str) -> list[str]:
     >>> topic_terms("Hvilke kommissorier blev godkendt i januar 2021?")
     ['kommissori']
     """
-    months = set(tokenize("januar februar marts april maj juni juli august september oktober november december"))
+    months = set(tokenize(" ".join(MONTH_NAMES)))
     return [t for t in content_terms(question) if t not in _LISTING_WORDS and t not in months and not t[:1].isdigit()]
 
 

@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ingest.danish import date_dk
 from ingest.records import item_label
 
 CITATION_RE = re.compile(r"\[([^\[\]\n]{1,120}?),\s*(punkt\s+[\w.]+|indledning)\s*\]", re.IGNORECASE)
@@ -112,8 +113,7 @@ def relabel(answer: str, sources: Sequence[Source]) -> str:
 def _label_date(s: Source) -> str:
     if not s.date:
         return ""
-    y, m, d = s.date.split("-")
-    return f"{d}.{m}.{y}"
+    return date_dk(s.date)
 
 
 def strip_citations(answer: str) -> str:

@@ -27,14 +27,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Protocol, TypeVar
 
+from ingest.danish import MONTH_PATTERN, MONTHS
 from ingest.errors import ConfigError
 
-_MONTHS = {
-    "januar": 1, "jan": 1, "februar": 2, "feb": 2, "marts": 3, "mar": 3, "april": 4, "apr": 4,
-    "maj": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
-    "sept": 9, "sep": 9, "oktober": 10, "okt": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
-}  # fmt: skip
-_MONTH = "(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b\.?"
+_MONTH = f"(?:{MONTH_PATTERN})\\b\\.?"
 _YEAR = r"(?:19|20)\d\d"
 _DAY_WORDS = rf"(?:den\s+|d\.\s*)?\d{{1,2}}\.?\s+{_MONTH}\s+{_YEAR}"
 _DAY_NUMERIC = rf"\d{{1,2}}\.\d{{1,2}}\.{_YEAR}|\d{{1,2}}/\d{{1,2}}[-\s]{_YEAR}|{_YEAR}-\d\d-\d\d"
@@ -205,7 +201,7 @@ def _point(text: str) -> tuple[date, date] | None:
     text = re.sub(r"^(?:den\s+|d\.\s*)", "", text.strip())
     try:
         if m := re.fullmatch(rf"(\d{{1,2}})\.?\s+({_MONTH})\s+(\d{{4}})", text):
-            d = date(int(m.group(3)), _MONTHS[m.group(2).rstrip(".")], int(m.group(1)))
+            d = date(int(m.group(3)), MONTHS[m.group(2).rstrip(".")], int(m.group(1)))
             return d, d
         if m := re.fullmatch(r"(\d{1,2})[./](\d{1,2})[.\-\s/](\d{4})", text):
             d = date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
@@ -214,7 +210,7 @@ def _point(text: str) -> tuple[date, date] | None:
             d = date.fromisoformat(text)
             return d, d
         if m := re.fullmatch(rf"({_MONTH})\s+(\d{{4}})", text):
-            year, month = int(m.group(2)), _MONTHS[m.group(1).rstrip(".")]
+            year, month = int(m.group(2)), MONTHS[m.group(1).rstrip(".")]
             first = date(year, month, 1)
             nxt = date(year + month // 12, month % 12 + 1, 1)
             return first, nxt - timedelta(days=1)

@@ -29,6 +29,7 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 
 import gradio as gr
 
+from ingest.danish import date_dk
 from ingest.errors import IndexMissing, ReferatError
 from ingest.readers import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 from ingest.records import page_label
@@ -92,8 +93,7 @@ document.addEventListener("click", function (ev) {
 def _date_dk(date: str | None) -> str:
     if not date:
         return "ukendt dato"
-    y, m, d = date[:10].split("-")
-    return f"{d}.{m}.{y}"
+    return date_dk(date)
 
 
 def _highlight_terms(text: str, terms: Iterable[str]) -> str:
@@ -613,7 +613,7 @@ def build_app(assistant: Any) -> gr.Blocks:
         question.submit(**ask_args)
         reset.click(start_over, outputs=[chat, cards, question, *filters], queue=False)
 
-        def on_ingest(files: list[Any], progress: gr.Progress = gr.Progress()) -> tuple[str, Any, Any]:  # noqa: B008
+        def on_ingest(files: list[Any], progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
             def report(done: int, total: int, name: str) -> None:
                 progress((done, total), desc=f"Indlæser {name}", unit="filer")
 
