@@ -14,24 +14,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from rag.answer import (
-    Answer,
-    AnswerConfig,
-    Timings,
-    answer_stream,
-    content_terms,
-    list_register,
-    listed_outcome,
-    shared_terms,
-    topic_terms,
-)
+from rag.answer import Answer, AnswerConfig, Timings, answer_stream, list_register
 from rag.brief import Briefing, brief
 from rag.citations import Source
 from rag.embed import Embedder
-from rag.filters import Filters, filters_from_question, first_of_year, named_years
+from rag.filters import Filters, first_of_year
 from rag.generate import Generator
 from rag.index import DocumentInfo, Index
 from rag.prompt import static_prefix
+from rag.question import Question, content_terms, shared_terms
 from rag.retrieve import ItemHit, Retriever
 
 
@@ -111,24 +102,28 @@ class Assistant:
         self.__dict__.pop("index", None)
         self.__dict__.pop("retriever", None)
 
-    def retrieve(self, question: str, *, filters: Filters | None = None, top_k: int | None = None) -> Retrieved:
+    def retrieve(
+        self, question: str | Question, *, filters: Filters | None = None, top_k: int | None = None
+    ) -> Retrieved:
         t0 = time.perf_counter()
-        implied, _ = filters_from_question(question)
+        q = Question.of(question)
+        implied = q.filters
         chosen = (filters or Filters()).or_else(implied)
-        hits = self.retriever.retrieve(question, top_k=top_k or self.top_k, filters=chosen)
+        hits = self.retriever.retrieve(q.text, top_k=top_k or self.top_k, filters=chosen)
         one_day = implied.date_from is not None and implied.date_from == implied.date_to
         if not hits and implied.active and not one_day and not (filters and filters.active):
             # "i 2025" may date the event asked about rather than the meeting: a time phrase that
             # excludes every document is not taken as a filter. A named day ("mødet den 9. april
             # 2021") is: no meeting that day means the documents cannot answer.
             chosen = filters or Filters()
-            hits = self.retriever.retrieve(question, top_k=top_k or self.top_k, filters=chosen)
-        years = named_years(question)
-        if len(years) > 1:
-            hits = self._each_year_first(question, hits, years, chosen)
-        return Retrieved(question, tuple(hits), tuple(source_of(h) for h in hits), chosen, time.perf_counter() - t0)
+            hits = self.retriever.retrieve(q.text, top_k=top_k or self.top_k, filters=chosen)
+        if len(q.years) > 1:
+            hits = self._each_year_first(q.text, hits, q.years, chosen)
+        return Retrieved(q.text, tuple(hits), tuple(source_of(h) for h in hits), chosen, time.perf_counter() - t0)
 
-    def _each_year_first(self, question: str, hits: list[ItemHit], years: list[str], within: Filters) -> list[ItemHit]:
+    def _each_year_first(
+        self, question: str, hits: list[ItemHit], years: Sequence[str], within: Filters
+    ) -> list[ItemHit]:
         """`hits` led by the best item of each year the question names ("fra mødet i 2021 til mødet i
         2022"), found by a search of that year alone where the shared search found none."""
         firsts: list[ItemHit] = []
@@ -145,32 +140,33 @@ class Assistant:
         first = {(h.doc_id, h.item_number) for h in firsts}
         return [*firsts, *(h for h in hits if (h.doc_id, h.item_number) not in first)]
 
-    def ask_stream(self, question: str, *, filters: Filters | None = None) -> Iterator[Retrieved | str | Answer]:
+    def ask_stream(
+        self, question: str | Question, *, filters: Filters | None = None
+    ) -> Iterator[Retrieved | str | Answer]:
         """Yield the retrieved sources first, then draft tokens, then the final `Answer`.
 
         "Hvilke sager blev udsat i 2022?" is answered from the whole decision register (with the
         question's time phrase as a filter), not from the top-k items retrieval happens to find.
         """
-        outcome = listed_outcome(question) if self.answer_config.use_register else None
-        if outcome:
+        q = Question.of(question)
+        if q.outcome and self.answer_config.use_register:
             t0 = time.perf_counter()
-            implied, _ = filters_from_question(question)
-            chosen = (filters or Filters()).or_else(implied)
-            rows = self.register_sources(filters=chosen, outcome=outcome)
-            topic = set(topic_terms(question))
-            if topic:  # "Hvilke kommissorier blev godkendt?": only the items about that
+            chosen = (filters or Filters()).or_else(q.filters)
+            rows = self.register_sources(filters=chosen, outcome=q.outcome)
+            if q.topic:  # "Hvilke kommissorier blev godkendt?": only the items about that
+                topic = set(q.topic)
                 rows = [r for r in rows if shared_terms(topic, content_terms(f"{r.title} {' '.join(r.decision)}"))]
             seconds = time.perf_counter() - t0
-            yield Retrieved(question, (), tuple(rows), chosen, seconds)
-            text, cites = list_register(question, outcome, rows)
+            yield Retrieved(q.text, (), tuple(rows), chosen, seconds)
+            text, cites = list_register(q.outcome, rows)
             timings = Timings(seconds, None, seconds)
-            yield Answer(question, text, tuple(cites), tuple(rows), extractive=True, timings=timings)
+            yield Answer(q.text, text, tuple(cites), tuple(rows), extractive=True, timings=timings)
             return
-        found = self.retrieve(question, filters=filters)
+        found = self.retrieve(q, filters=filters)
         yield found
         with self._lock:
             yield from answer_stream(
-                question,
+                q,
                 found.sources,
                 self.generator,
                 config=self.answer_config,
@@ -185,7 +181,7 @@ class Assistant:
         vectors = self.embedder.embed_passages(texts)
         return [float(x) for x in vectors @ self.embedder.embed_query(question)]
 
-    def ask(self, question: str, *, filters: Filters | None = None) -> Answer:
+    def ask(self, question: str | Question, *, filters: Filters | None = None) -> Answer:
         final: Answer | None = None
         for event in self.ask_stream(question, filters=filters):
             if isinstance(event, Answer):

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ingest.decisions import split_sentences
-from rag.answer import content_terms
 from rag.citations import Citation, Source
+from rag.question import content_terms
 
 OPEN_OUTCOMES = frozenset({"udsat", "drøftet", "ukendt"})
 _STATUS = {"udsat": "udsat", "drøftet": "drøftet uden beslutning"}

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from ingest.errors import ConfigError
-from rag.answer import Answer, is_danish
+from rag.answer import Answer
+from rag.question import is_danish
 
 TYPES = ("fact", "decision", "list", "multi", "unanswerable", "crosslingual")
 
@@ -149,6 +150,22 @@ def answer_metrics(results: Sequence[AnswerResult]) -> dict[str, float]:
     }
 
 
+def reason_counts(results: Sequence[AnswerResult]) -> dict[str, int]:
+    """How often each named check (rag.checks) made an answer abstain or replaced a draft, most first.
+
+    >>> from rag.answer import Answer
+    >>> q = Question("q1", "?", (), (), "unanswerable")
+    >>> a = Answer("?", "...", (), (), abstained=True, problems=("x",), failed=("nothing_relevant",))
+    >>> reason_counts([AnswerResult(q, a), AnswerResult(q, a)])
+    {'nothing_relevant': 2}
+    """
+    counts: dict[str, int] = defaultdict(int)
+    for r in results:
+        for name in r.answer.failed:
+            counts[name] += 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
 def _pct(values: Sequence[float], p: int) -> float:
     if not values:
         return 0.0
@@ -173,6 +190,8 @@ class Report:
     retrieval_by_type: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
     answers: dict[str, dict[str, float]] = field(default_factory=dict)
     answers_by_type: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    # config -> check name -> how many answers it made abstain or fall back to quotes
+    reasons: dict[str, dict[str, int]] = field(default_factory=dict)
     per_question: list[dict[str, Any]] = field(default_factory=list)
 
     def write(self, out: Path) -> list[Path]:
@@ -212,6 +231,10 @@ class Report:
                     _table(types, ["n", "fact_recall", "citation_precision", "false_abstentions"]),
                     "",
                 ]
+            for config, counts in self.reasons.items():
+                lines += [f"### Checks that failed: {config}\n", "| check | answers |\n|---|---|"]
+                lines += [f"| {name} | {n} |" for name, n in counts.items()] or ["| (none) | 0 |"]
+                lines.append("")
         return "\n".join(lines) + "\n"
 
     def _plots(self, out: Path) -> list[Path]:
@@ -358,6 +381,7 @@ def evaluate(
                 "abstained": a.abstained,
                 "extractive": a.extractive,
                 "problems": list(a.problems),
+                "failed_checks": list(a.failed),
                 "citations": [c.label for c in a.citations],
                 "fact_recall": fact_recall(q, a.text),
                 "first_token_s": a.timings.first_token_s,
@@ -367,4 +391,5 @@ def evaluate(
                 on_answer(name, res)
         report.answers[name] = answer_metrics(answers)
         report.answers_by_type[name] = by_type(answers, answer_metrics)
+        report.reasons[name] = reason_counts(answers)
     return report

@@ -146,6 +146,7 @@ def _answer_json(qid: Any, a: Any, hits: Any) -> dict[str, Any]:
         "extractive": a.extractive,
         "citations": [asdict(c) for c in a.citations],
         "problems": list(a.problems),
+        "failed_checks": list(a.failed),
         "hits": [_hit_json(h) for h in hits],
         "timings": asdict(a.timings),
     }
@@ -427,6 +428,8 @@ def _show_answer(a: Any, streamed: bool) -> None:
             err.print("[yellow]Udkastet bestod ikke kontrollen[/] (" + escape("; ".join(a.problems)) + ").")
     if not streamed or a.extractive or a.abstained:
         out.print(("\n[bold]Svar:[/] " if streamed else "[bold]Svar:[/] ") + escape(a.text), highlight=False)
+    if a.abstained and a.problems and not streamed:
+        err.print("[dim]Hvorfor: " + escape("; ".join(a.problems)) + "[/]")
     if a.abstained:
         out.print("\nNærmeste punkter:")
         cites = [s.label + ": " + s.title for s in a.sources]

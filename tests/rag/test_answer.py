@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from rag.answer import Answer, answer, answer_stream, is_decision_question
+from rag.answer import Answer, answer, answer_stream
 from rag.citations import Source, find_citations, verify
 from rag.generate import ScriptedGenerator
 from rag.prompt import ABSTAIN
+from rag.question import Question
 
 MIDTTRAFIK = Source(
     doc_id="003",
@@ -79,7 +80,7 @@ def test_quotes_keep_a_list_with_its_lead_and_stay_in_the_best_item() -> None:
         decision=(),
         excerpts=("Mødekalender for KD-Net 2021\n\n- 9. april\n- 21. maj\n",),
     )
-    text, cites = quote_passages("Hvornår holder KD-Net møder i 2021?", [calendar, MIDTTRAFIK], 3)
+    text, cites = quote_passages(Question.parse("Hvornår holder KD-Net møder i 2021?"), [calendar, MIDTTRAFIK], 3)
     assert "»Mødekalender for KD-Net 2021: 9. april; 21. maj«" in text
     assert [c.item for c in cites] == ["20"]
 
@@ -148,9 +149,9 @@ def test_citation_parsing_and_verification() -> None:
 
 
 def test_decision_questions_are_recognised() -> None:
-    assert is_decision_question("Blev kontrakten godkendt?")
-    assert is_decision_question("What did KD-Net decide about Midttrafik?")
-    assert not is_decision_question("Hvem fortæller om sociale investeringer?")
+    assert Question.parse("Blev kontrakten godkendt?").decision
+    assert Question.parse("What did KD-Net decide about Midttrafik?").decision
+    assert not Question.parse("Hvem fortæller om sociale investeringer?").decision
 
 
 def test_an_abstention_is_overruled_when_one_sentence_covers_the_question() -> None:
@@ -159,12 +160,10 @@ def test_an_abstention_is_overruled_when_one_sentence_covers_the_question() -> N
 
 
 def test_listing_questions_name_their_outcome_and_topic() -> None:
-    from rag.answer import listed_outcome, topic_terms
-
-    assert listed_outcome("Hvilke sager blev udsat i 2022?") == "udsat"
-    assert listed_outcome("Hvilke punkter blev taget til efterretning?") == "taget til efterretning"
-    assert listed_outcome("Hvilke kommuner får gavn af modellen?") is None
-    assert topic_terms("Hvilke sager blev godkendt i marts 2023?") == []
+    assert Question.parse("Hvilke sager blev udsat i 2022?").outcome == "udsat"
+    assert Question.parse("Hvilke punkter blev taget til efterretning?").outcome == "taget til efterretning"
+    assert Question.parse("Hvilke kommuner får gavn af modellen?").outcome is None
+    assert Question.parse("Hvilke sager blev godkendt i marts 2023?").topic == ()
 
 
 def test_asking_what_a_paper_decided_abstains() -> None:
@@ -182,7 +181,7 @@ def test_an_item_number_does_not_vouch_for_a_number_in_the_answer() -> None:
 
 
 def test_a_count_that_no_item_gives_is_not_answered() -> None:
-    from rag.answer import states_quantity
+    from rag.checks import states_quantity
 
     assert not states_quantity("borgmestr", ["Der blev den 18.-19. maj 2022 gennemført en studietur for borgmestre."])
     assert states_quantity("kommun", ["Det får et positivt udfald for 6 kommuner."])
@@ -198,7 +197,7 @@ def test_quotes_skip_the_items_own_heading() -> None:
     from rag.answer import quote_passages
 
     s = replace(MIDTTRAFIK, excerpts=("6. Midttrafiks indtægtsfordelingsmodel", *MIDTTRAFIK.excerpts))
-    text, _ = quote_passages("Hvad giver Midttrafiks indtægtsfordelingsmodel regionen?", [s], 3)
+    text, _ = quote_passages(Question.parse("Hvad giver Midttrafiks indtægtsfordelingsmodel regionen?"), [s], 3)
     assert "»Midttrafiks indtægtsfordelingsmodel«" not in text and "6. Midttrafiks" not in text
     assert "30 mio. kr." in text
 
@@ -221,7 +220,9 @@ def test_a_verified_draft_about_something_else_is_replaced() -> None:
 def test_quotes_come_from_the_first_retrieved_item_even_when_another_shares_more_words() -> None:
     from rag.answer import select_passages
 
-    chosen = select_passages("Hvilke kommissorier for GovTech Midtjylland og Midttrafik?", [MIDTTRAFIK, GOVTECH], 3)
+    chosen = select_passages(
+        Question.parse("Hvilke kommissorier for GovTech Midtjylland og Midttrafik?"), [MIDTTRAFIK, GOVTECH], 3
+    )
     assert {s.number for _p, s in chosen} == {"6"}
 
 
@@ -240,8 +241,8 @@ def test_an_english_question_picks_its_passage_by_meaning() -> None:
         return [0.9 if "afbud" in t else 0.2 for t in texts]
 
     question = "Who sent apologies for the meeting?"
-    assert select_passages(question, [attendance], 1)[0][0].startswith("Mødet blev hævet")
-    assert "afbud" in select_passages(question, [attendance], 1, meaning)[0][0]
+    assert select_passages(Question.parse(question), [attendance], 1)[0][0].startswith("Mødet blev hævet")
+    assert "afbud" in select_passages(Question.parse(question), [attendance], 1, meaning)[0][0]
 
 
 def test_a_verified_draft_shows_the_items_own_label_whatever_body_the_model_wrote() -> None:
@@ -265,7 +266,7 @@ def test_a_list_the_chunker_cut_from_its_lead_is_quoted_with_it() -> None:
 
     text = "Strategien drøftes.\n\nStrategien vil indeholde tre spor:\n\n- Affald\n- Vand\n- Grøn Vækst\n"
     s = replace(MIDTTRAFIK, text=text, decision=(), excerpts=("- Affald\n- Vand\n- Grøn Vækst",))
-    quotes = [p for p, _s in select_passages("Hvilke spor vil strategien indeholde?", [s], 3)]
+    quotes = [p for p, _s in select_passages(Question.parse("Hvilke spor vil strategien indeholde?"), [s], 3)]
     assert quotes == ["Strategien vil indeholde tre spor: Affald; Vand; Grøn Vækst"]
 
 

@@ -15,11 +15,13 @@ from rag.citations import Citation
 from rag.evaluation import (
     AnswerResult,
     Question,
+    Report,
     RetrievalResult,
     answer_metrics,
     failed_thresholds,
     load_questions,
     parse_thresholds,
+    reason_counts,
     retrieval_metrics,
 )
 
@@ -61,6 +63,22 @@ def test_answer_metrics_count_facts_citations_and_abstentions() -> None:
     assert m["citation_precision"] == pytest.approx(0.5)
     assert m["abstention_recall"] == 1.0 and m["abstention_precision"] == 0.5
     assert m["false_abstentions"] == 1
+
+
+def test_the_report_counts_each_check_that_failed() -> None:
+    gated = Answer("?", "Dokumenterne ...", (), (), abstained=True, problems=("x",), failed=("names_unmentioned",))
+    drafted = Answer(
+        "?", "Fra ...", (), (), extractive=True, problems=("a", "b"), failed=("citations_hold", "draft_in_danish")
+    )
+    results = [
+        AnswerResult(q("u", ()), gated),
+        AnswerResult(q("a", (("d", "1"),)), drafted),
+        AnswerResult(q("v", ()), gated),
+    ]
+    counts = reason_counts(results)
+    assert counts == {"names_unmentioned": 2, "citations_hold": 1, "draft_in_danish": 1}
+    report = Report("c", "q", answers={"extractive": {"n": 3}}, reasons={"extractive": counts})
+    assert "| names_unmentioned | 2 |" in report.markdown()
 
 
 def test_thresholds_parse_and_fail() -> None:

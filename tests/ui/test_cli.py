@@ -76,3 +76,13 @@ def test_bench_ends_with_one_json_object_and_writes_the_table(tmp_path: Path, mo
     last = json.loads(result.stdout.strip().splitlines()[-1])
     assert last["summary"]["cold_start_s"] == 4.25 and last["summary"]["search_p50_ms_100k"] is None
     assert "`referat bench --quick --part cold`" in table.read_text(encoding="utf-8")
+
+
+def test_ask_json_carries_why_it_abstained() -> None:
+    from rag.answer import answer
+    from ui.cli import _answer_json
+
+    row = _answer_json("q1", answer("Hvad koster en ny svømmehal?", [], None), ())
+    assert row["abstained"] and row["failed_checks"] == ["nothing_relevant"]
+    assert row["problems"] == ["intet punkt blev fundet"]
+    assert json.loads(json.dumps(row, ensure_ascii=False)) == row

@@ -1,0 +1,339 @@
+"""Named checks: when the documents cannot answer (gates), and when a draft may not be shown.
+
+Every check has one shape: a function of the parsed question and the evidence that returns the reason
+it fails, in Danish for the user, or None. `GATES` run in order before anything is answered; the first
+that fails makes the answer the fixed abstention, with its reason. `DRAFT_CHECKS` all run on a draft
+the model wrote; each failure is a reason the quotes are shown instead. The reasons go into
+`Answer.problems`, the check names into `Answer.failed`, and both into `referat ask --json` and the eval
+report (counts per check).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from ingest.decisions import split_sentences
+from rag.citations import Source, strip_citations, verify
+from rag.lexical import tokenize
+from rag.prompt import ABSTAIN
+from rag.question import Question, content_terms, is_danish, shared_terms
+
+
+class Limits(Protocol):
+    """The thresholds the checks read (`rag.answer.AnswerConfig` has them)."""
+
+    @property
+    def max_sources(self) -> int: ...
+    @property
+    def min_coverage(self) -> float: ...
+    @property
+    def min_similarity(self) -> float: ...
+    @property
+    def min_draft_cover(self) -> float: ...
+    @property
+    def min_sentence_coverage(self) -> float: ...
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a check may look at: the retrieved items, the items the answer quotes, and after generation
+    the passages the model was shown (`given`) and what it wrote (`draft`)."""
+
+    sources: tuple[Source, ...]  # retrieved, best first
+    quoted_from: tuple[Source, ...]  # the best item, or the best of each meeting year named
+    limits: Limits
+    given: tuple[Source, ...] = ()
+    draft: str = ""
+
+    @property
+    def top(self) -> tuple[Source, ...]:
+        return self.sources[: self.limits.max_sources]
+
+
+Check = Callable[[Question, Evidence], str | None]
+
+
+def failures(
+    checks: Iterable[Check], question: Question, evidence: Evidence, *, first: bool = False
+) -> list[tuple[str, str]]:
+    """(check name, reason) for each check that fails, in order; only the first when `first`."""
+    out = []
+    for check in checks:
+        if (reason := check(question, evidence)) is not None:
+            out.append((check.__name__, reason))
+            if first:
+                break
+    return out
+
+
+# ---- gates: can the documents answer at all? ----
+
+
+def nothing_relevant(q: Question, ev: Evidence) -> str | None:
+    """Nothing retrieved, or no item holds enough of the question's terms and none is close in meaning."""
+    if not ev.sources:
+        return "intet punkt blev fundet"
+    coverage = max(relevance(q, s) for s in ev.sources)
+    similar = max(s.score for s in ev.sources)
+    if coverage < ev.limits.min_coverage and similar < ev.limits.min_similarity:
+        return "ingen fundne punkter handler om spørgsmålet"
+    return None
+
+
+def names_unmentioned(q: Question, ev: Evidence) -> str | None:
+    """The quoted item lacks an acronym or name the question uses, or a year later than its meeting.
+
+    "Hvor stort var FGU-institutionernes underskud?" and the item found does not mention FGU.
+    """
+    missing = ungrounded(q, ev.quoted_from, also=ev.top)
+    return f"ingen fundne punkter nævner {', '.join(missing)}" if missing else None
+
+
+def count_not_stated(q: Question, ev: Evidence) -> str | None:
+    """ "Hvor mange passagerer ...?" and no sentence of the quoted items gives a number of passengers."""
+    if q.counted and not states_quantity(q.counted, (x for s in ev.quoted_from for x in split_sentences(s.text))):
+        return f"punktet giver ikke antallet, der spørges om ({q.counted})"
+    return None
+
+
+def role_not_named(q: Question, ev: Evidence) -> str | None:
+    """ "Hvem er formand for udvalg for lighed i sundhed?" and the item names the chair of another one."""
+    if q.role and not states_role(*q.role, ev.quoted_from):
+        return f"punktet nævner ingen {q.role[0]} for {q.role[1]}"
+    return None
+
+
+def total_not_stated(q: Question, ev: Evidence) -> str | None:
+    """ "Hvad koster Euroskills i alt?" and the item gives only a grant towards it: a part is not the total."""
+    if q.total and not states_total(x for s in ev.quoted_from for x in split_sentences(s.text)):
+        return "punktet nævner ingen samlet størrelse"
+    return None
+
+
+def nothing_decided(q: Question, ev: Evidence) -> str | None:
+    """Asked what was decided, and the best items are from an agenda or a paper, which decide nothing."""
+    if q.decision and all(s.outcome == "ingen" and not s.decision for s in ev.sources[:2]):
+        return "de fundne punkter er fra dokumenter uden beslutninger"
+    return None
+
+
+GATES: tuple[Check, ...] = (
+    nothing_relevant,
+    names_unmentioned,
+    count_not_stated,
+    role_not_named,
+    total_not_stated,
+    nothing_decided,
+)
+
+
+# ---- draft checks: may the model's draft be shown? ----
+
+
+def model_abstained(q: Question, ev: Evidence) -> str | None:
+    """The model wrote the abstention sentence."""
+    return "modellen fandt ikke svaret i kilderne" if ABSTAIN.rstrip(".").lower() in ev.draft.lower() else None
+
+
+def abstention_contradicted(q: Question, ev: Evidence) -> str | None:
+    """The model abstained, but one retrieved sentence holds most of what the question asks about.
+
+    Measured on the dev set: the default model abstains on many answerable questions.
+    """
+    if sentence_coverage(q, ev.top) >= ev.limits.min_sentence_coverage:
+        return "modellen afstod, men et punkt dækker spørgsmålet"
+    return None
+
+
+def citations_hold(q: Question, ev: Evidence) -> str | None:
+    """Every citation resolves to a passage given, and every number and name occurs in the cited items."""
+    problems = verify(ev.draft, ev.given, question=q.text).problems
+    return "; ".join(problems) if problems else None
+
+
+def draft_in_danish(q: Question, ev: Evidence) -> str | None:
+    return None if is_danish(ev.draft) else "svaret er ikke på dansk"
+
+
+def draft_on_question(q: Question, ev: Evidence) -> str | None:
+    """The draft's best sentence covers the question about as well as the best quotable sentence: a draft
+    that covers it worse answers something nearby."""
+    if draft_cover(q, ev.draft) < ev.limits.min_draft_cover * quote_cover(q, ev.given):
+        return "svaret rammer spørgsmålet dårligere end kildernes egne sætninger"
+    return None
+
+
+def draft_has_shape(q: Question, ev: Evidence) -> str | None:
+    """Asked for an amount, a name or a date, the draft holds one."""
+    if q.expects_shape and not answer_shape(q, strip_citations(ev.draft)):
+        return "svaret indeholder ikke det, der spørges om (et tal, et navn eller en dato)"
+    return None
+
+
+DRAFT_CHECKS: tuple[Check, ...] = (citations_hold, draft_in_danish, draft_on_question, draft_has_shape)
+
+
+# ---- what the checks read in the evidence ----
+
+_DATE_WORD = re.compile(r"\d{1,2}\.\s*(?:jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec)\w*|\b(?:19|20)\d\d\b", re.I)
+_MONEY = frozenset(tokenize("penge kroner beløb"))
+_NUMBER_WORDS = re.compile(r"\b(?:to|tre|fire|fem|seks|syv|otte|ni|ti|elleve|tolv|tyve|hundrede|tusind)\b", re.I)
+_DATE_NUMBER = re.compile(
+    r"\d{1,2}\.\s*-?\s*(?:\d{1,2}\.\s*)?(?:jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec)\w*"
+    r"|\d{1,2}[.-]\d{1,2}[.-]\d{2,4}|\b(?:19|20)\d\d\b|\bkl\.\s*\d+[.:]?\d*",
+    re.I,
+)
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_TOTAL = re.compile(r"\bi alt\b|\bsamle(?:t|de)\b|\bsammenlagt\b|\btotal\w*|\bin all\b", re.I)
+_ROLE_OF = r"\s+(?:for|af|i|på)\s+(?P<of>[^,.;:]+)"
+_ITEM_NUMBER = re.compile(r"^\s*(?:punkt\s*)?\d+\s*[.:)]?\s*", re.I)
+
+
+def relevance(q: Question, source: Source) -> float:
+    """Share of the question's content terms that occur in the item (title and text)."""
+    if not q.terms:
+        return 0.0
+    have = set(content_terms(f"{source.title} {source.text}"))
+    return sum(t in have for t in q.terms) / len(q.terms)
+
+
+def answer_shape(q: Question, sentence: str) -> float:
+    """1.0 when `sentence` holds what the question asks for: an amount, a name, a date; else 0.0."""
+    if q.quantity and re.search(r"\d", _DATE_NUMBER.sub(" ", sentence)):
+        return 1.0
+    if q.who and re.search(r"(?<![.!?]\s)(?<!^)\b[A-ZÆØÅ][a-zæøå]+ [A-ZÆØÅ][a-zæøå]+", sentence):
+        return 1.0
+    if q.when and _DATE_WORD.search(sentence):
+        return 1.0
+    return 0.0
+
+
+def ungrounded(q: Question, sources: Sequence[Source], also: Sequence[Source] = ()) -> list[str]:
+    """The question's named terms that none of `sources` mentions (in its text, title, body or date).
+
+    Acronyms and names must occur in `sources`. A year may date another meeting or event the question
+    links to ("udviklet sig fra 2021 til 2022"), so it need only occur somewhere in `also` -- unless it
+    is later than every meeting in `sources`: minutes cannot report a later year they never mention
+    ("den nye takstaftale fra 2023" asked of a meeting in 2022 about the agreement for 2019-2022).
+
+    >>> from dataclasses import replace
+    >>> kd = Source("003", "10", "Velfærdsuddannede", "KD-Net", "2021-01-22", "Analysen blev bestilt.")
+    >>> fgu = replace(kd, number="14", text="FGU'erne deltager.")
+    >>> ask = Question.parse
+    >>> ungrounded(ask("Hvad skete der med FGU i 2021?"), [kd], also=[kd, fgu])
+    ['FGU']
+    >>> ungrounded(ask("Hvad skete der fra 2020 til 2021?"), [kd], also=[kd, replace(kd, text="Status 2020.")])
+    []
+    >>> ungrounded(ask("Hvad skete der fra 2021 til 2022?"), [kd], also=[kd, replace(kd, date="2022-06-03")])
+    ['2022']
+    """
+
+    def haystack(items: Sequence[Source]) -> str:
+        return " ".join(f"{s.title} {s.body} {s.date} {s.text}" for s in items).casefold()
+
+    own, anywhere = haystack(sources), haystack([*sources, *also])
+    latest = max((s.date[:4] for s in sources if s.date), default="9999")
+    return [t for t in q.named if t.casefold() not in (anywhere if _YEAR.fullmatch(t) and t <= latest else own)]
+
+
+def states_quantity(focus: str, sentences: Iterable[str]) -> bool:
+    """Whether some sentence gives a number (not a date or time) together with what is counted.
+
+    >>> states_quantity("kommun", ["Det får et positivt udfald for 6 kommuner."])
+    True
+    >>> states_quantity("borgmestr", ["Der blev den 18.-19. maj 2022 gennemført en studietur for borgmestre."])
+    False
+    """
+    for sentence in sentences:
+        bare = _DATE_NUMBER.sub(" ", sentence)
+        if not (re.search(r"\d", bare) or _NUMBER_WORDS.search(bare)):
+            continue
+        words = content_terms(bare)
+        if focus in _MONEY and re.search(r"\b(?:kr|kroner|mio|mia|mill)\b", bare, re.I):
+            return True
+        if shared_terms({focus}, words):
+            return True
+    return False
+
+
+def states_role(role: str, of: str, sources: Sequence[Source]) -> bool:
+    """Whether some sentence of `sources` names the `role` of `of`: "formand for udvalg for lighed i
+    sundhed", or the role alone in a sentence or in minutes about `of` ("status på arbejdet i Center for
+    Bæredygtige Hospitaler fra centerleder Maria Gaden"; "Formanden bød velkommen" in the committee's own
+    minutes). A sentence naming the role of something else ("formand for udvalg for regional udvikling")
+    does not count.
+
+    >>> from dataclasses import replace
+    >>> s = Source("001", "4", "Oplæg", "Udvalg for lighed i sundhed", "2024-02-21",
+    ...            "Bent Graversen, der er formand for udvalg for regional udvikling, gav et oplæg.")
+    >>> states_role("formand", "udvalg for lighed i sundhed", [s])
+    False
+    >>> states_role("formand", "udvalg for regional udvikling", [s])
+    True
+    >>> states_role("formand", "udvalg for lighed i sundhed", [replace(s, text="Formanden bød velkommen.")])
+    True
+    """
+    wanted = set(content_terms(of))
+
+    def names_it(text: str) -> bool:
+        return shared_terms(wanted, content_terms(text)) * 2 > len(wanted)
+
+    stem = role[:-1] if role.endswith("e") else role  # "direktøre(n)", "formand(en)"
+    for s in sources:
+        for sentence in split_sentences(s.text):
+            for m in re.finditer(rf"\b{re.escape(stem)}\w*(?:{_ROLE_OF})?", sentence, re.I):
+                if names_it(m["of"]) if m["of"] else names_it(f"{s.body} {s.title} {sentence}"):
+                    return True
+    return False
+
+
+def states_total(sentences: Iterable[str]) -> bool:
+    """Whether some sentence states a total amount ("Den samlede aftalesum udgjorde 456.900 kr.").
+
+    >>> states_total(["Regionsrådet har bevilget 5 mio. kr. til Euroskills."])
+    False
+    >>> states_total(["Den samlede aftalesum udgjorde 456.900 kr."])
+    True
+    """
+    return any(_TOTAL.search(x) and re.search(r"\d", _DATE_NUMBER.sub(" ", x)) for x in sentences)
+
+
+def sentence_coverage(q: Question, sources: Sequence[Source]) -> float:
+    """The largest share of the question's content terms that a single retrieved sentence holds."""
+    terms = set(q.terms)
+    if not terms:
+        return 0.0
+    sentences = (x for s in sources for t in (*s.decision, *s.excerpts) for x in split_sentences(t))
+    return max((len(terms & set(content_terms(x))) / len(terms) for x in sentences), default=0.0)
+
+
+def _cover(q: Question, sentences: Iterable[str]) -> int:
+    terms = set(q.terms)
+    return max((shared_terms(terms, content_terms(x)) for x in sentences), default=0)
+
+
+def draft_cover(q: Question, draft: str) -> int:
+    """The most question terms one sentence of the draft shares."""
+    return _cover(q, split_sentences(strip_citations(draft)))
+
+
+def quote_cover(q: Question, sources: Sequence[Source]) -> int:
+    """The most question terms one quotable sentence of the sources shares."""
+    return _cover(
+        q, (x for s in sources for t in (*s.decision, *s.excerpts) for x in split_sentences(t) if not is_heading(x, s))
+    )
+
+
+def is_heading(sentence: str, source: Source) -> bool:
+    """The item's own heading or a bare section name: says nothing the citation does not.
+
+    >>> s = Source("d", "6", "Midttrafiks model", "KD-Net", "2021-01-22", "...")
+    >>> is_heading("6. Midttrafiks model", s), is_heading("Modellen giver et plus.", s)
+    (True, False)
+    """
+    bare = " ".join(_ITEM_NUMBER.sub("", sentence).split()).casefold().rstrip(".:")
+    title = " ".join(source.title.split()).casefold()
+    return bare == title or len(bare.split()) < 3

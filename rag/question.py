@@ -1,0 +1,243 @@
+"""A question, understood once: `Question.parse(text)` reads everything the answer path needs to know.
+
+Retrieval (the implied filters, the years named), the gates that decide whether the documents can answer,
+the choice of passages, the prompt and the checks on a draft all read this record. Nothing after it
+looks at the raw string again, except to show it, to embed it and to search for it.
+
+What is read, and from which words:
+
+- language: Danish or English, by function words (`is_danish`)
+- content terms: the stemmed words that are not stop words or "what kind of answer" words
+- filters and years: the unambiguous time phrases of `rag.filters` ("i januar 2021", "fra 2021 til 2022")
+- intent: listing of outcomes ("Hvilke sager blev udsat?"), decision ("Hvad besluttede ...", "Blev ...
+  godkendt?"), count ("Hvor mange X"), quantity ("Hvad koster", "hvor meget"), role ("Hvem er formand
+  for X"), who, when, list ("hvilke"), yes/no, open
+- what is asked about: the topic terms (content terms less the words that only say what kind of answer
+  or which meeting), and the names, acronyms and years the question uses
+- what is asked for: the thing counted, the role and what it is a role of, whether a total is wanted
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ingest.danish import MONTH_NAMES
+from rag.filters import Filters, filters_from_question, named_years
+from rag.lexical import tokenize
+
+# Words that say what kind of answer is wanted, not what it is about.
+_ASKING = frozenset(tokenize("beslutte besluttede beslutning vedtog godkendte blev sket skete mødet punkt"))
+_ENGLISH = frozenset("the and of to is was were what which who how did does for with that this on".split())
+_DANISH = frozenset("og at det er en til på som med for af den de ikke blev var har om der".split())
+
+_DECISION_Q = re.compile(
+    r"^\s*(?:blev|fik)\b|"  # "Blev turen evalueret?", "Fik Aarhus lov til ...?": asks what happened
+    r"\b(beslut\w*|vedt[ao]g\w*|godkend\w*|afvis\w*|afviste|udsat\w*|aftal\w*|konklu\w*|"
+    r"hvad skete der|hvad blev (?:resultatet|udfaldet)|tog .* til efterretning|"
+    r"decid\w*|decision\w*|approv\w*|agreed|postpon\w*|reject\w*)\b",
+    re.IGNORECASE,
+)
+_QUANTITY_Q = re.compile(
+    r"\bhvor (?:mange|meget|stor\w*|høj\w*|lang\w*)\b|\bhvad (?:koster|kostede)\b|\b(?:udgift|antal|beløb|pris)\w*"
+    r"|\bhow (?:much|many)\b|\bcost\w*",
+    re.I,
+)
+_WHO_Q = re.compile(r"\bhvem\b|\bwho\b", re.I)
+_WHEN_Q = re.compile(r"\bhvornår\b|\bwhen\b", re.I)
+_HOW_MANY = re.compile(r"\bhvor mange (?:(?:ekstra|nye|flere|andre|forskellige) )?([a-zæøå-]+)", re.I)
+_ROLE_Q = re.compile(
+    r"\bhvem\s+(?:er|var|bliver|blev)\s+(?:den\s+nye\s+|ny\s+)?(?P<role>[a-zæøå]{4,})\s+(?:for|af|i|på)\s+(?P<of>[^?.!]+)",
+    re.I,
+)
+_TOTAL = re.compile(r"\bi alt\b|\bsamle(?:t|de)\b|\bsammenlagt\b|\btotal\w*|\bin all\b", re.I)
+_LISTING_Q = re.compile(r"\b(hvilke|hvad for nogle|which)\b", re.IGNORECASE)
+_YES_NO_Q = re.compile(
+    r"^\s*(?:er|var|har|havde|skal|skulle|kan|kunne|vil|ville|bliver|blev|fik|findes|gik|stemte|godkendte|valgte|"
+    r"did|was|were|is|are|has|have)\b",
+    re.I,
+)
+_OUTCOME_WORDS = (
+    ("taget til efterretning", re.compile(r"\btil efterretning\b|\btaken note\b", re.IGNORECASE)),
+    ("udsat", re.compile(r"\budsat\w*|\budskudt\w*|\bpostpon\w*", re.IGNORECASE)),
+    ("afvist", re.compile(r"\bafvist\w*|\bafviste\b|\breject\w*", re.IGNORECASE)),
+    ("godkendt", re.compile(r"\bgodkendt\w*|\bgodkendte\b|\bapproved\b", re.IGNORECASE)),
+)
+_LISTING_WORDS = frozenset(
+    tokenize(
+        "sag sager punkt punkter emne emner dagsordenspunkter blev udsat udsatte godkendt godkendte afvist "
+        "afviste taget efterretning møde mødet møderne hvilke items which were approved postponed rejected"
+    )
+)
+_MONTHS = frozenset(tokenize(" ".join(MONTH_NAMES)))
+_ACRONYM = re.compile(r"\b[A-ZÆØÅ]{2,}[A-ZÆØÅ0-9]*\b")
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_NAME = re.compile(r"(?<=[a-zæøå,] )[A-ZÆØÅ][a-zæøå]+(?:-[A-ZÆØÅa-zæøå]+)*")
+
+INTENTS = ("listing", "decision", "count", "quantity", "role", "who", "when", "list", "yes/no", "open")
+
+
+def content_terms(text: str) -> list[str]:
+    """Stemmed content words of `text`, in order, without stop words or question words.
+
+    >>> content_terms("Hvad besluttede KD-Net om Midttrafik?")
+    ['kd-net', 'kd', 'net', 'midttrafik']
+    """
+    return [t for t in dict.fromkeys(tokenize(text)) if t not in _ASKING]
+
+
+def is_danish(text: str) -> bool:
+    """A cheap language check: more Danish than English function words.
+
+    >>> is_danish("KD-Net godkendte processen og den foreslåede indfasning.")
+    True
+    >>> is_danish("KD-Net approved the process and the phase-in.")
+    False
+    """
+    words = re.findall(r"[a-zæøå]+", text.lower())
+    return sum(w in _DANISH for w in words) >= sum(w in _ENGLISH for w in words)
+
+
+def shared_terms(terms: set[str] | frozenset[str], other: Sequence[str]) -> int:
+    """How many of `terms` meet a term of `other`, also across inflections and compounds the stemmer
+    keeps apart ("kommissorier"/"kommissorium", "billetindtægter"/"indtægter") by a shared prefix or
+    suffix of 6+ letters.
+
+    >>> shared_terms({"kommissori"}, content_terms("kommissoriet for GovTech"))
+    1
+    """
+    others = set(other)
+
+    def meets(a: str) -> bool:
+        return a in others or any(
+            min(len(a), len(b)) >= 6 and (a.startswith(b) or b.startswith(a) or a.endswith(b) or b.endswith(a))
+            for b in others
+        )
+
+    return sum(meets(a) for a in terms)
+
+
+@dataclass(frozen=True)
+class Question:
+    """What a question asks, read once from its text. Build it with `Question.parse`.
+
+    >>> q = Question.parse("Hvor mange passagerer rejste med Midttrafik i 2020?")
+    >>> q.intent, q.counted, q.years, q.filters.date_from
+    ('count', 'passag', ('2020',), '2020-01-01')
+    >>> Question.parse("Hvem er formand for udvalg for lighed i sundhed?").role
+    ('formand', 'udvalg for lighed i sundhed')
+    """
+
+    text: str
+    danish: bool
+    terms: tuple[str, ...]  # stemmed content terms, in order
+    filters: Filters  # implied by an unambiguous time phrase
+    years: tuple[str, ...]  # the distinct meeting years named
+    intent: str  # one of INTENTS: the main kind of answer wanted
+    decision: bool  # asks what was decided ("Hvad besluttede", "Blev ... godkendt?")
+    outcome: str | None  # a listing question's outcome ("Hvilke sager blev udsat?" -> "udsat")
+    topic: tuple[str, ...]  # what a listing question is about, beyond "which items were <outcome> <when>"
+    named: tuple[str, ...]  # acronyms, years and capitalised names a Danish question uses
+    counted: str | None  # what "Hvor mange X" counts (stemmed)
+    role: tuple[str, str] | None  # (role, what it is a role of) for "Hvem er formand for X?"
+    total: bool  # asks for an amount in total ("i alt", "samlede")
+    quantity: bool  # asks for an amount or a number
+    who: bool  # asks for a name
+    when: bool  # asks for a date or time
+
+    @classmethod
+    def parse(cls, text: str) -> Question:
+        """Read `text` once. See the module docstring for what is read.
+
+        >>> q = Question.parse("Hvad besluttede KD-Net om Midttrafik?")
+        >>> q.intent, q.terms, q.danish
+        ('decision', ('kd-net', 'kd', 'net', 'midttrafik'), True)
+        """
+        danish = is_danish(text)
+        terms = tuple(content_terms(text))
+        quantity = bool(_QUANTITY_Q.search(text))
+        who = bool(_WHO_Q.search(text))
+        when = bool(_WHEN_Q.search(text))
+        decision = bool(_DECISION_Q.search(text))
+        outcome = _listed_outcome(text)
+        counted = _counted(text)
+        m = _ROLE_Q.search(text)
+        role = (m["role"].lower(), m["of"].strip()) if m else None
+        total = quantity and bool(_TOTAL.search(text))
+        listing = bool(_LISTING_Q.search(text))
+        intent = (
+            "listing"
+            if outcome
+            else "decision"
+            if decision
+            else "count"
+            if counted
+            else "quantity"
+            if quantity
+            else "role"
+            if role
+            else "who"
+            if who
+            else "when"
+            if when
+            else "list"
+            if listing
+            else "yes/no"
+            if _YES_NO_Q.search(text)
+            else "open"
+        )
+        return cls(
+            text=text,
+            danish=danish,
+            terms=terms,
+            filters=filters_from_question(text)[0],
+            years=tuple(named_years(text)),
+            intent=intent,
+            decision=decision,
+            outcome=outcome,
+            topic=tuple(t for t in terms if t not in _LISTING_WORDS and t not in _MONTHS and not t[:1].isdigit()),
+            named=tuple(_named(text)) if danish else (),
+            counted=counted,
+            role=role,
+            total=total,
+            quantity=quantity,
+            who=who,
+            when=when,
+        )
+
+    @classmethod
+    def of(cls, question: str | Question) -> Question:
+        """`question` itself if already parsed, else parsed: for callers that hold either."""
+        return question if isinstance(question, Question) else cls.parse(question)
+
+    @property
+    def acronyms(self) -> tuple[str, ...]:
+        """The acronyms among the named terms ("FGU", "KD-Net" does not count: it is a name)."""
+        return tuple(t for t in self.named if _ACRONYM.fullmatch(t))
+
+    @property
+    def expects_shape(self) -> bool:
+        """Whether the answer must hold a particular kind of thing: an amount, a name or a date."""
+        return self.quantity or self.who or self.when
+
+
+def _listed_outcome(text: str) -> str | None:
+    if not _LISTING_Q.search(text):
+        return None
+    return next((outcome for outcome, pattern in _OUTCOME_WORDS if pattern.search(text)), None)
+
+
+def _counted(text: str) -> str | None:
+    m = _HOW_MANY.search(text)
+    if not m:
+        return None
+    terms = tokenize(m.group(1))
+    return terms[0] if terms else None
+
+
+def _named(text: str) -> list[str]:
+    # An English question names things in English; the documents name them in Danish, so only Danish
+    # questions are read for names (the caller checks).
+    found = [*_ACRONYM.findall(text), *_YEAR.findall(text), *_NAME.findall(text)]
+    return list(dict.fromkeys(re.sub(r"'s$|s$", "", t) if t[:1].isalpha() else t for t in found))

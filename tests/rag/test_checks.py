@@ -1,0 +1,108 @@
+"""Each named check, on a case only it catches: remove the check and its case fails.
+
+The answer's `failed` names the check and `problems` carries its reason, so each case also shows the
+reason reaches the answer (and from there `referat ask --json` and the eval report).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from rag import checks
+from rag.answer import answer
+from rag.citations import Source
+from rag.generate import ScriptedGenerator
+from rag.prompt import ABSTAIN
+
+MIDTTRAFIK = Source(
+    doc_id="003",
+    number="6",
+    title="Midttrafiks indtægtsfordelingsmodel",
+    body="KD-Net",
+    date="2021-01-22",
+    text="Modellen giver Region Midtjylland et årligt plus på ca. 30 mio. kr. KD-Net godkendte processen og "
+    "den foreslåede indfasning af modellen over tre år. Regionsrådet ønsker, at modellen indføres hurtigst muligt.",
+    decision=("KD-Net godkendte processen og den foreslåede indfasning af modellen over tre år.",),
+    outcome="godkendt",
+    excerpts=("Modellen giver Region Midtjylland et årligt plus på ca. 30 mio. kr.",),
+    score=0.9,
+)
+GOVTECH = Source(
+    doc_id="003",
+    number="16",
+    title="Godkendelse af kommissorium for GovTech Midtjylland",
+    body="KD-Net",
+    date="2021-01-22",
+    text="KD-Net godkendte kommissoriet for GovTech Midtjylland.",
+    decision=("KD-Net godkendte kommissoriet.",),
+    outcome="godkendt",
+    excerpts=("KD-Net godkendte kommissoriet for GovTech Midtjylland.",),
+    score=0.85,
+)
+SOURCES = [MIDTTRAFIK, GOVTECH]
+
+PAPER = [replace(s, decision=(), outcome="ingen") for s in SOURCES]
+FAR = [replace(s, score=0.5) for s in SOURCES]
+PLUS = "Hvor stort et årligt plus giver modellen Region Midtjylland?"
+CITE = "[KD-Net 22.01.2021, punkt 6]"
+
+# (check, question, sources, draft or None for no model, abstains)
+CASES: list[tuple[str, str, list[Source], str | None, bool]] = [
+    ("nothing_relevant", "Hvad koster en ny svømmehal?", FAR, None, True),
+    ("names_unmentioned", "Hvor stort var FGU-institutionernes underskud i 2021?", SOURCES, None, True),
+    ("count_not_stated", "Hvor mange busser kører der i Midttrafik?", SOURCES, None, True),
+    ("total_not_stated", "Hvad koster Midttrafiks model i alt?", SOURCES, None, True),
+    ("nothing_decided", "Hvad besluttede man om modellen?", PAPER, None, True),
+    ("model_abstained", "Hvad mener regionsrådet om tempoet?", SOURCES, ABSTAIN, True),
+    ("abstention_contradicted", PLUS, SOURCES, ABSTAIN, False),
+    ("citations_hold", "Hvor meget får regionen ud af modellen?", SOURCES,
+     f"Regionen får 45 mio. kr. om året {CITE}.", False),
+    ("draft_in_danish", "Hvor meget får regionen ud af modellen?", SOURCES,
+     f"The model gives the region a plus of 30 mio. kr. each year {CITE}.", False),
+    ("draft_on_question", PLUS, SOURCES, f"Det er ca. 30 mio. kr. {CITE}.", False),
+    ("draft_has_shape", PLUS, SOURCES, f"Modellen giver Region Midtjylland et årligt plus {CITE}.", False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "question", "sources", "draft", "abstains"), CASES, ids=[c[0] for c in CASES])
+def test_each_check_catches_its_case(
+    name: str, question: str, sources: list[Source], draft: str | None, abstains: bool
+) -> None:
+    gen = ScriptedGenerator([draft]) if draft is not None else None
+    a = answer(question, sources, gen)
+    assert a.failed == (name,) and len(a.problems) == 1 and a.problems[0]
+    assert a.abstained == abstains and (a.text == ABSTAIN) == abstains
+    if not abstains:  # a rejected draft or an overruled abstention: the quotes are the answer
+        assert a.extractive and a.text.startswith("Fra dokumenterne:") and "30 mio. kr." in a.text
+
+
+def test_role_not_named_is_a_gate() -> None:
+    talk = "Bent Graversen, der er formand for udvalg for regional udvikling, gav et oplæg om de politiske fora."
+    s = replace(SOURCES[0], body="Udvalg for lighed i sundhed", title="Oplæg", text=talk, decision=(), excerpts=(talk,))
+    a = answer("Hvem er formand for udvalg for lighed i sundhed?", [s], None)
+    assert a.abstained and a.failed == ("role_not_named",)
+    assert not answer("Hvem er formand for udvalg for regional udvikling?", [s], None).abstained
+
+
+def test_every_check_is_listed_once_in_order_and_tested() -> None:
+    gates = [c.__name__ for c in checks.GATES]
+    drafts = [c.__name__ for c in checks.DRAFT_CHECKS]
+    assert gates == [
+        "nothing_relevant",
+        "names_unmentioned",
+        "count_not_stated",
+        "role_not_named",
+        "total_not_stated",
+        "nothing_decided",
+    ]
+    assert drafts == ["citations_hold", "draft_in_danish", "draft_on_question", "draft_has_shape"]
+    tested = {c[0] for c in CASES} | {"role_not_named"}
+    assert set(gates) | set(drafts) | {"model_abstained", "abstention_contradicted"} == tested
+
+
+def test_a_passing_answer_has_no_reasons() -> None:
+    draft = f"Modellen giver Region Midtjylland et årligt plus på ca. 30 mio. kr. {CITE}."
+    a = answer(PLUS, SOURCES, ScriptedGenerator([draft]))
+    assert not a.extractive and a.failed == () and a.problems == ()
