@@ -11,11 +11,13 @@ draft may be shown are named checks (`rag.checks`), each failure carried into `A
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
-from ingest.decisions import BULLET, split_sentences
+from ingest.decisions import BULLET, decision_texts, split_sentences
+from ingest.records import AgendaItem
 from rag.checks import (
     DRAFT_CHECKS,
     GATES,
@@ -223,18 +225,51 @@ def quote_decisions(sources: Sequence[Source], q: Question) -> tuple[str, list[C
     parts = []
     for s in sources:
         # The title goes with the quote: a short form such as "Godkendt." says nothing without it.
-        parts.append(f"Om »{s.title}« står der: »{' '.join(s.decision)}« [{s.label}]")
-        said = content_terms(f"{s.title} {' '.join(s.decision)}")
+        decided = decision_passage(s)
+        parts.append(f"Om »{s.title}« står der: »{decided}« [{s.label}]")
+        said = content_terms(f"{s.title} {decided}")
         rest = {t for t in q.terms if not shared_terms({t}, said)}
         extra = [
             (shared_terms(rest, content_terms(p)) + _SHAPE_BONUS * answer_shape(q, p), p)
             for p in dict.fromkeys(passages(s.text))
-            if p not in s.decision and not is_heading(p, s)
+            if " ".join(p.split()) not in decided and not is_heading(p, s)
         ]
         best = max(extra, default=(0.0, ""), key=lambda e: e[0])
         if rest and best[0] >= 1:
             parts.append(f"Desuden: »{best[1]}« [{s.label}]")
     return " ".join(parts), [Citation.of(s) for s in sources]
+
+
+# A decision section up to this long is quoted whole; a longer one by the paragraph holding the decision.
+_DECISION_CHARS = 700
+
+
+def decision_passage(source: Source) -> str:
+    """The passage that records `source`'s decision: the register's sentences with what the same section
+    says around them (what, how much, when, who voted how), not the outcome word alone.
+
+    >>> text = "Sagsfremstilling\\nKøreplanen drøftes.\\n\\nBeslutning\\nGodkendt. Den gælder fra 1. august 2024."
+    >>> s = Source("d", "4", "Køreplan 2024", "Byrådet", "2024-05-01", text, decision=("Godkendt.",))
+    >>> decision_passage(s)
+    'Godkendt. Den gælder fra 1. august 2024.'
+    """
+    said = " ".join(source.decision)
+    if not source.decision:
+        return said
+    first = " ".join(source.decision[0].split())
+    item = AgendaItem(source.doc_id, source.number, source.title, source.text, (0, 0))
+    for section in decision_texts(item):
+        # Minutes without a decision section (running notes) give the whole item: only its decision counts.
+        if section == source.text or first not in " ".join(section.split()):
+            continue
+        for paragraph in re.split(r"\n\s*\n", section):
+            flat = " ".join(passages(paragraph))
+            if first in " ".join(paragraph.split()) and said != flat and len(flat) <= _DECISION_CHARS:
+                return flat
+        whole = " ".join(passages(section))
+        if len(whole) <= _DECISION_CHARS:
+            return whole
+    return said
 
 
 # Chosen on eval/dev.jsonl without the LLM (fact recall / citation precision): quoting from the whole

@@ -280,3 +280,16 @@ def test_asked_who_holds_a_role_the_chair_of_another_committee_is_no_answer() ->
     assert a.abstained and a.citations == () and any("formand" in p for p in a.problems)
     a = answer("Hvem er formand for udvalg for regional udvikling?", [s], None)
     assert not a.abstained and "Bent Graversen" in a.text
+
+
+def test_a_decision_answer_quotes_the_decision_passage_not_the_outcome_word_alone() -> None:
+    from dataclasses import replace
+
+    text = (
+        "Sagsfremstilling\nMidttrafik har lavet en ny køreplan.\n\n"
+        "Beslutning\nGodkendt. Køreplanen træder i kraft 1. august 2024. For stemte 16, imod stemte 9."
+    )
+    s = replace(MIDTTRAFIK, title="Ny køreplan", text=text, decision=("Godkendt.",), excerpts=())
+    a = answer("Hvad besluttede KD-Net om den nye køreplan?", [s], None)
+    assert "»Godkendt. Køreplanen træder i kraft 1. august 2024. For stemte 16, imod stemte 9.«" in a.text
+    assert "Midttrafik har lavet" not in a.text
