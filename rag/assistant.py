@@ -18,12 +18,12 @@ from rag.answer import Answer, AnswerConfig, Timings, answer_stream, list_regist
 from rag.brief import Briefing, brief
 from rag.citations import Source
 from rag.embed import Embedder
-from rag.filters import Filters, first_of_year
+from rag.filters import Filters, dates_the_meeting, first_of_year
 from rag.generate import Generator
 from rag.index import DocumentInfo, Index
 from rag.prompt import static_prefix
 from rag.question import Question, content_terms, shared_terms
-from rag.retrieve import ItemHit, Retriever
+from rag.retrieve import ItemHit, Retriever, fuse_rankings
 
 
 @dataclass(frozen=True)
@@ -109,9 +109,15 @@ class Assistant:
         q = Question.of(question)
         implied = q.filters
         chosen = (filters or Filters()).or_else(implied)
-        hits = self.retriever.retrieve(q.text, top_k=top_k or self.top_k, filters=chosen)
+        k = top_k or self.top_k
+        hits = self.retriever.retrieve(q.text, top_k=k, filters=chosen)
         one_day = implied.date_from is not None and implied.date_from == implied.date_to
-        if not hits and implied.active and not one_day and not (filters and filters.active):
+        if implied.active and not (filters and filters.active) and not dates_the_meeting(q.text):
+            # "i 2023" without a meeting word may date what the item is about rather than the meeting:
+            # meetings of that time are preferred (fused with the unfiltered ranking), others stay in reach.
+            chosen = filters or Filters()
+            hits = fuse_rankings([hits, self.retriever.retrieve(q.text, top_k=k, filters=chosen)], top_k=k)
+        elif not hits and implied.active and not one_day and not (filters and filters.active):
             # "i 2025" may date the event asked about rather than the meeting: a time phrase that
             # excludes every document is not taken as a filter. A named day ("mødet den 9. april
             # 2021") is: no meeting that day means the documents cannot answer.

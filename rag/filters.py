@@ -154,6 +154,24 @@ def filters_from_question(question: str) -> tuple[Filters, str]:
     return Filters(date_from=span[0].isoformat(), date_to=span[1].isoformat()), question
 
 
+def dates_the_meeting(question: str) -> bool:
+    """True when the question's time phrase plainly dates a meeting: a named day, or a meeting word in the
+    question ("mødet i juni 2022", "møder efter 2021", "referatet fra 22.01.2021").
+
+    Otherwise a year or month often dates what the item is about, not the meeting that handled it:
+    "indberetninger om magtanvendelse i 2023" are reported at a meeting in 2024, "et udvidelsesforslag
+    til 2024" is made in 2023, "efter at en lastbil kørte ind i den i januar 2025" is decided in August.
+    Such a phrase only prefers meetings of that time (see `Assistant.retrieve`); it does not hide others.
+
+    >>> dates_the_meeting("Hvad blev besluttet på mødet i juni 2022?"), dates_the_meeting("Hvad skete der i 2023?")
+    (True, False)
+    >>> dates_the_meeting("Hvad besluttede KD-Net den 22. januar 2021?")
+    True
+    """
+    q = question.lower()
+    return bool(re.search(rf"{_B}{_MEETING}", q) or _ON_DAY.search(q))
+
+
 def named_years(question: str) -> list[str]:
     """The distinct years of the meetings a question names ("i 2021", "fra 2021 til 2022", "i 2021 og 2022").
 

@@ -15,7 +15,8 @@ about 0.1 hit@1; see eval/README.md for the table.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -240,3 +241,23 @@ def _by_max(ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
     if top == 0:
         return [(p, 0.0) for p, _ in ranked]
     return [(p, float(s / top)) for (p, _), s in zip(ranked, scores, strict=True)]
+
+
+def fuse_rankings(rankings: Sequence[Sequence[ItemHit]], *, top_k: int, k: int = 30) -> list[ItemHit]:
+    """Reciprocal rank fusion of several rankings of items (Cormack et al. 2009; k as the Retriever's
+    `rrf_k`). An item in more than one ranking is kept as first found; its score is the fused one.
+
+    >>> a = ItemHit("d", "1", "A", None, None, 1.0, ())
+    >>> b = ItemHit("d", "2", "B", None, None, 0.9, ())
+    >>> [h.item_number for h in fuse_rankings([[a, b], [b]], top_k=2)]
+    ['2', '1']
+    """
+    scores: dict[tuple[str, str | None], float] = {}
+    first: dict[tuple[str, str | None], ItemHit] = {}
+    for ranking in rankings:
+        for rank, hit in enumerate(ranking, 1):
+            key = (hit.doc_id, hit.item_number)
+            scores[key] = scores.get(key, 0.0) + 1.0 / (k + rank)
+            first.setdefault(key, hit)
+    best = sorted(scores, key=lambda key: -scores[key])[:top_k]
+    return [dataclasses.replace(first[key], score=scores[key]) for key in best]

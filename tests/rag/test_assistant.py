@@ -71,3 +71,12 @@ def test_a_question_naming_one_year_is_answered_from_its_best_item_alone(assista
     a = assistant.ask("Hvor stor er udgiften til en forundersøgelse af skøjtebanen i 2021?")
     assert [(c.date, c.item) for c in a.citations] == [("2021-03-14", "1")]
     assert "200.000 kr." in a.text
+
+
+def test_a_year_that_dates_the_matter_does_not_hide_the_meeting_that_handled_it(assistant: Assistant) -> None:
+    # The cycle paths were decided in 2022; "i 2021" here dates nothing about that meeting.
+    found = assistant.retrieve("Hvor mange nye cykelstier fik byen i 2021?")
+    assert ("2022-05-09", "2") in [(h.date, h.item_number) for h in found.hits]
+    # With a meeting word the year dates the meeting: only 2021's items.
+    on_meeting = assistant.retrieve("Hvad blev besluttet om cykelstier på mødet i 2021?")
+    assert {h.date for h in on_meeting.hits} == {"2021-03-14"}
