@@ -213,6 +213,8 @@ def format_answer(answer: Any, sources: Sequence[Any]) -> str:
     """The final answer as chat text: linked citations, and a note on how it was made."""
     text = link_citations(answer.text, sources)
     if answer.abstained:
+        if answer.problems:
+            text += "\n\n_Hvorfor: " + _md_escape("; ".join(answer.problems)) + "._"
         if sources:
             text += "\n\n_De nærmeste punkter står under Kilder._"
         return text

@@ -95,6 +95,8 @@ def test_citations_link_to_their_card_and_unknown_ones_stay_text() -> None:
 def test_abstained_and_extractive_answers_say_so() -> None:
     abstain = Answer("q", "Det står ikke i dokumenterne.", (), (MIDTTRAFIK,), abstained=True)
     assert "nærmeste punkter" in ui.format_answer(abstain, [MIDTTRAFIK])
+    why = Answer("q", "Det står ikke i dokumenterne.", (), (), abstained=True, problems=("punktet nævner ingen *FGU*",))
+    assert "Hvorfor: punktet nævner ingen \\*FGU\\*" in ui.format_answer(why, [])
     fallback = Answer("q", "»x« [KD-Net 22.01.2021, punkt 6]", (), (), extractive=True, problems=("p",))
     shown = ui.format_answer(fallback, [MIDTTRAFIK])
     assert "bestod ikke kontrollen" in shown and 'href="#kilde-1"' in shown
