@@ -528,8 +528,8 @@ def eval_(
     import tempfile
 
     from rag.corpus import expand_paths, ingest_files
-    from rag.evaluation import evaluate, failed_thresholds, load_questions, parse_thresholds
     from rag.index import Index
+    from rag.measure.evaluation import evaluate, failed_thresholds, load_questions, parse_thresholds
 
     with _edge():
         thresholds = parse_thresholds(minimum or [])
@@ -620,7 +620,7 @@ def bench(
 
     Example: referat bench --quick --json        (the full run adds 1M chunks: referat bench --out eval/BENCHMARKS.md)
     """
-    from rag.bench import run
+    from rag.measure.bench.run import run
 
     argv = ["referat bench", *(["--quick"] if quick else []), *(f"--part {p}" for p in part or ())]
     if corpus != Path("data/sample"):

@@ -58,7 +58,7 @@ def test_answer_settings_are_typed_and_validated() -> None:
 
 
 def test_bench_ends_with_one_json_object_and_writes_the_table(tmp_path: Path, monkeypatch: Any) -> None:
-    from rag.bench import BenchReport, ColdStartBench
+    from rag.measure.bench.records import BenchReport, ColdStartBench
 
     seen: dict[str, Any] = {}
 
@@ -68,7 +68,7 @@ def test_bench_ends_with_one_json_object_and_writes_the_table(tmp_path: Path, mo
         return BenchReport(quick=True, started="2026-01-01T00:00:00", wall_s=3.0, machine="test",
                            cold_start=ColdStartBench(page_s=4.25, ready_s=9.0))  # fmt: skip
 
-    monkeypatch.setattr("rag.bench.run", fake_run)
+    monkeypatch.setattr("rag.measure.bench.run.run", fake_run)
     table = tmp_path / "b.md"
     result = runner.invoke(app, ["bench", "--quick", "--json", "--part", "cold", "--out", str(table)])
     assert result.exit_code == 0, result.output

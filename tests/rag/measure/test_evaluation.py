@@ -12,7 +12,7 @@ import pytest
 from ingest.errors import ConfigError
 from rag.answer import Answer
 from rag.citations import Citation
-from rag.evaluation import (
+from rag.measure.evaluation import (
     AnswerResult,
     Question,
     Report,
@@ -25,7 +25,7 @@ from rag.evaluation import (
     retrieval_metrics,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def q(qid: str, gold: tuple[tuple[str, str | None], ...], facts=(), type_: str = "fact") -> Question:

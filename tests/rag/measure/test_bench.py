@@ -14,7 +14,13 @@ import pytest
 from ingest.chunking import chunk_document
 from ingest.errors import ConfigError
 from ingest.parse import parse_document
-from rag.bench import (
+from rag.embed import HashEmbedder
+from rag.generate import ScriptedGenerator
+from rag.index import HNSW_EF_SEARCH, Index
+from rag.measure.bench.answering import bench_generation, bench_prefix_cache
+from rag.measure.bench.cold_start import bench_cold_start, free_port
+from rag.measure.bench.ingest import bench_ingest
+from rag.measure.bench.records import (
     AnnBench,
     BenchReport,
     ColdStartBench,
@@ -23,22 +29,10 @@ from rag.bench import (
     Latency,
     PrefixCacheBench,
     ProductSearchBench,
-    bench_ann,
-    bench_cold_start,
-    bench_generation,
-    bench_ingest,
-    bench_prefix_cache,
-    bench_product_search,
-    exact_top_k,
-    free_port,
-    recall_at_k,
-    synthetic_vectors,
 )
-from rag.embed import HashEmbedder
-from rag.generate import ScriptedGenerator
-from rag.index import HNSW_EF_SEARCH, Index
+from rag.measure.bench.search import bench_ann, bench_product_search, exact_top_k, recall_at_k, synthetic_vectors
 
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
+SAMPLE = Path(__file__).resolve().parents[3] / "data" / "sample"
 
 
 class VirtualClock:

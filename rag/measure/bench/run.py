@@ -1,0 +1,203 @@
+"""`run`: the benchmarks strung together with the configured models (what `referat bench` calls)."""
+
+from __future__ import annotations
+
+import gc
+import os
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ingest.errors import ConfigError
+from rag.embed import Embedder
+from rag.index import HNSW_EF_SEARCH, Index
+from rag.measure.bench.answering import bench_generation, bench_prefix_cache, time_stream
+from rag.measure.bench.cold_start import bench_cold_start, free_port
+from rag.measure.bench.ingest import bench_ingest
+from rag.measure.bench.records import AnnBench, BenchReport, GenerationBench, PrefixCacheBench, ProductSearchBench
+from rag.measure.bench.search import bench_ann, bench_product_search, exact_top_k, synthetic_vectors
+
+
+def corpus_vocabulary(files: Sequence[Path], *, limit: int = 20_000) -> list[str]:
+    """Words of the corpus, most frequent first (for synthetic passages with realistic BM25 postings)."""
+    from collections import Counter
+
+    counts: Counter[str] = Counter()
+    for f in files:
+        counts.update(re.findall(r"[^\W\d_]{2,}", f.read_text(encoding="utf-8", errors="replace").lower()))
+    return [w for w, _ in counts.most_common(limit)]
+
+
+def run(
+    *,
+    quick: bool,
+    corpus: Path = Path("data/sample"),
+    parts: Sequence[str] = ("ingest", "search", "answer", "cold"),
+    progress: Callable[[str], None] = lambda _: None,
+) -> BenchReport:
+    """Run the benchmarks with the configured models (`REFERAT_EMBEDDER`, `REFERAT_LLM`).
+
+    `quick`: ingest the smaller half of the corpus, search 10k and 100k chunks, 32-token replies; the full run
+    ingests all of it, adds 1M chunks and 64-token replies. Usage: `print(run(quick=True).markdown())`.
+    """
+    unknown = set(parts) - {"ingest", "search", "answer", "cold"}
+    if unknown:
+        raise ConfigError(f"unknown benchmark parts {sorted(unknown)}; choose from ingest, search, answer, cold")
+    from models.settings import Settings
+    from rag.corpus import expand_paths
+
+    t0 = time.perf_counter()
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    settings = Settings.from_env()
+    files = expand_paths([corpus])
+    if not files:
+        raise ConfigError(f"no documents in {corpus} to benchmark with")
+    repeats = 3 if quick else 5
+    notes: list[str] = []
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="referat-bench-") as tmp:
+        work = Path(tmp)
+        index_dir = work / "sample-index"
+        embedder = _product_embedder(settings)
+        if "ingest" in parts:
+            progress("ingest: pipeline vs raw encode")
+            st = embedder.warm_up()
+
+            def raw_encode(texts: list[str]) -> Any:
+                return st.encode(texts, prompt=embedder.passage_prompt, normalize_embeddings=True)
+
+            # Quick: the smaller half of the corpus (the ratio is per chunk); full: all of it.
+            some = sorted(files, key=lambda f: f.stat().st_size)[: len(files) // 2 + 1] if quick else files
+            results["ingest"] = bench_ingest(some, embedder, raw_encode, repeats=3, workdir=work)
+            progress(f"  {results['ingest']}")
+        if "answer" in parts or "cold" in parts:
+            from rag.corpus import ingest_files
+
+            ingest_files(files, Index.open_or_create(index_dir, embedder), embedder)
+        if "search" in parts:
+            vocab = corpus_vocabulary(files)
+            sizes = (10_000, 100_000) if quick else (10_000, 100_000, 1_000_000)
+            ann: list[AnnBench] = []
+            product: list[ProductSearchBench] = []
+            n_queries = 200 if quick else 300
+            for n in sizes:
+                progress(f"search: {n:,} synthetic chunks")
+                data, queries = synthetic_vectors(n, n_queries, seed=n)
+                truth = exact_top_k(data, queries, 10)
+                ef = (HNSW_EF_SEARCH,) if n < 100_000 else (16, 32, HNSW_EF_SEARCH, 128)
+                ann += bench_ann(data, queries, truth, ef_search=ef)
+                done = [
+                    f"{a.kind} ef={a.ef_search}: {a.latency.p50_ms} ms, {a.recall_at_10:.3f}" for a in ann if a.n == n
+                ]
+                progress("  " + "; ".join(done))
+                if n <= 100_000:
+                    product.append(bench_product_search(data, queries, truth, vocabulary=vocab, workdir=work))
+                    progress(f"  {product[-1]}")
+                del data
+                gc.collect()
+            results["ann"] = tuple(ann)
+            results["product_search"] = tuple(product)
+        if "answer" in parts:
+            progress("answer: generator vs raw llama-cpp, prefix cache")
+            gen, pc, note = _bench_answering(settings, embedder, index_dir, quick=quick, repeats=repeats)
+            results["generation"], results["prefix_cache"] = gen, pc
+            progress(f"  {gen}\n  {pc}")
+            notes.append(note)
+        if "cold" in parts:
+            progress("cold start: referat serve")
+            port = free_port()
+            referat = Path(sys.executable).with_name("referat")
+            cmd = [str(referat), "serve", "--index", str(index_dir), "--port", str(port)]
+            results["cold_start"] = bench_cold_start(cmd, f"http://127.0.0.1:{port}/", ready_pattern=r"^Klar\b")
+            progress(f"  {results['cold_start']}")
+    return BenchReport(
+        quick=quick,
+        started=started,
+        wall_s=time.perf_counter() - t0,
+        machine=f"{os.cpu_count()} CPU cores, {sys.platform}, Python {sys.version.split()[0]}, "
+        f"embedder {settings.embedder}, LLM {settings.llm}, {settings.threads} threads",
+        notes=tuple(notes),
+        **results,
+    )
+
+
+def _product_embedder(settings: Any) -> Any:
+    from models.registry import resolve_embedder
+    from rag.embed import SentenceTransformerEmbedder
+
+    path = resolve_embedder(settings.embedder, settings=settings)
+    return SentenceTransformerEmbedder(path, name=settings.embedder, threads=settings.threads)
+
+
+def _bench_answering(
+    settings: Any, embedder: Embedder, index_dir: Path, *, quick: bool, repeats: int
+) -> tuple[GenerationBench, PrefixCacheBench, str]:
+    from llama_cpp import Llama
+
+    from models.registry import resolve_llm
+    from rag.assistant import Assistant
+    from rag.generate import LlamaCppGenerator
+    from rag.prompt import build_messages, static_prefix
+
+    question = "Hvad besluttede KD-Net om Midttrafiks indtægtsfordelingsmodel?"
+    sources = Assistant(index_dir, embedder).retrieve(question).sources
+    messages = build_messages(question, sources[:3])
+    max_tokens = 32 if quick else 64
+    model = resolve_llm(settings.llm, settings=settings)
+    gen = LlamaCppGenerator(model, model_id=settings.llm, n_threads=settings.threads)
+    llm = gen.warm_up()
+    raw: Any = Llama(**gen.llama_kwargs())  # the same settings, without the product's wrapper
+
+    def product() -> Iterator[str]:
+        return gen.stream(messages, max_tokens=max_tokens)
+
+    def raw_stream() -> Iterator[str]:
+        chunks: Iterator[Any] = raw.create_chat_completion(
+            messages=messages, stream=True, max_tokens=max_tokens, stop=[], temperature=gen.temperature, seed=gen.seed
+        )
+        return (p for c in chunks if (p := c["choices"][0]["delta"].get("content")))
+
+    # The first call of each evaluates the whole prompt from an empty cache: one cold time to first token each.
+    # Later calls find the prompt in their own KV cache (llama-cpp-python keeps the longest common prefix), so the
+    # repeats compare decoding, which is where a wrapper could cost, without paying a prompt evaluation each.
+    cold_raw = time_stream(raw_stream())
+    cold_product = time_stream(product())
+    generation = replace(
+        bench_generation(product, raw_stream, repeats=repeats),
+        product_cold_ttft_s=cold_product.ttft_s,
+        raw_cold_ttft_s=cold_raw.ttft_s,
+    )
+
+    def cold() -> Iterator[str]:
+        llm.reset()
+        return gen.stream(messages, max_tokens=1)
+
+    def primed() -> Iterator[str]:
+        llm.reset()
+        gen.prime(static_prefix())
+        return gen.stream(messages, max_tokens=1)
+
+    prompt_tokens = _chat_tokens(llm, messages)
+    prefix_tokens = _chat_tokens(llm, static_prefix())
+    cache = bench_prefix_cache(cold, primed, repeats=2, prompt_tokens=prompt_tokens, prefix_tokens=prefix_tokens)
+    note = (
+        f"Answer prompt: '{question}' with its top 3 retrieved items ({prompt_tokens} tokens); replies capped "
+        f"at {max_tokens} tokens. Tokens/s: {repeats} interleaved calls each with the prompt in the KV cache; "
+        "cold time to first token: one call each from an empty cache (raw first); prefix cache: 2 interleaved "
+        "pairs, cache cleared before each."
+    )
+    return generation, cache, note
+
+
+def _chat_tokens(llm: Any, messages: list[dict[str, str]]) -> int:
+    """Prompt tokens of `messages` in ChatML, the template of both registered LLMs (Qwen, SmolLM2)."""
+    from llama_cpp.llama_chat_format import format_chatml
+
+    prompt: str = format_chatml(messages).prompt
+    return len(llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True))
