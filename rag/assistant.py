@@ -37,8 +37,9 @@ class Retrieved:
     seconds: float
 
 
-def source_of(hit: ItemHit) -> Source:
-    """The answer layer's view of a retrieved item: decision first, then the matched passages."""
+def source_of(hit: ItemHit, document: DocumentInfo | None = None) -> Source:
+    """The answer layer's view of a retrieved item: decision first, then the matched passages, and the
+    head of its document (`document`, when given) as context."""
     item = hit.item
     dense = [c.dense_score for c in hit.chunks if c.dense_score is not None]
     return Source(
@@ -54,6 +55,7 @@ def source_of(hit: ItemHit) -> Source:
         excerpts=tuple(c.chunk.text for c in hit.chunks),
         score=max(dense, default=0.0),
         pages=item.pages if item else None,
+        context=document.head if document else "",
     )
 
 
@@ -125,7 +127,13 @@ class Assistant:
             hits = self.retriever.retrieve(q.text, top_k=top_k or self.top_k, filters=chosen)
         if len(q.years) > 1:
             hits = self._each_year_first(q.text, hits, q.years, chosen)
-        return Retrieved(q.text, tuple(hits), tuple(source_of(h) for h in hits), chosen, time.perf_counter() - t0)
+        return Retrieved(
+            q.text,
+            tuple(hits),
+            tuple(source_of(h, self.index.documents.get(h.doc_id)) for h in hits),
+            chosen,
+            time.perf_counter() - t0,
+        )
 
     def _each_year_first(
         self, question: str, hits: list[ItemHit], years: Sequence[str], within: Filters

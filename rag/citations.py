@@ -35,6 +35,7 @@ class Source:
     excerpts: tuple[str, ...] = ()  # the retrieved passages, best first
     score: float = 0.0
     pages: tuple[int, int] | None = None  # 1-based (first, last) page in a paged source
+    context: str = ""  # the document's head: names the organisation an item belongs to
 
     @property
     def label(self) -> str:

@@ -177,8 +177,6 @@ def _ingest_one(path: Path, index: Index, embedder: Embedder, run: _Run) -> File
         return FileReport(path=str(path), duplicate_of=first)
     run.ids[doc_id] = path
     warnings = document.warnings
-    if index.has_document(doc_id, document.content_hash):
-        return FileReport(path=str(path), doc_id=doc_id, items=len(document.items), unchanged=True, warnings=warnings)
     earlier = index.documents.get(doc_id)
     if earlier is not None and not _same_file(Path(earlier.source), path):
         warnings += (f"replaces document {doc_id!r}, ingested earlier from {earlier.source}",)
@@ -186,7 +184,10 @@ def _ingest_one(path: Path, index: Index, embedder: Embedder, run: _Run) -> File
         if other_id != doc_id and info.content_hash == document.content_hash and not Path(info.source).exists():
             index.remove_document(other_id)
             warnings += (f"takes the place of {other_id!r}, indexed from {info.source}, which is gone",)
+    # Parsed and chunked again even when the file is unchanged: a newer Referat may read it better. The
+    # index keeps what is unchanged (nothing is embedded again) and says whether anything changed.
     chunks = chunk_document(document)
+    revision = index.revision
     embedded = index.upsert_document(document, chunks, embedder)
     return FileReport(
         path=str(path),
@@ -194,5 +195,6 @@ def _ingest_one(path: Path, index: Index, embedder: Embedder, run: _Run) -> File
         items=len(document.items),
         chunks=len(chunks),
         chunks_embedded=embedded,
+        unchanged=index.revision == revision,
         warnings=warnings,
     )

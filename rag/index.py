@@ -79,6 +79,9 @@ class DocumentInfo:
     n_items: int
     n_chunks: int
     ingested_at: str
+    # The document's own words before its first item (title, body, meeting, place), at most HEAD_CHARS:
+    # what names the organisation an item belongs to when the item itself does not.
+    head: str = ""
 
 
 class Index:
@@ -280,11 +283,6 @@ class Index:
     def documents(self) -> Mapping[str, DocumentInfo]:
         return dict(self._docs)
 
-    def has_document(self, doc_id: str, content_hash: str) -> bool:
-        """True when `doc_id` is indexed with exactly this content hash (so re-ingesting can skip it)."""
-        info = self._docs.get(doc_id)
-        return info is not None and bool(content_hash) and info.content_hash == content_hash
-
     def items(self, doc_id: str) -> tuple[AgendaItem, ...]:
         """The document's agenda items in document order; () for an unknown document."""
         return self._items.get(doc_id, ())
@@ -422,6 +420,7 @@ class Index:
             n_items=len(document.items),
             n_chunks=len(chunks),
             ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            head=document_head(document),
         )
         self._revision += 1
         return len(missing)
@@ -582,12 +581,28 @@ def auto_kind(n_chunks: int) -> FaissKind:
 
 
 def _info_matches(info: DocumentInfo, document: Document) -> bool:
-    return (info.source, info.body, info.date, info.kind) == (
+    return (info.source, info.body, info.date, info.kind, info.head) == (
         document.source,
         document.body,
         document.date,
         document.kind,
+        document_head(document),
     )
+
+
+HEAD_CHARS = 300
+
+
+def document_head(document: Document) -> str:
+    """The text before the document's first item, whitespace folded, at most HEAD_CHARS characters.
+
+    >>> from ingest.records import AgendaItem
+    >>> it = AgendaItem("d", "1", "Valg", "1) Valg", (30, 37))
+    >>> document_head(Document("d", "d.pdf", "Generalforsamling POMOSA 2022\\n1) Valg", (it,)))
+    'Generalforsamling POMOSA 2022'
+    """
+    end = min((i.span[0] for i in document.items), default=HEAD_CHARS)
+    return " ".join(document.text[: min(end, HEAD_CHARS)].split())
 
 
 def _normalised(x: np.ndarray) -> np.ndarray:

@@ -15,6 +15,7 @@ from rag.answer import answer
 from rag.citations import Source
 from rag.generate import ScriptedGenerator
 from rag.prompt import ABSTAIN
+from rag.question import Question
 
 MIDTTRAFIK = Source(
     doc_id="003",
@@ -106,3 +107,12 @@ def test_a_passing_answer_has_no_reasons() -> None:
     draft = f"Modellen giver Region Midtjylland et årligt plus på ca. 30 mio. kr. {CITE}."
     a = answer(PLUS, SOURCES, ScriptedGenerator([draft]))
     assert not a.extractive and a.failed == () and a.problems == ()
+
+
+def test_a_name_in_the_documents_head_grounds_its_items() -> None:
+    valg = Source("refgen_2011", "6", "Valg til bestyrelsen", "Generalforsamlingen", "2011-02-22",
+                  "Marianne Poulsen blev valgt som nyt medlem.")  # fmt: skip
+    question = "Hvem kom ind i bestyrelsen som nyt medlem i Pomosa i 2011?"
+    assert checks.ungrounded(Question.parse(question), [valg]) == ["Pomosa"]
+    titled = replace(valg, context="Generalforsamling i Grundejerforeningen POMOSA 22. februar 2011")
+    assert checks.ungrounded(Question.parse(question), [titled]) == []

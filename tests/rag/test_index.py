@@ -81,8 +81,7 @@ def test_unchanged_reingest_embeds_nothing(tmp_path: Path, emb: CountingEmbedder
     idx.save()
 
     again = Index.load(tmp_path, emb.model_id)
-    assert again.has_document("d1", doc.content_hash)
-    assert not again.has_document("d1", "other-hash")
+    assert again.documents["d1"].content_hash == doc.content_hash
     emb.passages = 0
     assert again.upsert_document(doc, chunks, emb) == 0
     assert emb.passages == 0
