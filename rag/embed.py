@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from models.settings import Settings
 
 ONNX_CONFIG = "referat-onnx.json"  # written by `models.e5.build_e5_onnx`; marks a folder to run on onnxruntime
 
@@ -212,8 +214,9 @@ class SentenceTransformerEmbedder:
         """
         with self._lock:
             if self._model is None and self.is_local:
-                os.environ["HF_HUB_OFFLINE"] = "1"
-                os.environ["TRANSFORMERS_OFFLINE"] = "1"
+                from models.settings import set_offline_environment
+
+                set_offline_environment(force_hub_offline=True)
             if self._model is None and self.backend == "onnx":
                 self._model = OnnxEncoder(Path(self._model_ref).expanduser(), threads=self.threads)
             if self._model is None:
@@ -284,3 +287,22 @@ class SentenceTransformerEmbedder:
             last = (text, self._encode([text], self.query_prompt)[0])
             self._last_query = last
         return last[1].copy()
+
+
+def load_embedder(name: str, *, settings: Settings) -> Embedder:
+    """The embedder called `name` (what `REFERAT_EMBEDDER` says), registered fakes included.
+
+    A registered fake made in code (`hash-64`) is a `HashEmbedder` of its registered dimension; any other name
+    is resolved by `models.registry.resolve_embedder` and run by sentence-transformers (or onnxruntime).
+
+    >>> from models.settings import Settings
+    >>> load_embedder("hash-64", settings=Settings()).model_id
+    'hash-64'
+    """
+    from models.recipes import InCode
+    from models.registry import get_spec, resolve_embedder
+
+    spec = get_spec(name, "embedder")
+    if spec is not None and isinstance(spec.recipe, InCode):
+        return HashEmbedder(spec.dimension or 256)
+    return SentenceTransformerEmbedder(resolve_embedder(name, settings=settings), name=name, threads=settings.threads)

@@ -20,7 +20,10 @@ import re
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from models.settings import Settings
 
 Message = dict[str, str]
 
@@ -171,3 +174,26 @@ class ScriptedGenerator:
                 reply = reply[: reply.index(s)]
         # Word pieces with their leading space, as BPE models emit them; max_tokens counts pieces.
         yield from re.findall(r"\s*\S+|\s+$", reply)[:max_tokens]
+
+
+# What the registered fake `scripted` says: a plain Danish sentence without citations or figures.
+SCRIPTED_REPLY = "Det fremgår af kilderne, at udvalget traf en beslutning om sagen."
+
+
+def load_generator(name: str, *, settings: Settings) -> Generator:
+    """The generator called `name` (what `REFERAT_LLM` says), registered fakes included.
+
+    The registered fake `scripted` is a `ScriptedGenerator` saying `SCRIPTED_REPLY`; any other name is
+    resolved to a GGUF file by `models.registry.resolve_llm` and run by llama.cpp (loaded on first use).
+
+    >>> from models.settings import Settings
+    >>> "".join(load_generator("scripted", settings=Settings()).stream([], max_tokens=3))
+    'Det fremgår af'
+    """
+    from models.recipes import InCode
+    from models.registry import get_spec, resolve_llm
+
+    spec = get_spec(name, "llm")
+    if spec is not None and isinstance(spec.recipe, InCode):
+        return ScriptedGenerator(SCRIPTED_REPLY, model_id=spec.id)
+    return LlamaCppGenerator(resolve_llm(name, settings=settings), model_id=name, n_threads=settings.threads)

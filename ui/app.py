@@ -19,13 +19,11 @@ from pathlib import Path
 from typing import Any
 
 # Referat never phones home: no analytics, no telemetry, no calls to the Hugging Face hub. Set before Gradio
-# (and through it huggingface_hub) is imported: both read these at import time. Someone who names a hub
-# embedder to download can still say HF_HUB_OFFLINE=0.
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("DO_NOT_TRACK", "1")
+# (and through it huggingface_hub) is imported: both read these at import time, hence the imports below it.
+# ruff: noqa: E402
+from models.settings import set_offline_environment
+
+set_offline_environment()
 
 import gradio as gr
 

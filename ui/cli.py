@@ -62,26 +62,24 @@ def _index_dir(index: Path | None) -> Path:
 
 
 def _embedder() -> Any:
-    from models.registry import resolve_embedder
-    from rag.embed import SentenceTransformerEmbedder
+    from rag.embed import load_embedder
 
     s = _settings()
-    return SentenceTransformerEmbedder(resolve_embedder(s.embedder), name=s.embedder, threads=s.threads)
+    return load_embedder(s.embedder, settings=s)
 
 
 def _assistant(
     index: Path | None, *, llm: bool = True, llm_name: str | None = None, embedder: Any = None, config: Any = None
 ) -> Any:
-    from models.registry import resolve_llm
     from rag.answer import AnswerConfig
     from rag.assistant import Assistant
-    from rag.generate import LlamaCppGenerator
+    from rag.generate import load_generator
 
     s = _settings()
     name = llm_name or s.llm
 
     def generator() -> Any:
-        return LlamaCppGenerator(resolve_llm(name), model_id=name, n_threads=s.threads) if llm else None
+        return load_generator(name, settings=s) if llm else None
 
     return Assistant(
         _index_dir(index), embedder or _embedder(), generator_factory=generator, answer_config=config or AnswerConfig()
@@ -150,32 +148,6 @@ def _answer_json(qid: Any, a: Any, hits: Any) -> dict[str, Any]:
         "hits": [_hit_json(h) for h in hits],
         "timings": asdict(a.timings),
     }
-
-
-def _answer_config(specs: list[str]) -> Any:
-    """`["max_source_chars=1600"]` -> AnswerConfig with that field set (typed like its default)."""
-    from dataclasses import fields, replace
-
-    from ingest.errors import ConfigError
-    from rag.answer import AnswerConfig
-
-    base = AnswerConfig()
-    types = {f.name: type(getattr(base, f.name)) for f in fields(base)}
-    changes: dict[str, Any] = {}
-    for spec in specs:
-        key, sep, value = spec.partition("=")
-        if not sep or key not in types:
-            raise ConfigError(f"--config expects one of {', '.join(types)} as KEY=VALUE, got {spec!r}")
-        try:
-            if types[key] is bool:
-                if value.lower() not in ("true", "false", "1", "0"):
-                    raise ValueError(value)
-                changes[key] = value.lower() in ("true", "1")
-            else:
-                changes[key] = types[key](value)
-        except ValueError:
-            raise ConfigError(f"--config {key} must be a {types[key].__name__}, got {value!r}") from None
-    return replace(base, **changes)
 
 
 def _print_json(obj: object) -> None:
@@ -525,47 +497,31 @@ def eval_(
     Example: referat eval --corpus data/sample --questions eval/dev.jsonl --out reports/ --min hit@5=0.9
     Side by side: ... --llm qwen2.5-coder-1.5b --llm smollm2-135m --no-llm --variant uden-register:use_register=false
     """
-    import tempfile
-
-    from rag.corpus import expand_paths, ingest_files
-    from rag.index import Index
-    from rag.measure.evaluation import evaluate, failed_thresholds, load_questions, parse_thresholds
+    from rag.measure.eval_run import run_eval
+    from rag.measure.evaluation import failed_thresholds, load_questions, parse_thresholds
 
     with _edge():
         thresholds = parse_thresholds(minimum or [])
         qs = load_questions(questions)
-        with tempfile.TemporaryDirectory(prefix="referat-eval-") as tmp:
-            index_dir = index
-            if index_dir is None:
-                if corpus is None:
-                    err.print("[bold red]Fejl:[/] give --corpus DIR (ingested into a temporary index) or --index DIR")
-                    raise typer.Exit(2)
-                index_dir = Path(tmp) / "index"
-                embedder = _embedder()
-                reports = ingest_files(expand_paths([corpus]), Index.open_or_create(index_dir, embedder), embedder)
-                for r in reports:
-                    if r.error:
-                        err.print(f"[yellow]Springer over[/] {escape(r.path)}: {escape(r.error)}", highlight=False)
-            answer_config = _answer_config(config or [])
-            shared = _embedder()
-            names = llm or ([] if no_llm else [_settings().llm])
-            variants = {n: _assistant(index_dir, llm_name=n, embedder=shared, config=answer_config) for n in names}
-            if no_llm or not variants:
-                variants["extractive"] = _assistant(index_dir, llm=False, embedder=shared, config=answer_config)
-            for spec in variant or []:
-                name, _, settings = spec.partition(":")
-                extra = _answer_config([*(config or []), *filter(None, settings.split(","))])
-                variants[name] = _assistant(index_dir, embedder=shared, config=extra)
-            report = evaluate(
-                variants,
-                qs,
-                corpus=str(corpus or index_dir),
-                questions_path=str(questions),
-                retrieval_only=retrieval_only,
-                on_answer=lambda n, r: err.print(
-                    escape(f"  {n} {r.question.id}: {r.answer.text[:80]!r}"), highlight=False
-                ),
-            )
+        if index is None and corpus is None:
+            err.print("[bold red]Fejl:[/] give --corpus DIR (ingested into a temporary index) or --index DIR")
+            raise typer.Exit(2)
+        report = run_eval(
+            qs,
+            questions_path=questions,
+            settings=_settings(),
+            corpus=corpus,
+            index=index,
+            retrieval_only=retrieval_only,
+            no_llm=no_llm,
+            llms=llm or (),
+            config=config or (),
+            variants=variant or (),
+            on_skip=lambda path, error: err.print(
+                f"[yellow]Springer over[/] {escape(path)}: {escape(error)}", highlight=False
+            ),
+            on_answer=lambda n, r: err.print(escape(f"  {n} {r.question.id}: {r.answer.text[:80]!r}"), highlight=False),
+        )
         paths = report.write(out_dir)
     sys.stdout.write(report.markdown())
     out.print("Skrevet: " + escape(", ".join(map(str, paths))), highlight=False)

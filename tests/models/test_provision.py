@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from models import provision
+from models import provision, recipes
 from models.settings import Settings
 
 
@@ -33,10 +33,10 @@ def fake_builders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         built.append(f"e5-{quantization}")
         return True
 
-    monkeypatch.setattr(provision, "build_e5_folder", build_e5)
-    monkeypatch.setattr(provision, "build_e5_onnx", build_onnx)
-    monkeypatch.setattr(provision, "assemble", assemble)
-    monkeypatch.setattr(provision, "qwen_part_paths", lambda: [])
+    monkeypatch.setattr(recipes, "build_e5_folder", build_e5)
+    monkeypatch.setattr(recipes, "build_e5_onnx", build_onnx)
+    monkeypatch.setattr(recipes, "assemble", assemble)
+    monkeypatch.setattr(recipes, "qwen_part_paths", lambda: [])
     return built
 
 

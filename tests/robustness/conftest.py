@@ -8,8 +8,5 @@ from robust_kit import HASH_DIMENSION
 
 @pytest.fixture
 def hash_cli(monkeypatch: pytest.MonkeyPatch) -> None:
-    """In-process CLI runs use the hash embedder (the real one needs ~10 s to load)."""
-    from rag.embed import HashEmbedder
-    from ui import cli
-
-    monkeypatch.setattr(cli, "_embedder", lambda: HashEmbedder(HASH_DIMENSION))
+    """In-process CLI runs use the registered hash embedder (the real one needs ~10 s to load)."""
+    monkeypatch.setenv("REFERAT_EMBEDDER", f"hash-{HASH_DIMENSION}")

@@ -1,6 +1,6 @@
 """`referat ARGS...` as the installed script runs it, with test-only instruments switched on by environment.
 
-- `REFERAT_FAKES=1`: the hash embedder instead of E5, and a scripted LLM instead of llama.cpp (each piece
+- `REFERAT_FAKES=1`: the registered fakes `hash-64` and `scripted` instead of E5 and llama.cpp (each piece
   it streams takes `REFERAT_FAKE_TOKEN_S` seconds, so answers take time and requests queue).
 - `REFERAT_FAKE_EMBED_S`: seconds the hash embedder spends per passage (spreads an ingest out in time).
 - `REFERAT_PHASES=FILE`: append one line `N<TAB>unix time<TAB>step` per step of an ingest (`parse NAME`,
@@ -87,31 +87,35 @@ def _instrument_ingest() -> None:
 
 
 def _install_fakes() -> None:
-    import models.registry
+    """The registered fakes by name, each slowed down as the environment asks (instruments, not product code)."""
     import rag.generate
     from rag.embed import HashEmbedder
 
+    os.environ["REFERAT_EMBEDDER"] = "hash-64"
+    os.environ["REFERAT_LLM"] = "scripted"
     embed_s = float(os.environ.get("REFERAT_FAKE_EMBED_S") or 0)
     token_s = float(os.environ.get("REFERAT_FAKE_TOKEN_S") or 0)
+    embed_passages = HashEmbedder.embed_passages
+    stream = rag.generate.ScriptedGenerator.stream
 
-    class SlowHashEmbedder(HashEmbedder):
-        def embed_passages(self, texts: Sequence[str]) -> Any:
-            time.sleep(embed_s * len(texts))
-            return super().embed_passages(texts)
+    def slow_embed_passages(self: HashEmbedder, texts: Sequence[str]) -> Any:
+        time.sleep(embed_s * len(texts))
+        return embed_passages(self, texts)
 
-    class SlowScripted(rag.generate.ScriptedGenerator):
-        def stream(
-            self, messages: list[dict[str, str]], *, max_tokens: int, stop: list[str] | None = None
-        ) -> Iterator[str]:
-            self.calls.clear()  # a long-running server must not keep every prompt
-            for piece in super().stream(messages, max_tokens=max_tokens, stop=stop):
-                time.sleep(token_s)
-                yield piece
+    def slow_stream(
+        self: rag.generate.ScriptedGenerator,
+        messages: list[dict[str, str]],
+        *,
+        max_tokens: int,
+        stop: list[str] | None = None,
+    ) -> Iterator[str]:
+        self.calls.clear()  # a long-running server must not keep every prompt
+        for piece in stream(self, messages, max_tokens=max_tokens, stop=stop):
+            time.sleep(token_s)
+            yield piece
 
-    reply = "Det fremgår af kilderne, at udvalget traf en beslutning om sagen."
-    cli._embedder = lambda: SlowHashEmbedder(64)  # type: ignore[attr-defined]
-    models.registry.resolve_llm = lambda name, **kw: Path(name)  # type: ignore[assignment]
-    rag.generate.LlamaCppGenerator = lambda path, **kw: SlowScripted(reply, model_id="scripted")  # type: ignore[assignment,misc]
+    HashEmbedder.embed_passages = slow_embed_passages  # type: ignore[method-assign]
+    rag.generate.ScriptedGenerator.stream = slow_stream  # type: ignore[method-assign]
 
 
 if __name__ == "__main__":

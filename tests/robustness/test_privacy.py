@@ -40,16 +40,13 @@ def test_launch_is_loopback_only_without_share_link_or_analytics(monkeypatch: py
 
 @pytest.mark.parametrize(("args", "host"), [([], "127.0.0.1"), (["--host", "0.0.0.0"], "0.0.0.0")])
 def test_serve_binds_loopback_unless_told_otherwise(
-    monkeypatch: pytest.MonkeyPatch, args: list[str], host: str
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, args: list[str], host: str
 ) -> None:
-    class Idle:
-        def warm_up(self) -> None:
-            pass
-
+    monkeypatch.setenv("REFERAT_EMBEDDER", "hash-64")
+    monkeypatch.setenv("REFERAT_LLM", "scripted")
     bound: list[str] = []
-    monkeypatch.setattr(cli, "_assistant", lambda index: Idle())
     monkeypatch.setattr(ui, "launch", lambda assistant, *, host, port: bound.append(host))
-    result = runner.invoke(cli.app, ["serve", "--port", "7999", *args])
+    result = runner.invoke(cli.app, ["serve", "--index", str(tmp_path / "index"), "--port", "7999", *args])
     assert result.exit_code == 0, result.output
     assert bound == [host]
 

@@ -44,19 +44,6 @@ def test_remove_without_an_index_says_what_to_do(tmp_path: Path) -> None:
     assert "referat ingest" in " ".join(result.output.split())  # Rich wraps at the terminal's width
 
 
-def test_answer_settings_are_typed_and_validated() -> None:
-    import pytest
-
-    from ingest.errors import ConfigError
-    from ui.cli import _answer_config
-
-    assert _answer_config(["max_source_chars=1600", "min_coverage=0.4"]).max_source_chars == 1600
-    with pytest.raises(ConfigError, match="max_source_chars"):
-        _answer_config(["max_source_chars=many"])
-    with pytest.raises(ConfigError, match="KEY=VALUE"):
-        _answer_config(["nonsense=1"])
-
-
 def test_bench_ends_with_one_json_object_and_writes_the_table(tmp_path: Path, monkeypatch: Any) -> None:
     from rag.measure.bench.records import BenchReport, ColdStartBench
 
@@ -86,3 +73,15 @@ def test_ask_json_carries_why_it_abstained() -> None:
     assert row["abstained"] and row["failed_checks"] == ["nothing_relevant"]
     assert row["problems"] == ["intet punkt blev fundet"]
     assert json.loads(json.dumps(row, ensure_ascii=False)) == row
+
+
+def test_the_registered_fakes_are_resolved_by_name_like_real_models(tmp_path: Path) -> None:
+    env = {"REFERAT_EMBEDDER": "hash-64", "REFERAT_LLM": "scripted"}
+    index = str(tmp_path / "index")
+    result = runner.invoke(app, ["ingest", str(SAMPLE / "003_fc010784cd8fe213.txt"), "--index", index], env=env)
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["ask", "Hvad besluttede KD-Net om Midttrafik?", "--index", index, "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    row = json.loads(result.stdout.strip().splitlines()[-1])
+    assert row["hits"] and row["hits"][0]["doc_id"] == "003_fc010784cd8fe213"
+    assert json.loads((tmp_path / "index" / "manifest.json").read_text(encoding="utf-8"))["embedder_id"] == "hash-64"

@@ -128,11 +128,9 @@ def run(
 
 
 def _product_embedder(settings: Any) -> Any:
-    from models.registry import resolve_embedder
-    from rag.embed import SentenceTransformerEmbedder
+    from rag.embed import load_embedder
 
-    path = resolve_embedder(settings.embedder, settings=settings)
-    return SentenceTransformerEmbedder(path, name=settings.embedder, threads=settings.threads)
+    return load_embedder(settings.embedder, settings=settings)
 
 
 def _bench_answering(
