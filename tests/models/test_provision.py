@@ -82,3 +82,8 @@ def test_real_provisioning_is_quick_when_done() -> None:
     assert (s.models_dir / "multilingual-e5-small" / "model.safetensors").is_file()
     if s.embedder == "multilingual-e5-small-int8":
         assert (s.models_dir / "multilingual-e5-small-onnx-int8" / "onnx" / "model_int8.onnx").is_file()
+
+
+def test_the_test_fakes_need_no_provisioning(tmp_path: Path, fake_builders: list[str]) -> None:
+    messages = provision.provision_all(Settings(home=tmp_path, embedder="hash-64", llm="scripted", threads=1))
+    assert fake_builders == [] and all("made in code" in m for m in messages) and len(messages) == 2

@@ -107,3 +107,22 @@ def test_qwen_lives_under_home(settings: Settings) -> None:
 def test_smollm2_resolves_to_the_installed_file(settings: Settings) -> None:
     path = resolve_llm("smollm2-135m", settings=settings)
     assert path.is_file() and path.read_bytes()[:4] == b"GGUF"
+
+
+def test_the_registry_does_not_import_provisioning() -> None:
+    import subprocess
+    import sys
+
+    probe = "import sys, models.registry; print('models.provision' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+
+
+def test_the_test_fakes_are_registered_but_not_offered_to_users(settings: Settings) -> None:
+    assert isinstance(MODELS["hash-64"].recipe, InCode) and MODELS["hash-64"].dimension == 64
+    assert get_spec("scripted", "llm") is not None
+    with pytest.raises(ModelUnavailable, match="made in code"):
+        model_path(MODELS["scripted"], settings)
+    with pytest.raises(ModelUnavailable) as e:
+        resolve_llm("gpt-17", settings=settings)
+    assert "scripted" not in str(e.value)
