@@ -16,6 +16,7 @@ about 0.1 hit@1; see eval/README.md for the table.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -66,6 +67,11 @@ class ItemHit:
     def label(self) -> str:
         """The citation label, e.g. `KD-Net 22.01.2021, punkt 6`."""
         return item_label(self.body, self.date, self.item_number)
+
+
+# What a case number looks like in a question: digits joined by - / . ("23-013356", "1-00-14-22",
+# "12/27845", "20-072985K"); only numbers that are some indexed item's case number count.
+_CASE_TOKEN = re.compile(r"(?<![\w-])\d{1,4}(?:[-/.]\d{2,})+[A-Za-z]?(?![\w-])")
 
 
 class Retriever:
@@ -142,7 +148,33 @@ class Retriever:
             raise ConfigError(f"top_k must be > 0, got {top_k}")
         if not question.strip():
             raise ConfigError("question must not be empty")
-        return self._items(self.retrieve_chunks(question, filters=filters), top_k)
+        hits = self.retrieve_chunks(question, filters=filters)
+        named = self._named_cases(question, filters)
+        if named:
+            # A case number names a case: its items lead (newest meeting first), whatever the embedding
+            # of a bare number finds. Their passages are the chunks that hold the number.
+            case_hits = [h for h in hits if (h.chunk.doc_id, h.chunk.item_number) in named]
+            have = {(h.chunk.doc_id, h.chunk.item_number) for h in case_hits}
+            extra = [ChunkHit(c, 0.0) for c in self.index.chunks if (c.doc_id, c.item_number) in named - have]
+            ranked = self._items([*case_hits, *extra], len(named))
+            ranked.sort(key=lambda h: h.date or "", reverse=True)
+            rest = [h for h in self._items(hits, top_k + len(ranked)) if (h.doc_id, h.item_number) not in named]
+            return [*ranked, *rest][:top_k]
+        return self._items(hits, top_k)
+
+    def _named_cases(self, question: str, filters: Filters | None) -> set[tuple[str, str | None]]:
+        """(document id, item number) of the items whose case number the question names."""
+        wanted = {m.group(0).upper() for m in _CASE_TOKEN.finditer(question)}
+        if not wanted:
+            return set()
+        docs = self.index.documents
+        return {
+            (doc_id, item.number)
+            for doc_id, info in docs.items()
+            if filters is None or filters.matches(doc_id=doc_id, body=info.body, date=info.date)
+            for item in self.index.items(doc_id)
+            if item.case_number and item.case_number.upper() in wanted
+        }
 
     def retrieve_chunks(self, question: str, *, filters: Filters | None = None) -> list[ChunkHit]:
         """Fused chunk hits (up to about 2 x k_chunks), best first, before grouping into items."""

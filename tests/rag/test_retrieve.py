@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -48,9 +49,7 @@ def make_doc(
     agenda, chunks = [], []
     for number, (title, passages) in items.items():
         text = "\n".join(passages)
-        agenda.append(
-            AgendaItem(doc_id, number, title, text, (0, len(text)), decision=Decision((passages[-1],)))
-        )
+        agenda.append(AgendaItem(doc_id, number, title, text, (0, len(text)), decision=Decision((passages[-1],))))
         for i, p in enumerate(passages):
             header = f"{body} {date}, punkt {number}: {title}"
             chunks.append(Chunk(chunk_id(doc_id, number, i, p), doc_id, number, title, "Referat", p,
@@ -209,3 +208,22 @@ def test_empty_index_and_bad_settings(tmp_path: Path) -> None:
     assert Retriever(idx, None, mode="bm25").retrieve("x") == []
     with pytest.raises(IndexMismatch, match="built with hash-64; this run uses hash-32"):
         Retriever(idx, HashEmbedder(32))
+
+
+def test_a_case_number_brings_every_item_of_the_case_newest_first(tmp_path: Path) -> None:
+    # The embedding of a bare number finds anything: dense ranks the filler first, the case's items last.
+    committee, council = (
+        make_doc(d, {"4": ("Frokosttakst", ["dense=0.01 Frokosttakst for børn fastsættes."])}, date=day)
+        for d, day in (("udvalg", "2024-01-09"), ("byraad", "2024-01-29"))
+    )
+    cased = [(dataclasses.replace(doc, items=tuple(dataclasses.replace(i, case_number="23-013356")
+              for i in doc.items)), chunks) for doc, chunks in (committee, council)]  # fmt: skip
+    filler = make_doc("andet", {str(n): (f"Punkt {n}", [f"dense=0.9{n} Sag 23 og 013 m.m."]) for n in range(1, 8)})
+    emb = ScriptedEmbedder()
+    idx = build(tmp_path, emb, *cased, filler)
+
+    hits = Retriever(idx, emb).retrieve("Hvad besluttede Byrådet i sag 23-013356?", top_k=3)
+
+    assert [(h.doc_id, h.item_number) for h in hits[:2]] == [("byraad", "4"), ("udvalg", "4")]
+    only_2021 = Filters(date_from="2021-01-01", date_to="2021-12-31")  # the filler's year: filters still hold
+    assert {h.doc_id for h in Retriever(idx, emb).retrieve("sag 23-013356", filters=only_2021)} == {"andet"}
