@@ -29,6 +29,9 @@ from ingest.records import AgendaItem, Document, Kind, content_hash
 from ingest.segment import segment
 
 KINDS: tuple[str, ...] = get_args(Kind)
+# A closed item says so in its title, in every publishing system seen: "Lukket: Køb af grund", "Lukket punkt".
+# ("Lukket vej ved skolen" is a title about a road.)
+CLOSED_TITLE = re.compile(r"^\s*lukket(?:\s+punkt\b|\s*[:\-–])", re.IGNORECASE)
 _UNSAFE = re.compile(r"[^\w.-]+")
 _SAFE_ID = re.compile(r"^[\w][\w.-]{0,199}$")
 
@@ -88,6 +91,7 @@ def parse_document(
         dataclasses.replace(
             with_decision(i, body=final_body, kind=final_kind),
             pages=i.pages or document.pages_of(*i.span),
+            closed=i.closed or bool(CLOSED_TITLE.match(i.title)),
         )
         for i in items
     )

@@ -21,7 +21,7 @@ from ingest.text import ReadResult, human_size, read_text
 from ingest.web import read_html
 from ingest.word import read_docx
 
-__all__ = ["MAX_FILE_BYTES", "SUPPORTED_SUFFIXES", "ReadResult", "read_document"]
+__all__ = ["MAX_FILE_BYTES", "SUPPORTED_SUFFIXES", "ReadResult", "read_document", "unsupported_reason"]
 
 # Larger files are refused before they are read. Minutes run to a few MB; a bigger file is nearly always a
 # scan, an export of a whole archive or not minutes at all, and reading, segmenting and embedding it would
@@ -40,6 +40,17 @@ _READERS: dict[str, Callable[[str, bytes], ReadResult]] = {
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_READERS)
 
 
+def unsupported_reason(path: Path) -> str:
+    """Why `path` is not read, and what to do about it.
+
+    >>> unsupported_reason(Path("gammel.doc"))[:46]
+    "unsupported file type '.doc' (save it as .docx"
+    """
+    suffix = path.suffix.lower()
+    hint = " (save it as .docx)" if suffix in (".doc", ".rtf", ".odt") else ""
+    return f"unsupported file type '{suffix or '(none)'}'{hint}; Referat reads {', '.join(SUPPORTED_SUFFIXES)}"
+
+
 def read_document(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> ReadResult:
     """Read `path` by its extension and return its normalised text.
 
@@ -51,16 +62,13 @@ def read_document(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> ReadResult:
     ingest.errors.UnsupportedFormat: minutes.exe: unsupported file type '.exe'; Referat reads .txt, ...
     """
     name = str(path)
-    suffix = path.suffix.lower()
-    reader = _READERS.get(suffix)
+    if not path.exists():
+        raise DocumentError(name, "does not exist")
+    reader = _READERS.get(path.suffix.lower())
     if reader is None:
-        hint = " (save it as .docx)" if suffix in (".doc", ".rtf", ".odt") else ""
-        raise UnsupportedFormat(
-            name,
-            f"unsupported file type '{suffix or '(none)'}'{hint}; Referat reads {', '.join(SUPPORTED_SUFFIXES)}",
-        )
+        raise UnsupportedFormat(name, unsupported_reason(path))
     if not path.is_file():
-        raise DocumentError(name, "does not exist or is not a file")
+        raise DocumentError(name, "is not a file")
     size = path.stat().st_size
     if size > max_bytes:
         raise DocumentError(

@@ -157,7 +157,7 @@ def _print_json(obj: object) -> None:
 
 @app.command()
 def items(
-    file: Annotated[Path, typer.Argument(help="A meeting document (.txt .md .pdf .docx .html).")],
+    file: Annotated[Path, typer.Argument(help="A meeting document (.txt .md .docx .pdf .html .htm .json).")],
     as_json: JsonOpt = False,
 ) -> None:
     """Show how a document splits into agenda items.
@@ -223,16 +223,23 @@ def ingest(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from ingest.readers import unsupported_reason
     from rag.corpus import expand_paths, ingest_files, stale_documents
     from rag.index import Index
+
+    missing = [p for p in paths if not p.exists()]
+    for p in missing:
+        err.print(f"[bold red]Fejl:[/] {escape(str(p))} does not exist", highlight=False)
+    paths = [p for p in paths if p.exists()]
 
     skipped: list[Path] = []
     files = expand_paths(paths, on_skip=skipped.append)
     for p in skipped:
-        reason = f"unsupported file type '{p.suffix.lower() or '(none)'}'"
+        reason = unsupported_reason(p)
         err.print(f"[yellow]Springer over[/] {escape(str(p))}: {reason}", highlight=False)
     if not files:
-        err.print("[bold red]Fejl:[/] no supported files found in " + escape(", ".join(map(str, paths))))
+        if paths:
+            err.print("[bold red]Fejl:[/] no supported files found in " + escape(", ".join(map(str, paths))))
         raise typer.Exit(1)
     t0 = time.perf_counter()
     with _edge():
@@ -246,6 +253,8 @@ def ingest(
         with Progress(*columns, console=err, transient=True, disable=as_json) as progress:
             task = progress.add_task("Indlæser dokumenter", total=len(files))
             reports = ingest_files(files, idx, embedder, on_file=lambda r: progress.advance(task))
+        if not prune:  # a renamed file has already taken its old entry's place
+            stale = [(d, s) for d, s in stale if d in idx.documents]
     seconds = time.perf_counter() - t0
     failed = [r for r in reports if r.error]
     embedded = sum(r.chunks_embedded for r in reports)
@@ -290,7 +299,7 @@ def ingest(
             f"{escape(str(_index_dir(index)))}",
             highlight=False,
         )
-    if failed:
+    if failed or missing:
         raise typer.Exit(1)
 
 

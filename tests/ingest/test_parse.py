@@ -156,3 +156,14 @@ def test_unreadable_file_raises_document_error(tmp_path: Path) -> None:
     empty.touch()
     with pytest.raises(DocumentError, match="is empty"):
         parse_document(empty)
+
+
+def test_an_item_titled_closed_is_closed_in_every_format(tmp_path: Path) -> None:
+    path = tmp_path / "referat.txt"
+    path.write_text(
+        "Referat af møde i Byrådet den 5. marts 2024\n\n1. Lukket: Køb af grund\n\nBeslutning\nGodkendt.\n\n"
+        "2. Lukket vej ved skolen\n\nBeslutning\nGodkendt.\n\n"
+        "3. Lukket punkt - Personalesag\n\nBeslutning\nGodkendt.\n",
+        encoding="utf-8",
+    )
+    assert [i.closed for i in parse_document(path).items] == [True, False, True]
