@@ -58,6 +58,7 @@ models: $(STAMP) ocr
 
 lint: $(STAMP)
 	$(BIN)/ruff check ingest rag ui models tests eval
+	$(BIN)/ruff format --check ingest rag ui models tests eval
 	$(BIN)/mypy
 
 clean:

@@ -86,8 +86,7 @@ def test_midttrafik_decision_is_kd_nets_own_two_sentences() -> None:
     )
     assert "hurtigst muligt" not in item.decision.text
     assert item.decision.recommendation == (
-        "Det indstilles, at KD-Net drøfter processen frem mod den endelig beslutning om en "
-        "indtægtsfordelingsmodel."
+        "Det indstilles, at KD-Net drøfter processen frem mod den endelig beslutning om en indtægtsfordelingsmodel."
     )
 
 

@@ -49,9 +49,7 @@ def test_normalise_text() -> None:
         ("latin-1", b"", True),
     ],
 )
-def test_text_encodings_keep_danish_letters(
-    tmp_path: Path, encoding: str, prefix: bytes, warns: bool
-) -> None:
+def test_text_encodings_keep_danish_letters(tmp_path: Path, encoding: str, prefix: bytes, warns: bool) -> None:
     path = _write(tmp_path, "referat.txt", prefix + DANISH.encode(encoding))
     result = read_document(path)
     assert result.text == DANISH
