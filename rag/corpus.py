@@ -16,6 +16,7 @@ duplicates is gone (moved or renamed), the new file takes its place.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -173,6 +174,9 @@ def _ingest_one(path: Path, index: Index, embedder: Embedder, run: _Run) -> File
         return FileReport(path=str(path), error=f"cannot be read ({e.strerror or e})")
     except Exception as e:  # a reader tripping over one strange file must not stop the rest of the run
         return FileReport(path=str(path), error=f"cannot be read ({type(e).__name__}: {e}); please report this file")
+    # The index records where the file is as an absolute path: later runs, from any folder, can tell
+    # whether it is still there (identity, duplicates, --prune).
+    document = dataclasses.replace(document, source=str(path.resolve()))
     if (first := run.duplicate_of(document, path)) is not None:
         return FileReport(path=str(path), duplicate_of=first)
     run.ids[doc_id] = path
