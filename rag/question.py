@@ -229,10 +229,16 @@ def _listed_outcome(text: str) -> str | None:
 
 
 def _counted(text: str) -> str | None:
+    """What "hvor mange X" counts: X stemmed, or the head of a hyphenated compound, since Danish writes the
+    counted thing both ways ("SOSU-elever" asked, "otte social- og sundhedselever" / "otte elever" written).
+
+    >>> _counted("Hvor mange SOSU-elever skulle over på voksenelevløn?"), _counted("Hvor mange kommuner?")
+    ('elev', 'kommun')
+    """
     m = _HOW_MANY.search(text)
     if not m:
         return None
-    terms = tokenize(m.group(1))
+    terms = tokenize(m.group(1).split("-")[-1])
     return terms[0] if terms else None
 
 
