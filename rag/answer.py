@@ -1,4 +1,4 @@
-"""Answers: the decision register and verified generation first, quotations when generation fails.
+"""Answers: the decision register and quoted passages first, the model's checked phrasing second.
 
 The default model is small and its Danish is weak, so the truth comes from structure read in code:
 decision questions are answered from the items' recorded decisions, every generated answer is
@@ -7,6 +7,10 @@ is replaced by quoted sentences from the best item, marked as a quotation.
 
 The question is parsed once (`rag.question.Question`); whether the documents can answer and whether a
 draft may be shown are named checks (`rag.checks`), each failure carried into `Answer.problems`.
+
+The checked extractive answer is ready in milliseconds, the model's phrasing in seconds, so
+`answer_stream` yields the extractive answer first (`Checked`), then the draft tokens, then the final
+`Answer`.
 """
 
 from __future__ import annotations
@@ -44,6 +48,8 @@ class Timings:
     retrieval_s: float = 0.0
     first_token_s: float | None = None
     total_s: float = 0.0
+    # When the first checked answer (register decision, quotes or abstention) could be shown.
+    first_answer_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,16 @@ class Answer:
     problems: tuple[str, ...] = ()  # why it abstained, or why a generated draft was not used
     timings: Timings = field(default_factory=Timings)
     failed: tuple[str, ...] = ()  # the names of the checks behind `problems` (rag.checks), in the same order
+    # The model's phrasing when it passed the draft checks and leads `text` (relabelled); "" otherwise.
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The checked extractive answer (cited quotes), yielded as soon as it is chosen and before the model
+    phrases a summary of it. Show it at once; the final `Answer` follows the draft tokens."""
+
+    answer: Answer
 
 
 @dataclass(frozen=True)
@@ -93,14 +109,24 @@ def answer_stream(
     config: AnswerConfig | None = None,
     retrieval_s: float = 0.0,
     similarity: Similarity | None = None,
-) -> Iterator[str | Answer]:
-    """Yield draft tokens as the model writes them, then the final, verified `Answer` last.
+) -> Iterator[Checked | str | Answer]:
+    """Yield the checked extractive answer (`Checked`) when a model will phrase it, then the draft tokens
+    as the model writes them, then the final, verified `Answer` last.
 
     `similarity` (question, passages) -> scores helps choose the passages to quote; without it they are
-    chosen by shared words alone.
+    chosen by shared words alone. Without a generator, and for register answers and abstentions, the
+    final `Answer` is the only event.
 
-    The final answer may differ from the draft (a quotation replaces a draft that fails its checks),
-    so a UI should show the draft as provisional and replace it with the final text.
+    The draft is a provisional summary under the quotes: the final answer leads with it (`Answer.summary`)
+    only when it passes the draft checks; otherwise the quotes are the answer and `problems` say why the
+    draft was dropped.
+
+    >>> from rag.generate import ScriptedGenerator
+    >>> s = Source("d", "6", "Model", "KD-Net", "2021-01-22", "Modellen giver 30 mio. kr. om året.")
+    >>> draft = ScriptedGenerator(["30 mio. kr. [KD-Net 22.01.2021, punkt 6]"])
+    >>> events = list(answer_stream("Hvad giver modellen?", [s], draft))
+    >>> [type(e).__name__ for e in events][:2], type(events[-1]).__name__
+    (['Checked', 'str'], 'Answer')
     """
     config = config or AnswerConfig()
     t0 = time.perf_counter()
@@ -115,10 +141,13 @@ def answer_stream(
         abstained: bool = False,
         extractive: bool = False,
         first_token_s: float | None = None,
+        first_answer_s: float | None = None,
+        summary: str = "",
     ) -> Answer:
-        timings = Timings(retrieval_s, first_token_s, retrieval_s + time.perf_counter() - t0)
+        total = retrieval_s + time.perf_counter() - t0
+        timings = Timings(retrieval_s, first_token_s, total, total if first_answer_s is None else first_answer_s)
         problems, names = tuple(r for _n, r in failed), tuple(n for n, _r in failed)
-        return Answer(q.text, text, tuple(citations), sources, abstained, extractive, problems, timings, names)
+        return Answer(q.text, text, tuple(citations), sources, abstained, extractive, problems, timings, names, summary)
 
     # The items the answer quotes: the best one, or the best of each meeting year the question names.
     quoted_from = one_per_year(q.years, sources[: config.max_sources]) or list(sources[:1])
@@ -136,6 +165,9 @@ def answer_stream(
     if generator is None:
         yield done(quoted, quote_cites, extractive=True)
         return
+    checked = done(quoted, quote_cites, extractive=True)
+    shown = checked.timings.first_answer_s
+    yield Checked(checked)
     # The model only phrases: it sees the passages chosen in code, not whole items, and the quotes it
     # phrases stay under its answer as the evidence.
     given = evidence(chosen)
@@ -152,15 +184,16 @@ def answer_stream(
     if abstained := failures((model_abstained,), q, ev):
         # When one sentence of a retrieved item holds most of what the question asks about, quote it.
         if overruled := failures((abstention_contradicted,), q, ev):
-            yield done(quoted, quote_cites, overruled, extractive=True, first_token_s=first)
+            yield done(quoted, quote_cites, overruled, extractive=True, first_token_s=first, first_answer_s=shown)
         else:
-            yield done(ABSTAIN, (), abstained, abstained=True, first_token_s=first)
+            yield done(ABSTAIN, (), abstained, abstained=True, first_token_s=first, first_answer_s=shown)
         return
     if rejected := failures(DRAFT_CHECKS, q, ev):
-        yield done(quoted, quote_cites, rejected, extractive=True, first_token_s=first)
+        yield done(quoted, quote_cites, rejected, extractive=True, first_token_s=first, first_answer_s=shown)
         return
     cites = list(dict.fromkeys([*verify(text, given, question=q.text).citations, *quote_cites]))
-    yield done(f"{relabel(text, given)}\n\n{quoted}", cites, first_token_s=first)
+    summary = relabel(text, given)
+    yield done(f"{summary}\n\n{quoted}", cites, first_token_s=first, first_answer_s=shown, summary=summary)
 
 
 def answer(question: str | Question, sources: Sequence[Source], generator: Generator | None, **kw: object) -> Answer:

@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from rag.answer import Answer, AnswerConfig, Timings, answer_stream, list_register
+from rag.answer import Answer, AnswerConfig, Checked, Timings, answer_stream, list_register
 from rag.brief import Briefing, brief
 from rag.citations import Source
 from rag.embed import Embedder
@@ -156,8 +156,9 @@ class Assistant:
 
     def ask_stream(
         self, question: str | Question, *, filters: Filters | None = None
-    ) -> Iterator[Retrieved | str | Answer]:
-        """Yield the retrieved sources first, then draft tokens, then the final `Answer`.
+    ) -> Iterator[Retrieved | Checked | str | Answer]:
+        """Yield the retrieved sources first, then the checked extractive answer (`Checked`, when a model
+        will phrase it), then the draft tokens of its summary, then the final `Answer`.
 
         "Hvilke sager blev udsat i 2022?" is answered from the whole decision register (with the
         question's time phrase as a filter), not from the top-k items retrieval happens to find.
@@ -173,7 +174,7 @@ class Assistant:
             seconds = time.perf_counter() - t0
             yield Retrieved(q.text, (), tuple(rows), chosen, seconds)
             text, cites = list_register(q.outcome, rows)
-            timings = Timings(seconds, None, seconds)
+            timings = Timings(seconds, None, seconds, seconds)
             yield Answer(q.text, text, tuple(cites), tuple(rows), extractive=True, timings=timings)
             return
         found = self.retrieve(q, filters=filters)

@@ -44,6 +44,11 @@ NO_SOURCES = '<p class="kilde-tom">Kilderne vises her, så snart du har stillet 
 SEARCHING = "_Søger i referaterne …_"
 WRITING = "_Kilderne er fundet – svaret skrives …_"
 DRAFT = "_Udkast – kontrolleres, når det er skrevet:_\n\n"
+SUMMARY_PENDING = "_Modellen skriver et sammendrag under citaterne …_"
+SUMMARY_DRAFT = "**Sammendrag fra modellen** _(udkast – kontrolleres, når det er skrevet):_\n\n"
+SUMMARY_KEPT = (
+    "**Sammendrag fra modellen** _(kontrolleret: henvisninger, tal og navne står i de citerede punkter):_\n\n"
+)
 
 _CITE = re.compile(r"\[([^\[\]\n]{1,120}?,\s*(?:punkt\s+[\w.]+|indledning))\s*\]", re.IGNORECASE)
 _WORD = re.compile(r"[\wæøåÆØÅ-]{4,}")
@@ -224,6 +229,20 @@ def format_answer(answer: Any, sources: Sequence[Any]) -> str:
     return text
 
 
+def format_summarised(quoted: Any, final: Any, sources: Sequence[Any]) -> str:
+    """The checked quotes (`quoted`, shown first) with what the model's summary came to (`final`): the
+    summary under them when it passed the checks, else a note that it was dropped and why. When the model
+    found no answer in the quotes and no check overruled it, the abstention replaces them."""
+    if final.abstained:
+        return format_answer(final, sources)
+    shown = format_answer(quoted, sources)
+    if final.summary:
+        return f"{shown}\n\n{SUMMARY_KEPT}{link_citations(final.summary, sources)}"
+    if final.problems:
+        return f"{shown}\n\n_Modellens sammendrag blev droppet: {_md_escape('; '.join(final.problems))}._"
+    return shown
+
+
 # ---------------------------------------------------------------------------------------------
 # Handlers (plain functions of an assistant; Gradio errors are the UI's edge)
 
@@ -254,9 +273,10 @@ def ask(
 ) -> Iterator[tuple[list[dict[str, Any]], str, str]]:
     """Stream (chat history, source cards HTML, question box) updates for one question.
 
-    Sources come first, then the draft tokens as provisional text, then the checked answer.
+    Sources come first, then the checked answer (quotes or the recorded decision, cited), then the
+    model's summary under it as provisional text, then what the checks made of the summary.
     """
-    from rag.answer import Answer
+    from rag.answer import Answer, Checked
     from rag.assistant import Retrieved
 
     question = (question or "").strip()
@@ -269,18 +289,28 @@ def ask(
     cards = NO_SOURCES
     yield list(history), cards, ""
     sources: Sequence[Any] = ()
+    quoted: Any = None
     draft: list[str] = []
     try:
         for event in assistant.ask_stream(question, filters=filters):
             if isinstance(event, Retrieved):
                 sources = event.sources
                 cards = source_cards(sources, question)
-                history[-1] = {"role": "assistant", "content": WRITING}
+                content = WRITING
+            elif isinstance(event, Checked):
+                quoted = event.answer
+                content = f"{format_answer(quoted, sources)}\n\n{SUMMARY_PENDING}"
             elif isinstance(event, Answer):
-                history[-1] = {"role": "assistant", "content": format_answer(event, sources)}
+                content = format_answer(event, sources) if quoted is None else format_summarised(quoted, event, sources)
             else:
                 draft.append(event)
-                history[-1] = {"role": "assistant", "content": DRAFT + html.escape("".join(draft), quote=False)}
+                written = html.escape("".join(draft), quote=False)
+                content = (
+                    DRAFT + written
+                    if quoted is None
+                    else f"{format_answer(quoted, sources)}\n\n{SUMMARY_DRAFT}{written}"
+                )
+            history[-1] = {"role": "assistant", "content": content}
             yield list(history), cards, ""
     except ReferatError as e:
         raise gr.Error(str(e)) from None

@@ -140,6 +140,7 @@ def _answer_json(qid: Any, a: Any, hits: Any) -> dict[str, Any]:
         "id": qid,
         "question": a.question,
         "answer": a.text,
+        "summary": a.summary,
         "abstained": a.abstained,
         "extractive": a.extractive,
         "citations": [asdict(c) for c in a.citations],
@@ -374,9 +375,13 @@ def ask(
 ) -> None:
     """Answer a question with citations like [KD-Net 22.01.2021, punkt 6].
 
+    The checked answer (the recorded decision or quoted passages, cited) is printed at once; the model's
+    summary streams in under it and is kept only if it passes the same checks as before, else it is
+    dropped with the reason. --no-llm prints the checked answer alone.
+
     Example: referat ask "Hvad besluttede KD-Net om Midttrafik?"
     """
-    from rag.answer import Answer
+    from rag.answer import Answer, Checked
     from rag.assistant import Retrieved
 
     with _edge():
@@ -385,32 +390,48 @@ def ask(
         batch = _batch(question, questions)
         for row in batch:
             hits: Any = ()
-            streamed = False
+            checked: Any = None
+            draft: list[str] = []
             for event in a.ask_stream(row["question"], filters=f):
                 if isinstance(event, Retrieved):
                     hits = event.hits
+                elif isinstance(event, Checked):
+                    checked = event.answer
+                    if not as_json:
+                        out.print("[bold]Svar:[/] " + escape(checked.text), highlight=False)
                 elif isinstance(event, Answer):
                     if as_json:
                         _print_json(_answer_json(row.get("id"), event, hits))
                     else:
-                        _show_answer(event, streamed)
+                        _show_answer(event, "".join(draft), checked)
                 elif not as_json:
-                    if not streamed:
-                        err.print("[dim]Udkast (kontrolleres når det er skrevet):[/]")
-                    streamed = True
+                    if not draft:
+                        err.print("\n[dim]Sammendrag fra modellen (udkast, kontrolleres når det er skrevet):[/]")
+                    draft.append(event)
                     sys.stdout.write(event)
                     sys.stdout.flush()
 
 
-def _show_answer(a: Any, streamed: bool) -> None:
-    if streamed:
+def _show_answer(a: Any, draft: str, checked: Any = None) -> None:
+    """The final answer. After a checked answer was printed (`checked`), only what the model's summary
+    (`draft`, as streamed) came to: kept, dropped with the reason, or the model finding no answer."""
+    why = escape("; ".join(a.problems))
+    if draft:
         sys.stdout.write("\n")
-        if a.extractive or a.abstained:
-            err.print("[yellow]Udkastet bestod ikke kontrollen[/] (" + escape("; ".join(a.problems)) + ").")
-    if not streamed or a.extractive or a.abstained:
-        out.print(("\n[bold]Svar:[/] " if streamed else "[bold]Svar:[/] ") + escape(a.text), highlight=False)
-    if a.abstained and a.problems and not streamed:
-        err.print("[dim]Hvorfor: " + escape("; ".join(a.problems)) + "[/]")
+    if checked is not None and not a.abstained:
+        if a.summary:
+            err.print("[green]Sammendraget bestod kontrollen.[/]")
+            if a.summary != draft.strip():  # citations relabelled to the items' own labels
+                out.print("[bold]Sammendrag:[/] " + escape(a.summary), highlight=False)
+        elif a.problems:
+            err.print(f"[yellow]Sammendraget blev droppet[/] ({why}).")
+    elif checked is not None:
+        err.print(f"[yellow]Modellen fandt ikke svaret i de citerede passager[/] ({why}).")
+        out.print("\n[bold]Svar:[/] " + escape(a.text), highlight=False)
+    else:
+        out.print("[bold]Svar:[/] " + escape(a.text), highlight=False)
+        if a.abstained and a.problems:
+            err.print(f"[dim]Hvorfor: {why}[/]")
     if a.abstained:
         out.print("\nNærmeste punkter:")
         cites = [s.label + ": " + s.title for s in a.sources]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from rag.answer import Answer, answer, answer_stream
+from collections.abc import Sequence
+
+from rag.answer import Answer, Checked, answer, answer_stream
 from rag.citations import Source, find_citations, verify
 from rag.generate import ScriptedGenerator
 from rag.prompt import ABSTAIN
@@ -137,6 +139,41 @@ def test_stream_yields_tokens_then_the_final_answer() -> None:
     assert events[-1].timings.first_token_s is not None
 
 
+def test_the_checked_quotes_come_before_the_draft_and_a_passing_draft_leads_the_final_answer() -> None:
+    draft = "Regionen får et årligt plus på ca. 30 mio. kr. [KD-Net 22.01.2021, punkt 6]."
+    events = list(answer_stream("Hvor meget får regionen ud af modellen?", SOURCES, ScriptedGenerator([draft])))
+    first = events[0]
+    assert isinstance(first, Checked)  # shown before any draft token
+    quoted = first.answer
+    assert quoted.extractive and quoted.text.startswith("Fra dokumenterne: ") and "30 mio. kr." in quoted.text
+    assert [c.item for c in quoted.citations] == ["6"]
+    assert all(isinstance(e, str) for e in events[1:-1])
+    final = events[-1]
+    assert isinstance(final, Answer) and not final.extractive
+    assert final.summary == draft and final.text == f"{draft}\n\n{quoted.text}"
+    t = final.timings
+    assert t.first_answer_s == quoted.timings.first_answer_s
+    assert t.first_answer_s is not None and t.first_token_s is not None
+    assert t.first_answer_s <= t.first_token_s <= t.total_s
+
+
+def test_a_failing_draft_is_dropped_and_the_checked_quotes_stay_the_answer() -> None:
+    bad = "Jesper Hansen fik 99 mio. kr. [KD-Net 22.01.2021, punkt 6]."
+    events = list(answer_stream("Hvor meget får regionen ud af modellen?", SOURCES, ScriptedGenerator([bad])))
+    first, final = events[0], events[-1]
+    assert isinstance(first, Checked) and isinstance(final, Answer)
+    assert final.extractive and final.summary == "" and final.problems and final.failed
+    assert final.text == first.answer.text and final.citations == first.answer.citations
+
+
+def test_answers_without_a_model_come_as_one_final_event_timed_as_the_first_answer() -> None:
+    decided = list(answer_stream("Hvad besluttede KD-Net om GovTech?", SOURCES, ScriptedGenerator(["x"])))
+    quoted = list(answer_stream("Hvor meget får regionen ud af modellen?", SOURCES, None))
+    for events in (decided, quoted):
+        assert len(events) == 1 and isinstance(events[0], Answer)
+        assert events[0].timings.first_answer_s == events[0].timings.total_s
+
+
 def test_citation_parsing_and_verification() -> None:
     assert find_citations("a [KD-Net 22.01.2021, punkt 6] b [X, indledning]") == [
         ("KD-Net 22.01.2021", "punkt 6"),
@@ -237,7 +274,7 @@ def test_an_english_question_picks_its_passage_by_meaning() -> None:
         excerpts=("Mødet blev hævet kl. 12.00.", "Alle var mødt, undtagen to medlemmer, der havde meldt afbud."),
     )
 
-    def meaning(question: str, texts: list[str]) -> list[float]:  # a stand-in for the embedder's cosine
+    def meaning(question: str, texts: Sequence[str]) -> list[float]:  # a stand-in for the embedder's cosine
         return [0.9 if "afbud" in t else 0.2 for t in texts]
 
     question = "Who sent apologies for the meeting?"

@@ -13,7 +13,7 @@ from typing import Any
 import gradio as gr
 import pytest
 
-from rag.answer import Answer
+from rag.answer import Answer, Checked
 from rag.assistant import Assistant, Retrieved
 from rag.citations import Citation, Source
 from rag.embed import HashEmbedder
@@ -118,6 +118,54 @@ def test_ask_streams_sources_first_then_draft_then_linked_answer() -> None:
     assert [m["role"] for m in final] == ["user", "assistant"]
     assert '<a href="#kilde-1" class="kilde-link">' in final[-1]["content"]
     assert a.filters == [Filters(bodies=("KD-Net",), date_from="2021-01-01")]
+
+
+QUOTED = Answer(
+    "q", "Fra dokumenterne: »Modellen indfases over tre år.« [KD-Net 22.01.2021, punkt 6]",
+    (Citation.of(MIDTTRAFIK),), (MIDTTRAFIK,), extractive=True,
+)  # fmt: skip
+
+
+class QuotingAssistant(ScriptedAssistant):
+    """Yields what `Assistant.ask_stream` yields with a model: sources, the checked quotes, the summary's
+    tokens, then the final answer."""
+
+    def __init__(self, final: Answer) -> None:
+        super().__init__(final.text, tokens=("Over ", "tre år."))
+        self.final = final
+
+    def ask_stream(self, question: str, *, filters: Filters | None = None) -> Iterator[Any]:
+        yield Retrieved(question, (), (MIDTTRAFIK,), filters or Filters(), 0.01)
+        yield Checked(QUOTED)
+        yield from self.tokens
+        yield self.final
+
+
+def test_ask_shows_the_checked_quotes_first_then_the_summary_under_them() -> None:
+    summary = "Modellen indfases over tre år [KD-Net 22.01.2021, punkt 6]."
+    kept = Answer("q", f"{summary}\n\n{QUOTED.text}", QUOTED.citations, (MIDTTRAFIK,), summary=summary)
+    steps = [h[-1]["content"] for h, _c, _b in ui.ask(QuotingAssistant(kept), "Hvor hurtigt indfases modellen?", [])]
+    checked, first_token, last_token, final = steps[2:]
+    assert checked.startswith("Fra dokumenterne: »Modellen indfases") and 'href="#kilde-1"' in checked
+    assert checked.endswith(ui.SUMMARY_PENDING)
+    assert first_token.index("Fra dokumenterne") < first_token.index(ui.SUMMARY_DRAFT) and first_token.endswith("Over ")
+    assert last_token.endswith("Over tre år.")
+    assert (
+        final.index("Fra dokumenterne")
+        < final.index(ui.SUMMARY_KEPT)
+        < final.index("Modellen indfases over tre år <a href")
+    )
+    assert "udkast" not in final and final.count('class="kilde-link"') == 2
+
+
+def test_a_dropped_summary_leaves_the_quotes_with_the_reason() -> None:
+    dropped = Answer(
+        "q", QUOTED.text, QUOTED.citations, (MIDTTRAFIK,), extractive=True, problems=("svaret har ingen henvisninger",)
+    )
+    final = list(ui.ask(QuotingAssistant(dropped), "Hvor hurtigt indfases modellen?", []))[-1][0][-1]["content"]
+    assert final.startswith("Fra dokumenterne: »Modellen indfases")
+    assert "_Modellens sammendrag blev droppet: svaret har ingen henvisninger._" in final
+    assert "Over tre år" not in final and "Sammendrag fra modellen" not in final
 
 
 def test_ask_keeps_earlier_turns() -> None:

@@ -85,3 +85,23 @@ def test_the_registered_fakes_are_resolved_by_name_like_real_models(tmp_path: Pa
     row = json.loads(result.stdout.strip().splitlines()[-1])
     assert row["hits"] and row["hits"][0]["doc_id"] == "003_fc010784cd8fe213"
     assert json.loads((tmp_path / "index" / "manifest.json").read_text(encoding="utf-8"))["embedder_id"] == "hash-64"
+
+
+def test_ask_prints_the_checked_quotes_first_then_the_summary_and_why_it_was_dropped(tmp_path: Path) -> None:
+    from rag.generate import SCRIPTED_REPLY
+
+    env = {"REFERAT_EMBEDDER": "hash-64", "REFERAT_LLM": "scripted"}
+    index = str(tmp_path / "index")
+    result = runner.invoke(app, ["ingest", str(SAMPLE / "003_fc010784cd8fe213.txt"), "--index", index], env=env)
+    assert result.exit_code == 0, result.output
+    question = "Hvor stort et årligt plus giver indtægtsfordelingsmodellen Region Midtjylland?"
+    result = runner.invoke(app, ["ask", question, "--index", index], env=env)
+    assert result.exit_code == 0, result.output
+    shown = result.stdout
+    assert shown.startswith("Svar: Fra dokumenterne: »") and "[KD-Net 22.01.2021, punkt" in shown
+    assert shown.index("Fra dokumenterne") < shown.index(SCRIPTED_REPLY) < shown.index("Kilder:")
+    # The scripted summary cites nothing, so it fails the draft checks and is dropped with the reason.
+    assert "Sammendraget blev droppet (" in result.stderr
+    quoted = runner.invoke(app, ["ask", question, "--index", index, "--no-llm"], env=env)
+    assert quoted.exit_code == 0 and SCRIPTED_REPLY not in quoted.stdout and "Sammendrag" not in quoted.output
+    assert quoted.stdout.splitlines()[0] == shown.splitlines()[0]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ingest.errors import ConfigError
-from rag.answer import Answer
+from rag.answer import Answer, Timings
 from rag.citations import Citation
 from rag.measure.evaluation import (
     AnswerResult,
@@ -63,6 +63,19 @@ def test_answer_metrics_count_facts_citations_and_abstentions() -> None:
     assert m["citation_precision"] == pytest.approx(0.5)
     assert m["abstention_recall"] == 1.0 and m["abstention_precision"] == 0.5
     assert m["false_abstentions"] == 1
+
+
+def test_answer_metrics_time_the_first_checked_answer_apart_from_the_draft() -> None:
+    def timed(t: Timings) -> AnswerResult:
+        return AnswerResult(q("a", (("d", "1"),)), Answer("?", "x", (), (), timings=t))
+
+    # Quotes shown after 0.05 s, the draft's first token at 8 s; an answer without a model is first at its end.
+    drafted = [timed(Timings(0.01, 8.0, 15.0, 0.05)) for _ in range(3)]
+    m = answer_metrics([*drafted, timed(Timings(0.01, None, 0.2, None))])
+    assert m["first_answer_p50_s"] == pytest.approx(0.05) and m["first_answer_p95_s"] == pytest.approx(0.2)
+    assert m["first_token_p50_s"] == pytest.approx(8.0) and m["total_p50_s"] == pytest.approx(15.0)
+    report = Report("c", "q", answers={"llm": m})
+    assert "first_answer_p50_s" in report.markdown()
 
 
 def test_the_report_counts_each_check_that_failed() -> None:
