@@ -614,6 +614,22 @@ def _split_presenters(title: str) -> tuple[str, tuple[str, ...]]:
 # --- introduction -----------------------------------------------------------------------------------
 
 
+def _with_continuation(lines: list[_Line], i: int, end: int) -> str:
+    """Line `i` with the lines that continue its sentence (a PDF wraps prose into short lines; a wrapped
+    sentence goes on in lower case), up to offset `end`.
+
+    >>> lines = _split_lines("Grundet restriktionerne blev mødet\\nudsat til august.\\nBestyrelsen")
+    >>> _with_continuation(lines, 0, 100)
+    'Grundet restriktionerne blev mødet udsat til august.'
+    """
+    out = lines[i].clean
+    j = i + 1
+    while j < len(lines) and lines[j].end <= end and lines[j].clean[:1].islower() and not out.endswith((".", "!", "?")):
+        out = f"{out} {lines[j].clean}"
+        j += 1
+    return out
+
+
 def _introduction(
     lines: list[_Line], toc_lines: set[int], first_start: int, doc_id: str, text: str
 ) -> AgendaItem | None:
@@ -628,8 +644,9 @@ def _introduction(
         if h and heading is None:
             heading = (i, line.clean.rstrip(":").strip())
             continue
-        words = len(line.clean.split())
-        sentences = line.clean.endswith((".", "!", "?", ":")) or _SENTENCE_BREAK.search(line.clean)
+        prose = _with_continuation(lines, i, first_start)
+        words = len(prose.split())
+        sentences = prose.endswith((".", "!", "?", ":")) or _SENTENCE_BREAK.search(prose)
         if words >= 20 and sentences and not _LABEL.match(line.clean):
             prose_at = i
             break
