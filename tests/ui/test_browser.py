@@ -209,16 +209,31 @@ def test_upload_then_find_it(page: object, tmp_path: Path) -> None:
     assert "skøjtebane" in pg.locator("#samtale").inner_text()  # type: ignore[attr-defined]
     _shot(pg, "05_spoerg_om_upload")
 
-    # A question that is not about a decision goes through the LLM: the draft streams in, then the
-    # checked answer (generated or quoted) replaces it.
+    # A question that is not about a decision goes through the LLM: the checked quotes are shown first,
+    # cited, while the model has not finished; its summary streams in under them and is then kept under
+    # them or dropped with the reason.
+    from playwright.sync_api import expect
+
     pg.locator("#forfra").click()  # type: ignore[attr-defined]
     pg.locator("#kilder .kilde").first.wait_for(state="detached", timeout=10_000)  # type: ignore[attr-defined]
+    asked = time.monotonic()
     _ask(pg, "Hvor stor er anlægsudgiften til skøjtebanen ved Tarmvig Havn?")
+    chat = pg.locator("#samtale")  # type: ignore[attr-defined]
+    chat.get_by_text("Fra dokumenterne", exact=False).first.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    quoted_after = time.monotonic() - asked
+    early = chat.inner_text()
+    _shot(pg, "06_citeret_svar_foerst")
+    assert "4,2 mio" in early and "Byrådet 14.03.2023, punkt 2" in early
+    assert "Modellen skriver et sammendrag" in early or "udkast" in early, early  # the summary is still to come
     pg.locator('#kilder .kilde[data-label="Byrådet 14.03.2023, punkt 2"]').wait_for(timeout=ANSWER_TIMEOUT_MS)  # type: ignore[attr-defined]
-    pg.locator("#samtale a.kilde-link").first.wait_for(timeout=ANSWER_TIMEOUT_MS)  # type: ignore[attr-defined]
-    final = pg.locator("#samtale").inner_text()  # type: ignore[attr-defined]
+    expect(chat).not_to_contain_text("Modellen skriver et sammendrag", timeout=ANSWER_TIMEOUT_MS)
+    expect(chat).not_to_contain_text("udkast", timeout=ANSWER_TIMEOUT_MS)
+    final = chat.inner_text()
+    answered_after = time.monotonic() - asked
     assert "4,2 mio" in final and "Udkast" not in final
-    _shot(pg, "06_genereret_svar")
+    assert final.index("Fra dokumenterne") < max(final.find("Sammendrag fra modellen"), final.find("sammendrag blev"))
+    print(f"quoted answer shown after {quoted_after:.1f} s, final after {answered_after:.1f} s")
+    _shot(pg, "07_sammendrag_under_citaterne")
 
 
 def test_briefing_and_decision_register(page: object) -> None:
