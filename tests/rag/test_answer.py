@@ -4,38 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sources import GOVTECH, MIDTTRAFIK, SOURCES
+
 from rag.answer import Answer, Checked, answer, answer_stream
-from rag.citations import Source, find_citations, verify
+from rag.citations import find_citations, verify
 from rag.generate import ScriptedGenerator
 from rag.prompt import ABSTAIN
 from rag.question import Question
-
-MIDTTRAFIK = Source(
-    doc_id="003",
-    number="6",
-    title="Midttrafiks indtægtsfordelingsmodel",
-    body="KD-Net",
-    date="2021-01-22",
-    text="Modellen giver Region Midtjylland et årligt plus på ca. 30 mio. kr. KD-Net godkendte processen og "
-    "den foreslåede indfasning af modellen over tre år. Regionsrådet ønsker, at modellen indføres hurtigst muligt.",
-    decision=("KD-Net godkendte processen og den foreslåede indfasning af modellen over tre år.",),
-    outcome="godkendt",
-    excerpts=("Modellen giver Region Midtjylland et årligt plus på ca. 30 mio. kr.",),
-    score=0.9,
-)
-GOVTECH = Source(
-    doc_id="003",
-    number="16",
-    title="Godkendelse af kommissorium for GovTech Midtjylland",
-    body="KD-Net",
-    date="2021-01-22",
-    text="KD-Net godkendte kommissoriet for GovTech Midtjylland.",
-    decision=("KD-Net godkendte kommissoriet.",),
-    outcome="godkendt",
-    excerpts=("KD-Net godkendte kommissoriet for GovTech Midtjylland.",),
-    score=0.85,
-)
-SOURCES = [MIDTTRAFIK, GOVTECH]
 
 
 def test_decision_question_is_answered_from_the_register_without_the_model() -> None:
