@@ -28,7 +28,7 @@ from ingest.parse import parse_document, safe_doc_id
 from ingest.readers import SUPPORTED_SUFFIXES
 from ingest.records import Document
 from rag.embed import Embedder
-from rag.index import Index
+from rag.index import DocumentInfo, Index
 
 
 @dataclass(frozen=True)
@@ -119,6 +119,18 @@ class _Run:
     ids: dict[str, Path] = field(default_factory=dict)  # document id -> the file of this run that has it
     # (content hash, body, date) -> the first file of this run that had it
     contents: dict[tuple[str, str | None, str | None], Path] = field(default_factory=dict)
+    # content hash -> ids of the documents the index held when the run began (one pass, not one per file)
+    indexed: dict[str, list[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for doc_id, info in self.index.documents.items():
+            self.indexed.setdefault(info.content_hash, []).append(doc_id)
+
+    def same_bytes(self, document: Document) -> list[tuple[str, DocumentInfo]]:
+        """Other indexed documents with `document`'s bytes, as (id, what the index records)."""
+        docs = self.index.documents
+        ids = self.indexed.get(document.content_hash, ())
+        return [(d, docs[d]) for d in ids if d != document.doc_id and d in docs]
 
     def document_id(self, path: Path) -> str:
         """The id `path` gets (see the module docstring)."""
@@ -149,11 +161,10 @@ class _Run:
         first = self.contents.setdefault(key, path)
         if not _same_file(first, path):
             return str(first)
-        for other_id, info in self.index.documents.items():
-            if other_id != document.doc_id and (info.content_hash, info.body, info.date) == key:
-                other = Path(info.source)
-                if other.exists() and not _same_file(other, path):
-                    return info.source
+        for _, info in self.same_bytes(document):
+            other = Path(info.source)
+            if (info.body, info.date) == key[1:] and other.exists() and not _same_file(other, path):
+                return info.source
         return None
 
 
@@ -184,8 +195,8 @@ def _ingest_one(path: Path, index: Index, embedder: Embedder, run: _Run) -> File
     earlier = index.documents.get(doc_id)
     if earlier is not None and not _same_file(Path(earlier.source), path):
         warnings += (f"replaces document {doc_id!r}, ingested earlier from {earlier.source}",)
-    for other_id, info in list(index.documents.items()):  # the same bytes, indexed from a file now gone
-        if other_id != doc_id and info.content_hash == document.content_hash and not Path(info.source).exists():
+    for other_id, info in run.same_bytes(document):  # the same bytes, indexed from a file now gone
+        if not Path(info.source).exists():
             index.remove_document(other_id)
             warnings += (f"takes the place of {other_id!r}, indexed from {info.source}, which is gone",)
     # Parsed and chunked again even when the file is unchanged: a newer Referat may read it better. The
