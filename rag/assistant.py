@@ -1,22 +1,27 @@
 """The assistant the edges (CLI, UI, eval) talk to: index, retriever, generator, loaded lazily.
 
-Constructing one is cheap; the embedder loads on the first search and the LLM on the first
-generated answer. One lock serialises generation: llama.cpp contexts are not thread-safe.
+It is the edges' one door: asking, the register, the documents, ingesting and removing all go through it,
+so the CLI and the app never open an `Index` or call `ingest_files` themselves. Constructing one is cheap;
+the embedder loads on the first search and the LLM on the first generated answer. One lock serialises
+generation: llama.cpp contexts are not thread-safe.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from ingest.errors import IndexMissing
+from ingest.records import AgendaItem
 from rag.answer import Answer, AnswerConfig, Checked, Timings, answer_stream, list_register
 from rag.brief import Briefing, brief
 from rag.citations import Source
+from rag.corpus import FileReport, ingest_files, stale_documents
 from rag.embed import Embedder
 from rag.filters import Filters, dates_the_meeting, first_of_year
 from rag.generate import Generator
@@ -107,6 +112,15 @@ class Assistant:
     def retrieve(
         self, question: str | Question, *, filters: Filters | None = None, top_k: int | None = None
     ) -> Retrieved:
+        """The agenda items that best answer `question`, at most `top_k` (default `self.top_k`), best first,
+        as `ItemHit`s and as the `Source`s an answer is built from; `seconds` is the wall time it took.
+
+        `filters` (bodies, meeting dates) are the user's; a time phrase in the question ("i 2021") adds its
+        own where the user set none. Raises `IndexMissing` when there is no index, `IndexMismatch` when it
+        was built with another embedder, `ModelUnavailable` when the embedder cannot load.
+
+        Usage: `assistant.retrieve("Hvad besluttede KD-Net om Midttrafik?", top_k=3).sources[0].label`.
+        """
         t0 = time.perf_counter()
         q = Question.of(question)
         implied = q.filters
@@ -197,6 +211,13 @@ class Assistant:
         return [float(x) for x in vectors @ self.embedder.embed_query(question)]
 
     def ask(self, question: str | Question, *, filters: Filters | None = None) -> Answer:
+        """The final `Answer` of `ask_stream`: its text cites `[Organ DD.MM.YYYY, punkt N]`, `citations` resolve
+        to `sources`, `abstained` says the documents do not answer, and `timings` are in seconds.
+
+        Raises what `retrieve` raises, and `ModelUnavailable` when the generator's model cannot load.
+
+        Usage: `assistant.ask("Hvad besluttede KD-Net om Midttrafik?").text`.
+        """
         final: Answer | None = None
         for event in self.ask_stream(question, filters=filters):
             if isinstance(event, Answer):
@@ -205,6 +226,11 @@ class Assistant:
         return final
 
     def brief(self, topic: str, *, filters: Filters | None = None, top_k: int = 8) -> Briefing:
+        """A cited briefing note on `topic` (Markdown: baggrund, beslutninger, åbne punkter) from the `top_k`
+        best items, without the LLM. Raises what `retrieve` raises.
+
+        Usage: `assistant.brief("sociale investeringer").markdown`.
+        """
         found = self.retrieve(topic, filters=filters, top_k=top_k)
         return brief(topic, found.sources)
 
@@ -231,6 +257,14 @@ class Assistant:
             )
         return out
 
+    def item(self, doc_id: str, number: str | None) -> AgendaItem | None:
+        """One agenda item of an indexed document (`number` None: the part before the first item), else None."""
+        return self.index.item(doc_id, number)
+
+    def document(self, doc_id: str) -> DocumentInfo | None:
+        """What the index records of one document, else None."""
+        return self.index.documents.get(doc_id)
+
     def documents(self) -> list[tuple[str, DocumentInfo]]:
         """(document id, what the index records of it) for every indexed document, newest meeting first."""
         docs = sorted(self.index.documents.items(), key=lambda kv: (kv[1].body or "", kv[0]))
@@ -245,6 +279,40 @@ class Assistant:
         index.save()
         self.reload()
         return True
+
+    def stale_documents(self, folders: Iterable[Path]) -> list[tuple[str, str]]:
+        """(document id, source) of indexed documents whose file lay under one of `folders` and is gone;
+        none when there is no index yet."""
+        try:
+            return stale_documents(self.index, folders)
+        except IndexMissing:
+            return []
+
+    def ingest(
+        self,
+        files: Iterable[Path],
+        *,
+        remove: Iterable[str] = (),
+        on_file: Callable[[FileReport], None] | None = None,
+        by_name: bool = False,
+    ) -> list[FileReport]:
+        """Remove the documents `remove`, then parse, chunk, embed and index `files`, saving the index once (it
+        is created when there is none). One report per file; a bad file is reported, the others go on.
+
+        `on_file(report)` is called after each file; `by_name=True` makes the file name alone the identity
+        (uploads, whose folders are temporary). Raises `IndexMismatch` when the index was built with another
+        embedder. Usage: `assistant.ingest(expand_paths([Path("data/sample")]))`.
+        """
+        try:
+            try:
+                index = self.index
+            except IndexMissing:
+                index = Index.open_or_create(self.index_dir, self.embedder)
+            for doc_id in remove:
+                index.remove_document(doc_id)
+            return ingest_files(files, index, self.embedder, on_file=on_file, by_name=by_name)
+        finally:
+            self.reload()
 
     def decisions(self, *, filters: Filters | None = None, outcome: str | None = None) -> list[dict[str, Any]]:
         """The decision register: one row per agenda item, in date order."""

@@ -15,8 +15,9 @@ import re
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 # Referat never phones home: no analytics, no telemetry, no calls to the Hugging Face hub. Set before Gradio
 # (and through it huggingface_hub) is imported: both read these at import time, hence the imports below it.
@@ -32,6 +33,16 @@ from ingest.errors import IndexMissing, ReferatError
 from ingest.readers import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 from ingest.records import page_label
 from rag.filters import Filters
+
+if TYPE_CHECKING:
+    from rag.answer import Answer
+    from rag.assistant import Assistant
+    from rag.citations import Source
+    from rag.corpus import FileReport
+
+# Gradio's own shapes: the chat in its "messages" form ({"role", "content"} dicts), and a component update.
+Chat = list[dict[str, Any]]
+Update = dict[str, Any]
 
 FILE_TYPES = list(SUPPORTED_SUFFIXES)
 # Gradio refuses a bigger upload before it is stored, and checks the type again on the server (a browser's
@@ -141,7 +152,7 @@ def _question_terms(question: str) -> list[str]:
     return [w for w in _WORD.findall(question) if w.lower() not in {"hvad", "besluttede", "blev", "hvor"}]
 
 
-def source_card(n: int, source: Any, question: str = "") -> str:
+def source_card(n: int, source: Source, question: str = "") -> str:
     """One source as an HTML card with anchor `kilde-N`; its <details> hold the whole item.
 
     >>> from rag.citations import Source
@@ -179,7 +190,7 @@ def source_card(n: int, source: Any, question: str = "") -> str:
     return "".join(parts)
 
 
-def source_cards(sources: Sequence[Any], question: str = "") -> str:
+def source_cards(sources: Sequence[Source], question: str = "") -> str:
     """All sources as cards, numbered from 1 in retrieval order."""
     if not sources:
         return '<p class="kilde-tom">Ingen punkter passer til spørgsmålet og filtrene.</p>'
@@ -191,7 +202,7 @@ def _norm_label(label: str) -> str:
     return " ".join(label.casefold().split())
 
 
-def link_citations(text: str, sources: Sequence[Any]) -> str:
+def link_citations(text: str, sources: Sequence[Source]) -> str:
     """`text` escaped, each `[label]` that names a source turned into a link to its card.
 
     >>> from rag.citations import Source
@@ -212,7 +223,7 @@ def link_citations(text: str, sources: Sequence[Any]) -> str:
     return "".join(out)
 
 
-def format_answer(answer: Any, sources: Sequence[Any]) -> str:
+def format_answer(answer: Answer, sources: Sequence[Source]) -> str:
     """The final answer as chat text: linked citations, and a note on how it was made."""
     text = link_citations(answer.text, sources)
     if answer.abstained:
@@ -229,7 +240,7 @@ def format_answer(answer: Any, sources: Sequence[Any]) -> str:
     return text
 
 
-def format_summarised(quoted: Any, final: Any, sources: Sequence[Any]) -> str:
+def format_summarised(quoted: Answer, final: Answer, sources: Sequence[Source]) -> str:
     """The checked quotes (`quoted`, shown first) with what the model's summary came to (`final`): the
     summary under them when it passed the checks, else a note that it was dropped and why. When the model
     found no answer in the quotes and no check overruled it, the abstention replaces them."""
@@ -247,30 +258,38 @@ def format_summarised(quoted: Any, final: Any, sources: Sequence[Any]) -> str:
 # Handlers (plain functions of an assistant; Gradio errors are the UI's edge)
 
 
+@contextmanager
+def _shown(what: str = "") -> Iterator[None]:
+    """The UI's one translation of library errors: a `ReferatError` is shown to the user as a `gr.Error`
+    (its message, after `what`)."""
+    try:
+        yield
+    except ReferatError as e:
+        raise gr.Error(f"{what}{e}") from None
+
+
 def make_filters(bodies: Sequence[str] | None, date_from: str | None, date_to: str | None) -> Filters:
     """Filters from the filter bar; a bad date becomes a visible error.
 
     >>> make_filters(["KD-Net"], "2021-01-01", "").date_to is None
     True
     """
-    try:
+    with _shown("Ugyldigt filter: "):
         return Filters(
             bodies=tuple(b for b in (bodies or ()) if b),
             date_from=(date_from or "").strip() or None,
             date_to=(date_to or "").strip() or None,
         )
-    except ReferatError as e:
-        raise gr.Error(f"Ugyldigt filter: {e}") from None
 
 
 def ask(
-    assistant: Any,
+    assistant: Assistant,
     question: str,
-    history: list[dict[str, Any]] | None,
+    history: Chat | None,
     bodies: Sequence[str] | None = None,
     date_from: str | None = None,
     date_to: str | None = None,
-) -> Iterator[tuple[list[dict[str, Any]], str, str]]:
+) -> Iterator[tuple[Chat, str, str]]:
     """Stream (chat history, source cards HTML, question box) updates for one question.
 
     Sources come first, then the checked answer (quotes or the recorded decision, cited), then the
@@ -288,10 +307,10 @@ def ask(
     history.append({"role": "assistant", "content": SEARCHING})
     cards = NO_SOURCES
     yield list(history), cards, ""
-    sources: Sequence[Any] = ()
-    quoted: Any = None
+    sources: Sequence[Source] = ()
+    quoted: Answer | None = None
     draft: list[str] = []
-    try:
+    with _shown():
         for event in assistant.ask_stream(question, filters=filters):
             if isinstance(event, Retrieved):
                 sources = event.sources
@@ -312,59 +331,47 @@ def ask(
                 )
             history[-1] = {"role": "assistant", "content": content}
             yield list(history), cards, ""
-    except ReferatError as e:
-        raise gr.Error(str(e)) from None
 
 
-def start_over() -> tuple[list[dict[str, Any]], str, str, list[str], str, str]:
+def start_over() -> tuple[Chat, str, str, list[str], str, str]:
     """Empty chat, no sources, empty question and filters."""
     return [], NO_SOURCES, "", [], "", ""
 
 
-def body_choices(assistant: Any) -> list[str]:
+def body_choices(assistant: Assistant) -> list[str]:
     """The bodies (organer) of the indexed documents, sorted; empty when there is no index yet."""
     try:
-        docs = assistant.index.documents
+        docs = assistant.documents()
     except IndexMissing:
         return []
-    return sorted({info.body for info in docs.values() if info.body}, key=str.casefold)
+    return sorted({info.body for _, info in docs if info.body}, key=str.casefold)
 
 
 def ingest_uploads(
-    assistant: Any,
+    assistant: Assistant,
     files: Sequence[Any] | None,
     *,
     on_progress: Callable[[int, int, str], None] | None = None,
     lock: threading.Lock | None = None,
 ) -> str:
-    """Ingest uploaded files into the assistant's index; a Markdown report with one line per file."""
-    from rag.corpus import ingest_files
-    from rag.index import Index
+    """Ingest uploaded files into the assistant's index; a Markdown report with one line per file.
 
+    `files` are what Gradio's upload gives: paths, or objects with the path as `name`."""
     paths = [Path(f if isinstance(f, str | os.PathLike) else getattr(f, "name", f)) for f in files or ()]
     if not paths:
         raise gr.Error("Vælg en eller flere filer først.")
     done = 0
 
-    def step(report: Any) -> None:
+    def step(report: FileReport) -> None:
         nonlocal done
         done += 1
         if on_progress:
             on_progress(done, len(paths), Path(report.path).name)
 
-    with lock or threading.Lock():
-        try:
-            try:
-                index = assistant.index
-            except IndexMissing:
-                index = Index.open_or_create(assistant.index_dir, assistant.embedder)
-            if on_progress:
-                on_progress(0, len(paths), paths[0].name)
-            reports = ingest_files(paths, index, assistant.embedder, on_file=step, by_name=True)
-        except ReferatError as e:
-            raise gr.Error(str(e)) from None
-        finally:
-            assistant.reload()
+    if on_progress:
+        on_progress(0, len(paths), paths[0].name)
+    with lock or threading.Lock(), _shown():
+        reports = assistant.ingest(paths, on_file=step, by_name=True)
     lines = []
     for r in reports:
         name = _md_escape(Path(r.path).name)
@@ -391,7 +398,7 @@ def _md_escape(text: str) -> str:
 
 
 def make_brief(
-    assistant: Any,
+    assistant: Assistant,
     topic: str,
     bodies: Sequence[str] | None,
     date_from: str | None,
@@ -404,10 +411,8 @@ def make_brief(
     if not topic:
         raise gr.Error("Skriv et emne.")
     filters = make_filters(bodies, date_from, date_to)
-    try:
+    with _shown():
         note = assistant.brief(topic, filters=filters)
-    except ReferatError as e:
-        raise gr.Error(str(e)) from None
     folder = Path(out_dir or tempfile.mkdtemp(prefix="referat-overblik-"))
     stem = re.sub(r"[^\wæøåÆØÅ-]+", "_", topic).strip("_")[:60] or "overblik"
     md_path = folder / f"overblik_{stem}.md"
@@ -451,14 +456,13 @@ def markdown_to_docx(markdown: str, path: Path) -> Path:
 DOCUMENT_HEADERS = ["Organ", "Dato", "Art", "Punkter", "Fil", "Id"]
 
 
-def document_rows(assistant: Any) -> list[list[str]]:
+def document_rows(assistant: Assistant) -> list[list[str]]:
     """The indexed documents as table rows (DOCUMENT_HEADERS), newest meeting first; none without an index."""
-    try:
-        docs = assistant.documents()
-    except IndexMissing:
-        return []
-    except ReferatError as e:
-        raise gr.Error(str(e)) from None
+    with _shown():
+        try:
+            docs = assistant.documents()
+        except IndexMissing:
+            return []
     return [
         [info.body or "", _date_dk(info.date) if info.date else "", info.kind or "", str(info.n_items),
          Path(info.source).name, doc_id]
@@ -471,29 +475,28 @@ def document_choices(rows: Sequence[Sequence[str]]) -> list[tuple[str, str]]:
     return [(" · ".join(x for x in (r[0], r[1], r[4]) if x), r[5]) for r in rows]
 
 
-def remove_document(assistant: Any, doc_id: str | None, *, lock: threading.Lock | None = None) -> str:
+def remove_document(assistant: Assistant, doc_id: str | None, *, lock: threading.Lock | None = None) -> str:
     """Remove one document from the index; a Markdown line saying what happened."""
     if not doc_id:
         raise gr.Error("Vælg det dokument, der skal fjernes.")
-    with lock or threading.Lock():
-        try:
-            removed = assistant.remove_document(doc_id)
-        except ReferatError as e:
-            raise gr.Error(str(e)) from None
+    with lock or threading.Lock(), _shown():
+        removed = assistant.remove_document(doc_id)
     if not removed:
         return f"Dokumentet {_md_escape(doc_id)} findes ikke (længere) i indekset."
     return f"**Fjernet:** {_md_escape(doc_id)}. Dets tekst er slettet fra indekset."
 
 
 def decision_rows(
-    assistant: Any, bodies: Sequence[str] | None, date_from: str | None, date_to: str | None, outcome: str | None
+    assistant: Assistant,
+    bodies: Sequence[str] | None,
+    date_from: str | None,
+    date_to: str | None,
+    outcome: str | None,
 ) -> list[list[str]]:
     """The decision register as table rows (DECISION_HEADERS)."""
     filters = make_filters(bodies, date_from, date_to)
-    try:
+    with _shown():
         rows = assistant.decisions(filters=filters, outcome=None if outcome in (None, "", ALL) else outcome)
-    except ReferatError as e:
-        raise gr.Error(str(e)) from None
     return [
         [
             r["body"] or "",
@@ -508,13 +511,11 @@ def decision_rows(
     ]
 
 
-def item_html(assistant: Any, doc_id: str, number: str | None) -> str:
+def item_html(assistant: Assistant, doc_id: str, number: str | None) -> str:
     """One agenda item's whole text as HTML (escaped), with its decision on top."""
-    try:
-        item = assistant.index.item(doc_id, None if number in (None, "", "-") else number)
-        info = assistant.index.documents.get(doc_id)
-    except ReferatError as e:
-        raise gr.Error(str(e)) from None
+    with _shown():
+        item = assistant.item(doc_id, None if number in (None, "", "-") else number)
+        info = assistant.document(doc_id)
     if item is None:
         return f"<p>Punktet findes ikke længere i indekset ({html.escape(doc_id)}).</p>"
     body = info.body if info else None
@@ -533,8 +534,9 @@ def item_html(assistant: Any, doc_id: str, number: str | None) -> str:
     )
 
 
-def selected_item(assistant: Any, rows: Sequence[Sequence[str]], index: Any, row_value: Any = None) -> str:
-    """The item behind a selected register row (by the row's own values when Gradio gives them)."""
+def selected_item(assistant: Assistant, rows: Sequence[Sequence[str]], index: Any, row_value: Any = None) -> str:
+    """The item behind a selected register row (by the row's own values when Gradio gives them): `index` and
+    `row_value` are Gradio's `SelectData.index` ([row, column], or the row) and `.row_value`."""
     row = list(row_value) if row_value else None
     if row is None:
         r = index[0] if isinstance(index, list | tuple) else index
@@ -548,7 +550,7 @@ def selected_item(assistant: Any, rows: Sequence[Sequence[str]], index: Any, row
 # The app
 
 
-def build_app(assistant: Any) -> gr.Blocks:
+def build_app(assistant: Assistant) -> gr.Blocks:
     """The Gradio app for `assistant`. Cheap: nothing loads until the first request."""
     ingest_lock = threading.Lock()
 
@@ -629,7 +631,7 @@ def build_app(assistant: Any) -> gr.Blocks:
                 item_view = gr.HTML("<p>Vælg en række for at se hele punktet.</p>", elem_id="punkt")
 
         # -- wiring ---------------------------------------------------------------------------
-        def on_ask(q: str, history: list[dict[str, Any]], b: list[str], f: str, t: str) -> Iterator[Any]:
+        def on_ask(q: str, history: Chat, b: list[str], f: str, t: str) -> Iterator[tuple[Chat, str, str]]:
             yield from ask(assistant, q, history, b, f, t)
 
         ask_args: dict[str, Any] = {
@@ -643,18 +645,21 @@ def build_app(assistant: Any) -> gr.Blocks:
         question.submit(**ask_args)
         reset.click(start_over, outputs=[chat, cards, question, *filters], queue=False)
 
-        def on_ingest(files: list[Any], progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
+        def on_ingest(
+            files: list[Any],
+            progress: gr.Progress = gr.Progress(),  # noqa: B008
+        ) -> tuple[str, Update, None, list[list[str]], Update]:
             def report(done: int, total: int, name: str) -> None:
                 progress((done, total), desc=f"Indlæser {name}", unit="filer")
 
             text = ingest_uploads(assistant, files, on_progress=report, lock=ingest_lock)
             return text, gr.update(choices=body_choices(assistant)), None, *on_documents()
 
-        def on_documents() -> tuple[Any, Any]:
+        def on_documents() -> tuple[list[list[str]], Update]:
             rows = document_rows(assistant)
             return rows, gr.update(choices=document_choices(rows), value=None)
 
-        def on_remove(doc_id: str | None) -> tuple[str, Any, Any, Any]:
+        def on_remove(doc_id: str | None) -> tuple[str, Update, list[list[str]], Update]:
             text = remove_document(assistant, doc_id, lock=ingest_lock)
             return text, gr.update(choices=body_choices(assistant)), *on_documents()
 
@@ -666,7 +671,7 @@ def build_app(assistant: Any) -> gr.Blocks:
         )
         remove_btn.click(on_remove, inputs=[doc_choice], outputs=[remove_report, bodies, doc_table, doc_choice])
 
-        def on_brief(tp: str, b: list[str], f: str, t: str) -> tuple[str, Any, Any]:
+        def on_brief(tp: str, b: list[str], f: str, t: str) -> tuple[str, Update, Update]:
             md, md_path, docx_path = make_brief(assistant, tp, b, f, t)
             return md, gr.update(value=md_path, visible=True), gr.update(value=docx_path, visible=True)
 
@@ -685,7 +690,7 @@ def build_app(assistant: Any) -> gr.Blocks:
 
         table.select(on_select, inputs=[rows_state], outputs=[item_view])
 
-        def on_load() -> tuple[Any, Any, Any]:
+        def on_load() -> tuple[Update, list[list[str]], Update]:
             return gr.update(choices=body_choices(assistant)), *on_documents()
 
         demo.load(on_load, outputs=[bodies, doc_table, doc_choice])
@@ -716,7 +721,7 @@ _DANISH_WIDGETS = {
 }
 
 
-def launch(assistant: Any, *, host: str = "127.0.0.1", port: int = 7860) -> None:
+def launch(assistant: Assistant, *, host: str = "127.0.0.1", port: int = 7860) -> None:
     """Serve the app on `host:port`: no share link, no analytics, one answer at a time.
 
     >>> # launch(assistant, port=7860)

@@ -8,17 +8,26 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from ingest.errors import ReferatError
+
+if TYPE_CHECKING:
+    from models.settings import Settings
+    from rag.answer import Answer
+    from rag.assistant import Assistant
+    from rag.embed import Embedder
+    from rag.filters import Filters
+    from rag.generate import Generator
+    from rag.retrieve import ItemHit
 
 app = typer.Typer(
     help="Referat: answers about Danish meeting minutes, citing the agenda item behind every statement.",
@@ -51,7 +60,7 @@ def _edge() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
-def _settings() -> Any:
+def _settings() -> Settings:
     from models.settings import Settings
 
     return Settings.from_env()
@@ -61,32 +70,26 @@ def _index_dir(index: Path | None) -> Path:
     return index if index is not None else Path(_settings().index_dir)
 
 
-def _embedder() -> Any:
+def _embedder() -> Embedder:
     from rag.embed import load_embedder
 
     s = _settings()
     return load_embedder(s.embedder, settings=s)
 
 
-def _assistant(
-    index: Path | None, *, llm: bool = True, llm_name: str | None = None, embedder: Any = None, config: Any = None
-) -> Any:
-    from rag.answer import AnswerConfig
+def _assistant(index: Path | None, *, llm: bool = True) -> Assistant:
     from rag.assistant import Assistant
     from rag.generate import load_generator
 
     s = _settings()
-    name = llm_name or s.llm
 
-    def generator() -> Any:
-        return load_generator(name, settings=s) if llm else None
+    def generator() -> Generator | None:
+        return load_generator(s.llm, settings=s) if llm else None
 
-    return Assistant(
-        _index_dir(index), embedder or _embedder(), generator_factory=generator, answer_config=config or AnswerConfig()
-    )
+    return Assistant(_index_dir(index), _embedder(), generator_factory=generator)
 
 
-def _filters(body: list[str] | None, date_from: str | None, date_to: str | None) -> Any:
+def _filters(body: list[str] | None, date_from: str | None, date_to: str | None) -> Filters:
     from rag.filters import Filters
 
     return Filters(bodies=tuple(body or ()), date_from=date_from, date_to=date_to)
@@ -119,7 +122,7 @@ def _batch(question: str | None, questions: Path | None) -> list[dict[str, Any]]
     return [{"id": None, "question": question}]
 
 
-def _hit_json(hit: Any) -> dict[str, Any]:
+def _hit_json(hit: ItemHit) -> dict[str, Any]:
     best = hit.chunks[0] if hit.chunks else None
     return {
         "doc_id": hit.doc_id,
@@ -135,7 +138,7 @@ def _hit_json(hit: Any) -> dict[str, Any]:
     }
 
 
-def _answer_json(qid: Any, a: Any, hits: Any) -> dict[str, Any]:
+def _answer_json(qid: object, a: Answer, hits: Sequence[ItemHit]) -> dict[str, Any]:
     return {
         "id": qid,
         "question": a.question,
@@ -225,8 +228,7 @@ def ingest(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from ingest.readers import unsupported_reason
-    from rag.corpus import expand_paths, ingest_files, stale_documents
-    from rag.index import Index
+    from rag.corpus import expand_paths
 
     missing = [p for p in paths if not p.exists()]
     for p in missing:
@@ -244,18 +246,16 @@ def ingest(
         raise typer.Exit(1)
     t0 = time.perf_counter()
     with _edge():
-        embedder = _embedder()
-        idx = Index.open_or_create(_index_dir(index), embedder)
-        stale = stale_documents(idx, paths)
-        if prune:
-            for doc_id, _ in stale:
-                idx.remove_document(doc_id)
+        a = _assistant(index, llm=False)
+        stale = a.stale_documents(paths)
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
         with Progress(*columns, console=err, transient=True, disable=as_json) as progress:
             task = progress.add_task("Indlæser dokumenter", total=len(files))
-            reports = ingest_files(files, idx, embedder, on_file=lambda r: progress.advance(task))
-        if not prune:  # a renamed file has already taken its old entry's place
-            stale = [(d, s) for d, s in stale if d in idx.documents]
+            gone = [doc_id for doc_id, _ in stale] if prune else []
+            reports = a.ingest(files, remove=gone, on_file=lambda r: progress.advance(task))
+        if stale and not prune:  # a renamed file has already taken its old entry's place
+            held = {doc_id for doc_id, _ in a.documents()}
+            stale = [(d, s) for d, s in stale if d in held]
     seconds = time.perf_counter() - t0
     failed = [r for r in reports if r.error]
     embedded = sum(r.chunks_embedded for r in reports)
@@ -313,14 +313,10 @@ def remove(
 
     Example: referat remove 003_fc010784cd8fe213
     """
-    from rag.index import Index
-
     with _edge():
-        idx = Index.load(_index_dir(index))
-        if not idx.remove_document(doc_id):
+        if not _assistant(index, llm=False).remove_document(doc_id):
             err.print(f"[bold red]Fejl:[/] no document {escape(repr(doc_id))} in {escape(str(_index_dir(index)))}")
             raise typer.Exit(1)
-        idx.save()
     out.print(f"Fjernet: {escape(doc_id)}")
 
 
@@ -389,8 +385,8 @@ def ask(
         f = _filters(body, date_from, date_to)
         batch = _batch(question, questions)
         for row in batch:
-            hits: Any = ()
-            checked: Any = None
+            hits: Sequence[ItemHit] = ()
+            checked: Answer | None = None
             draft: list[str] = []
             for event in a.ask_stream(row["question"], filters=f):
                 if isinstance(event, Retrieved):
@@ -412,7 +408,7 @@ def ask(
                     sys.stdout.flush()
 
 
-def _show_answer(a: Any, draft: str, checked: Any = None) -> None:
+def _show_answer(a: Answer, draft: str, checked: Answer | None = None) -> None:
     """The final answer. After a checked answer was printed (`checked`), only what the model's summary
     (`draft`, as streamed) came to: kept, dropped with the reason, or the model finding no answer."""
     why = escape("; ".join(a.problems))

@@ -38,10 +38,36 @@ def test_a_bad_file_is_a_message_and_exit_code_1(tmp_path: Path) -> None:
     assert "tom.txt" in result.output and "empty" in result.output
 
 
+FAKES = {"REFERAT_EMBEDDER": "hash-64", "REFERAT_LLM": "scripted"}
+
+
 def test_remove_without_an_index_says_what_to_do(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["remove", "x", "--index", str(tmp_path / "none")])
+    result = runner.invoke(app, ["remove", "x", "--index", str(tmp_path / "none")], env=FAKES)
     assert result.exit_code == 1
     assert "referat ingest" in " ".join(result.output.split())  # Rich wraps at the terminal's width
+
+
+def test_a_gone_file_is_listed_then_pruned_and_a_document_removed(tmp_path: Path) -> None:
+    import shutil
+
+    folder, index = tmp_path / "referater", str(tmp_path / "index")
+    folder.mkdir()
+    for name in ("003_fc010784cd8fe213.txt", "004_344350c627352113.txt"):
+        shutil.copy(SAMPLE / name, folder / name)
+    assert runner.invoke(app, ["ingest", str(folder), "--index", index], env=FAKES).exit_code == 0
+    (folder / "004_344350c627352113.txt").unlink()
+
+    listed = runner.invoke(app, ["ingest", str(folder), "--index", index], env=FAKES)
+    assert listed.exit_code == 0 and "004_344350c627352113" in listed.stdout and "--prune" in listed.stdout
+    pruned = runner.invoke(app, ["ingest", str(folder), "--index", index, "--prune", "--json"], env=FAKES)
+    assert json.loads(pruned.stdout.splitlines()[-1])["summary"]["pruned"] == 1
+    again = runner.invoke(app, ["ingest", str(folder), "--index", index], env=FAKES)
+    assert "004_344350c627352113" not in again.stdout
+
+    removed = runner.invoke(app, ["remove", "003_fc010784cd8fe213", "--index", index], env=FAKES)
+    assert removed.exit_code == 0 and "Fjernet: 003_fc010784cd8fe213" in removed.stdout
+    twice = runner.invoke(app, ["remove", "003_fc010784cd8fe213", "--index", index], env=FAKES)
+    assert twice.exit_code == 1 and "no document" in twice.output
 
 
 def test_bench_ends_with_one_json_object_and_writes_the_table(tmp_path: Path, monkeypatch: Any) -> None:
@@ -76,7 +102,7 @@ def test_ask_json_carries_why_it_abstained() -> None:
 
 
 def test_the_registered_fakes_are_resolved_by_name_like_real_models(tmp_path: Path) -> None:
-    env = {"REFERAT_EMBEDDER": "hash-64", "REFERAT_LLM": "scripted"}
+    env = FAKES
     index = str(tmp_path / "index")
     result = runner.invoke(app, ["ingest", str(SAMPLE / "003_fc010784cd8fe213.txt"), "--index", index], env=env)
     assert result.exit_code == 0, result.output
@@ -90,7 +116,7 @@ def test_the_registered_fakes_are_resolved_by_name_like_real_models(tmp_path: Pa
 def test_ask_prints_the_checked_quotes_first_then_the_summary_and_why_it_was_dropped(tmp_path: Path) -> None:
     from rag.generate import SCRIPTED_REPLY
 
-    env = {"REFERAT_EMBEDDER": "hash-64", "REFERAT_LLM": "scripted"}
+    env = FAKES
     index = str(tmp_path / "index")
     result = runner.invoke(app, ["ingest", str(SAMPLE / "003_fc010784cd8fe213.txt"), "--index", index], env=env)
     assert result.exit_code == 0, result.output
