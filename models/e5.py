@@ -26,7 +26,7 @@ from typing import Literal
 
 import numpy as np
 
-from ingest.errors import ModelUnavailable
+from ingest.errors import ConfigError, ModelUnavailable
 from models.settings import set_offline_environment
 
 MAGIC = b"E5S1"
@@ -501,7 +501,7 @@ def build_e5_onnx(
     if not (src / MARKER).is_file():
         raise ModelUnavailable(f"No built multilingual-e5-small at {src}: run `referat models provision`")
     if quantization not in ("fp32", "int8"):
-        raise ValueError(f"quantization must be 'fp32' or 'int8', got {quantization!r}")
+        raise ConfigError(f"quantization must be 'fp32' or 'int8', got {quantization!r}: pass one of the two")
     if not force and is_onnx_built(dest, src, quantization):
         return False
     step = on_step or (lambda _msg: None)

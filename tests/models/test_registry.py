@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.errors import ModelUnavailable
+from ingest.errors import ConfigError, ModelUnavailable
 from models.recipes import InCode
 from models.registry import MODELS, ModelSpec, get_spec, model_path, resolve_embedder, resolve_llm
 from models.settings import Settings
@@ -27,7 +27,7 @@ def test_every_spec_says_how_to_install_its_source() -> None:
 
 
 def test_spec_kind_is_validated() -> None:
-    with pytest.raises(ValueError, match="'reranker'"):
+    with pytest.raises(ConfigError, match="'reranker'; register it as one"):
         ModelSpec(id="x", kind="reranker", source="", description="", recipe=InCode())  # type: ignore[arg-type]
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ingest.errors import ConfigError
 from models.registry import resolve_embedder
 from models.settings import Settings
 from rag.embed import Embedder, HashEmbedder, SentenceTransformerEmbedder, length_sorted_batches
@@ -108,7 +109,7 @@ def test_model_id_defaults_to_what_was_given() -> None:
 
 @pytest.mark.parametrize("kw", [{"batch_size": 0}, {"threads": 0}])
 def test_bad_arguments_name_the_value(kw: dict[str, int]) -> None:
-    with pytest.raises(ValueError, match="got 0"):
+    with pytest.raises(ConfigError, match="got 0: pass"):
         SentenceTransformerEmbedder("x", **kw)  # type: ignore[arg-type]
 
 

@@ -1,14 +1,86 @@
-"""Generators: the scripted fake, llama.cpp with SmolLM2 (plumbing) and with the default Qwen (slow)."""
+"""Contract tests for every `Generator` (the scripted fake, and llama.cpp with the default Qwen when its GGUF
+is provisioned), plus the specifics: the scripted fake, llama.cpp with SmolLM2 (plumbing) and Qwen (slow)."""
 
 import pytest
 
-from ingest.errors import ModelUnavailable
-from models.registry import resolve_llm
+from ingest.errors import ConfigError, ModelUnavailable
+from models.registry import MODELS, model_path, resolve_llm
 from models.settings import Settings
 from rag.generate import Generator, LlamaCppGenerator, ScriptedGenerator
 from rag.prompt import FEW_SHOT, SYSTEM
 
 USER = [{"role": "user", "content": "Write one short sentence about the sea."}]
+COUNT = [
+    {"role": "system", "content": "Reply with the numbers only, separated by commas."},
+    {"role": "user", "content": "Count from 1 to 100."},
+]
+COUNTED = ", ".join(str(n) for n in range(1, 101)) + "."  # what the scripted fake replies to COUNT
+
+QWEN_GGUF = model_path(MODELS["qwen2.5-coder-1.5b"], Settings.from_env())
+
+GENERATORS: list[object] = [
+    pytest.param("scripted", id="scripted"),
+    pytest.param(
+        "qwen",
+        id="llama.cpp-qwen",
+        marks=[
+            pytest.mark.slow,
+            pytest.mark.skipif(not QWEN_GGUF.is_file(), reason=f"no GGUF at {QWEN_GGUF}: `referat models provision`"),
+        ],
+    ),
+]
+
+
+@pytest.fixture
+def scripted() -> ScriptedGenerator:
+    return ScriptedGenerator(COUNTED)
+
+
+@pytest.fixture(scope="module")
+def qwen() -> LlamaCppGenerator:
+    """The default LLM, loaded once for the module."""
+    s = Settings.from_env()
+    return LlamaCppGenerator(QWEN_GGUF, model_id="qwen2.5-coder-1.5b", n_threads=s.threads, n_ctx=1024)
+
+
+@pytest.fixture(params=GENERATORS)
+def generator(request: pytest.FixtureRequest) -> Generator:
+    made: Generator = request.getfixturevalue(request.param)
+    return made
+
+
+def test_pieces_are_text_and_join_to_the_whole_reply(generator: Generator) -> None:
+    pieces = list(generator.stream(COUNT, max_tokens=12))
+    assert len(pieces) > 1 and all(isinstance(p, str) and p for p in pieces)
+    reply = "".join(pieces)
+    assert reply.startswith("1,") and "<|" not in reply
+    assert "".join(generator.stream(COUNT, max_tokens=12)) == reply  # the same messages, the same reply
+
+
+def test_max_tokens_bounds_the_reply(generator: Generator) -> None:
+    short = list(generator.stream(COUNT, max_tokens=3))
+    longer = "".join(generator.stream(COUNT, max_tokens=24))
+    assert 1 <= len(short) <= 3
+    assert longer.startswith("".join(short)) and len(longer) > len("".join(short))
+
+
+def test_a_stop_string_ends_the_reply_before_it(generator: Generator) -> None:
+    whole = "".join(generator.stream(COUNT, max_tokens=24))
+    stopped = "".join(generator.stream(COUNT, max_tokens=24, stop=["4"]))
+    assert "4" in whole and stopped == whole[: whole.index("4")]
+
+
+@pytest.mark.parametrize("max_tokens", [0, -1])
+def test_max_tokens_below_one_is_a_config_error(generator: Generator, max_tokens: int) -> None:
+    with pytest.raises(ConfigError, match=f"max_tokens must be >= 1, got {max_tokens}"):
+        list(generator.stream(COUNT, max_tokens=max_tokens))
+
+
+def test_model_id_is_a_name(generator: Generator) -> None:
+    assert isinstance(generator.model_id, str) and generator.model_id
+
+
+# -- the scripted fake ------------------------------------------------------------------------
 
 
 def test_scripted_generator_streams_its_replies_in_order() -> None:
@@ -26,6 +98,14 @@ def test_scripted_generator_honours_stop_and_max_tokens_and_records_calls() -> N
     assert [c["max_tokens"] for c in g.calls] == [50, 2] and g.calls[0]["messages"] == USER
 
 
+def test_scripted_generator_needs_a_reply() -> None:
+    with pytest.raises(ConfigError, match="at least one reply"):
+        ScriptedGenerator([])
+
+
+# -- llama.cpp --------------------------------------------------------------------------------
+
+
 def test_llama_constructor_is_cheap_and_a_missing_file_fails_on_first_use(tmp_path) -> None:  # type: ignore[no-untyped-def]
     g = LlamaCppGenerator(tmp_path / "missing.gguf", n_threads=1)
     assert g.model_id == "missing.gguf"
@@ -34,8 +114,8 @@ def test_llama_constructor_is_cheap_and_a_missing_file_fails_on_first_use(tmp_pa
 
 
 @pytest.mark.parametrize("kw", [{"n_ctx": 16}, {"n_threads": 0}, {"temperature": -1.0}])
-def test_llama_bad_arguments(kw: dict[str, float]) -> None:
-    with pytest.raises(ValueError, match="got"):
+def test_llama_bad_arguments_say_what_to_pass(kw: dict[str, float]) -> None:
+    with pytest.raises(ConfigError, match=r"got .*: pass"):
         LlamaCppGenerator("x.gguf", **kw)  # type: ignore[arg-type]
 
 
@@ -50,7 +130,7 @@ def test_smollm2_streams_text(smollm2: LlamaCppGenerator) -> None:
     assert len(pieces) > 1 and "".join(pieces).strip()
 
 
-def test_max_tokens_bounds_the_reply(smollm2: LlamaCppGenerator) -> None:
+def test_smollm2_max_tokens_counts_model_tokens(smollm2: LlamaCppGenerator) -> None:
     llm = smollm2.warm_up()
     reply = "".join(smollm2.stream([{"role": "user", "content": "Count from 1 to 100."}], max_tokens=5))
     assert 1 <= len(llm.tokenize(reply.encode(), add_bos=False, special=False)) <= 6
@@ -68,9 +148,9 @@ def test_prefix_reuse_keeps_replies_deterministic(smollm2: LlamaCppGenerator) ->
 
 
 @pytest.mark.slow
-def test_qwen_answers_in_danish() -> None:
-    s = Settings.from_env()
-    g = LlamaCppGenerator(resolve_llm("qwen2.5-coder-1.5b", settings=s), n_threads=s.threads, n_ctx=1024)
+def test_qwen_answers_in_danish(qwen: LlamaCppGenerator) -> None:
+    resolve_llm("qwen2.5-coder-1.5b", settings=Settings.from_env())  # provisioned when missing
+    g = qwen
     messages = [
         {"role": "system", "content": "Du svarer kort og altid på dansk."},
         {"role": "user", "content": "Hvad hedder Danmarks hovedstad? Svar med én sætning."},
