@@ -36,4 +36,6 @@ class ModelUnavailable(ReferatError):
 
 
 class ConfigError(ReferatError, ValueError):
-    """A setting has a value it cannot have."""
+    """A setting or argument has a value it cannot have. The message names it, the value given and what to
+    set or pass instead (`n_ctx must be >= 128 tokens, got 16: pass a larger context (default 4096)`).
+    Also a `ValueError`, as any bad value is."""
