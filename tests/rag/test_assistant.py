@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from rag.assistant import Assistant
@@ -80,3 +82,19 @@ def test_a_year_that_dates_the_matter_does_not_hide_the_meeting_that_handled_it(
     # With a meeting word the year dates the meeting: only 2021's items.
     on_meeting = assistant.retrieve("Hvad blev besluttet om cykelstier på mødet i 2021?")
     assert {h.date for h in on_meeting.hits} == {"2021-03-14"}
+
+
+def test_ingest_creates_the_index_and_a_gone_file_can_be_removed(tmp_path: Path) -> None:
+    a = Assistant(tmp_path / "index", HashEmbedder(64))
+    assert a.stale_documents([tmp_path]) == []  # no index yet
+    (tmp_path / "marts.txt").write_text(MEETING_2021, encoding="utf-8")
+    (report,) = a.ingest([tmp_path / "marts.txt"])
+    assert report.doc_id == "marts" and report.error is None
+    info, item = a.document("marts"), a.item("marts", "2")
+    assert info is not None and info.date == "2021-03-14"
+    assert item is not None and item.title == "Vintervedligeholdelse af veje"
+
+    (tmp_path / "marts.txt").unlink()
+    assert a.stale_documents([tmp_path]) == [("marts", str(tmp_path / "marts.txt"))]
+    assert a.ingest([], remove=["marts"]) == []
+    assert a.documents() == [] and Index.load(tmp_path / "index").documents == {}

@@ -273,3 +273,11 @@ def test_build_app_loads_nothing() -> None:
 
     demo = ui.build_app(Untouchable())
     assert isinstance(demo, gr.Blocks)
+
+
+def test_a_library_error_is_shown_with_its_message(uploaded: str, tmp_path: Path) -> None:
+    other = Assistant(tmp_path / "index", HashEmbedder(32))  # the index was built with hash-64
+    with pytest.raises(gr.Error, match="was built with hash-64"):
+        ui.document_rows(other)
+    with pytest.raises(gr.Error, match="was built with hash-64"):
+        ui.decision_rows(other, [], "", "", ui.ALL)
