@@ -1,4 +1,5 @@
-"""Facts of written Danish that every stage reads: month and weekday names, and the date format of labels.
+"""Facts of written Danish that every stage reads: month and weekday names, the date format of labels, and
+the section headings of agenda items.
 
 A leaf module: ingest and rag import these instead of keeping copies.
 """
@@ -18,6 +19,58 @@ MONTHS: dict[str, int] = {
 # A regex alternation of every key of MONTHS, longest first (so "marts" wins over "mar").
 MONTH_PATTERN = "|".join(sorted(MONTHS, key=len, reverse=True))
 WEEKDAYS: tuple[str, ...] = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+
+# Canonical section name -> the headings (lower case, whole line) Danish agenda items use for it: the
+# templates of municipal agenda portals and of Word/PDF minutes (KL, regions, associations). A heading not
+# listed is not a section heading to the segmenter; the portal reader keeps unlisted template headings
+# under their own words (ingest/portal.py).
+SECTION_HEADINGS: dict[str, tuple[str, ...]] = {
+    "Sagsfremstilling": (
+        "sagsfremstilling",
+        "supplerende sagsfremstilling",
+        "sagsbeskrivelse",
+        "supplerende sagsbeskrivelse",
+        "sagens indhold",
+        "fremstilling",
+        "kort sagsfremstilling",
+    ),
+    "Beslutning": ("beslutning", "beslutninger", "afgørelse", "udvalgets beslutning"),
+    "Referat": ("referat",),
+    "Indstilling": (
+        "indstilling",
+        "indstillinger",
+        "supplerende indstilling",
+        "administrationens indstilling",
+        "forvaltningens indstilling",
+        "direktionens indstilling",
+        "direktørens indstilling",
+        "sekretariatets indstilling",
+    ),
+    "Resumé": ("resumé", "resume", "sammenfatning"),
+    "Økonomi": ("økonomi", "økonomiske konsekvenser", "økonomiske forhold", "bevillingsmæssige konsekvenser"),
+    "Lovgrundlag": ("lovgrundlag", "lovhjemmel", "retsgrundlag", "lovgivning", "hjemmel"),
+    "Høring": ("høring", "høringssvar", "høringspligt"),
+    "Vurdering": ("vurdering", "administrationens vurdering", "forvaltningens vurdering"),
+    "Proces": ("proces", "videre proces", "det videre forløb", "videre forløb"),
+    "Baggrund": ("baggrund", "sagens baggrund"),
+    "Bilag": ("bilag", "bilagsfortegnelse", "bilagsliste"),
+    "Konklusion": ("konklusion",),
+    "Tidsplan": ("tidsplan",),
+    "Kommunikation": ("kommunikation",),
+    "Orientering": ("orientering",),
+    "Sagsprocedure": ("sagsprocedure",),
+    "Fraværende": ("fraværende", "afbud"),
+    # Other meetings' treatment of the case: never this item's decision.
+    "Sagens forløb": (
+        "sagens forløb",
+        "sagsforløb",
+        "tidligere behandling",
+        "tidligere beslutninger",
+        "politisk behandling",
+    ),
+}
+# A heading (lower case) -> its canonical section name.
+SECTION_NAMES: dict[str, str] = {word: name for name, words in SECTION_HEADINGS.items() for word in words}
 
 
 def date_dk(iso: str) -> str:

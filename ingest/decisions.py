@@ -45,7 +45,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ingest.danish import MONTH_NAMES
+from ingest.danish import MONTH_NAMES, SECTION_NAMES
 from ingest.records import AgendaItem, Decision, Outcome
 
 __all__ = [
@@ -164,25 +164,9 @@ def _ends_sentence(unit: str, stop: int, end: int) -> bool:
 
 _DECISION_NAMES = ("beslutning", "referat", "konklusion")
 _RECOMMENDATION_NAMES = ("indstilling", "det indstilles")
-_KNOWN_HEADERS = (
-    "sagsfremstilling",
-    "indstilling",
-    "indstillinger",
-    "beslutning",
-    "beslutninger",
-    "referat",
-    "konklusion",
-    "økonomi",
-    "bilag",
-    "baggrund",
-    "sagens indhold",
-    "lovgrundlag",
-    "høring",
-    "kommunikation",
-    "tidsplan",
-    "videre proces",
-    "administrationen indstiller",
-)
+# Section headings a text's own lines may carry (ingest.danish), and the lead-in of a recommendation
+# written as a heading ("Administrationen indstiller:").
+_KNOWN_HEADERS = frozenset(SECTION_NAMES) | {"administrationen indstiller"}
 _RECOMMENDS = re.compile(
     r"^\s*(?:det\s+indstilles|(?:administrationen|direktionen|forvaltningen|sekretariatet|formandskabet)"
     r"\s+indstiller)\b",
@@ -250,7 +234,7 @@ def _scan_sections(text: str) -> list[tuple[str, str]]:
         head = _header(line)
         if head is not None:
             name, inline = head
-            name = "beslutning" if name.startswith("beslutning") else name
+            name = SECTION_NAMES.get(name, name).lower()  # "Udvalgets beslutning" -> "beslutning"
             out.append((name, [inline] if inline else []))
         elif _RECOMMENDS.match(line):
             out.append(("indstilling", [line]))

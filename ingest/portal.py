@@ -39,7 +39,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ingest.danish import MONTH_NAMES
+from ingest.danish import MONTH_NAMES, SECTION_NAMES
 from ingest.errors import DocumentError
 from ingest.records import AgendaItem, Kind, Section
 from ingest.text import ReadResult, normalise_text
@@ -47,54 +47,6 @@ from ingest.web import _html_depth
 
 __all__ = ["read_portal"]
 
-# Canonical section names, as the segmenter names the same parts of text documents (ingest/segment.py),
-# keyed by the heading's words in lower case. Headings not listed keep their own words as the name.
-_SECTION_NAMES: dict[str, str] = {
-    **dict.fromkeys(("beslutning", "beslutninger", "afgørelse", "udvalgets beslutning"), "Beslutning"),
-    **dict.fromkeys(
-        (
-            "fremstilling",
-            "sagsfremstilling",
-            "supplerende sagsfremstilling",
-            "sagsbeskrivelse",
-            "supplerende sagsbeskrivelse",
-            "sagens indhold",
-        ),
-        "Sagsfremstilling",
-    ),
-    **dict.fromkeys(
-        (
-            "indstilling",
-            "indstillinger",
-            "supplerende indstilling",
-            "administrationens indstilling",
-            "forvaltningens indstilling",
-            "direktionens indstilling",
-        ),
-        "Indstilling",
-    ),
-    **dict.fromkeys(("resume", "resumé", "sammenfatning", "kort sagsfremstilling"), "Resumé"),
-    **dict.fromkeys(
-        ("økonomi", "økonomiske konsekvenser", "økonomiske forhold", "bevillingsmæssige konsekvenser"), "Økonomi"
-    ),
-    **dict.fromkeys(("lovgrundlag", "lovhjemmel", "retsgrundlag", "lovgivning", "hjemmel"), "Lovgrundlag"),
-    **dict.fromkeys(("høring", "høringssvar", "høringspligt"), "Høring"),
-    **dict.fromkeys(("vurdering", "administrationens vurdering", "forvaltningens vurdering"), "Vurdering"),
-    **dict.fromkeys(("proces", "videre proces", "det videre forløb", "videre forløb"), "Proces"),
-    **dict.fromkeys(("baggrund", "sagens baggrund"), "Baggrund"),
-    **dict.fromkeys(("bilag", "bilagsfortegnelse", "bilagsliste"), "Bilag"),
-    "referat": "Referat",
-    "konklusion": "Konklusion",
-    "tidsplan": "Tidsplan",
-    "kommunikation": "Kommunikation",
-    "orientering": "Orientering",
-    "sagsprocedure": "Sagsprocedure",
-    # Other meetings' treatment of the case. Never a name the register reads (Beslutning/Referat/Konklusion).
-    **dict.fromkeys(
-        ("sagens forløb", "sagsforløb", "tidligere behandling", "tidligere beslutninger", "politisk behandling"),
-        "Sagens forløb",
-    ),
-}
 # Template headings with the same shape, kept under their own words: "Øvrige konsekvenser", "Miljøvurdering",
 # "Handicappolitiske konsekvenser", "Øvrige forhold", "Beslutningskompetence".
 _OTHER_SECTION = re.compile(
@@ -383,8 +335,8 @@ def _section_of(words: str, *, body: str | None, date: str | None) -> tuple[str,
     if not heading or len(heading) > 60:
         return None
     key = heading.lower()
-    if key in _SECTION_NAMES:
-        return heading, _SECTION_NAMES[key]
+    if key in SECTION_NAMES:
+        return heading, SECTION_NAMES[key]
     m = _NAMED_DECISION.match(heading)
     if m:
         return heading, ("Beslutning" if _is_this_meeting(m["rest"], body=body, date=date) else "Sagens forløb")

@@ -33,7 +33,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from ingest.danish import MONTH_PATTERN
+from ingest.danish import MONTH_PATTERN, SECTION_NAMES
 from ingest.records import AgendaItem, Section
 
 _DEBRIS = re.compile(r"\[bookmark:[^\]]*\]|^#{1,6}\s+|^\s*>\s*")
@@ -80,42 +80,8 @@ _INTRO_HEADINGS = re.compile(
 )
 _LABEL = re.compile(r"^[A-ZÆØÅ][\w .æøåÆØÅ/-]{0,30}:\s")
 
-# canonical section name -> heading words (matched whole-line, optionally followed by ":" and text)
-_SECTION_HEADINGS: dict[str, tuple[str, ...]] = {
-    "Sagsfremstilling": (
-        "sagsfremstilling",
-        "supplerende sagsfremstilling",
-        "sagsbeskrivelse",
-        "sagens indhold",
-    ),
-    "Beslutning": ("beslutning", "beslutninger", "afgørelse", "udvalgets beslutning"),
-    "Referat": ("referat",),
-    "Indstilling": (
-        "indstilling",
-        "indstillinger",
-        "administrationens indstilling",
-        "forvaltningens indstilling",
-        "direktionens indstilling",
-        "direktørens indstilling",
-        "sekretariatets indstilling",
-    ),
-    "Økonomi": ("økonomi", "økonomiske konsekvenser", "økonomiske forhold", "bevillingsmæssige konsekvenser"),
-    "Bilag": ("bilag", "bilagsfortegnelse", "bilagsliste"),
-    "Baggrund": ("baggrund", "sagens baggrund"),
-    "Konklusion": ("konklusion",),
-    "Tidsplan": ("tidsplan",),
-    "Kommunikation": ("kommunikation",),
-    "Orientering": ("orientering",),
-    "Resumé": ("resumé", "resume", "sammenfatning"),
-    "Vurdering": ("vurdering", "administrationens vurdering", "forvaltningens vurdering"),
-    "Høring": ("høring", "høringssvar"),
-    "Lovgrundlag": ("lovgrundlag", "retsgrundlag", "lovgivning"),
-    "Proces": ("proces", "videre proces", "det videre forløb", "videre forløb"),
-    "Fraværende": ("fraværende", "afbud"),
-}
-_SECTION_WORDS = {w: name for name, words in _SECTION_HEADINGS.items() for w in words}
 _SECTION_LINE = re.compile(
-    r"^(?P<word>" + "|".join(sorted((re.escape(w) for w in _SECTION_WORDS), key=len, reverse=True)) + r")"
+    r"^(?P<word>" + "|".join(sorted((re.escape(w) for w in SECTION_NAMES), key=len, reverse=True)) + r")"
     r"(?P<where>\s+(?:i|fra)\s+[^:\n]{1,80}?)?\s*(?::\s*(?P<rest>.*))?$",
     re.I,
 )
@@ -701,7 +667,7 @@ def section_heading(line: str) -> tuple[str, int | None] | None:
     if m is None or not clean[0].isupper():
         return None
     word = m.group("word").lower()
-    name = _SECTION_WORDS[word]
+    name = SECTION_NAMES[word]
     where = m.group("where")
     if where and (name not in ("Beslutning", "Indstilling") or where.rstrip().endswith((".", "!", "?"))):
         return None

@@ -260,6 +260,9 @@ def quote_decisions(sources: Sequence[Source], q: Question) -> tuple[str, list[C
         # The title goes with the quote: a short form such as "Godkendt." says nothing without it.
         decided = decision_passage(s)
         parts.append(f"Om »{s.title}« står der: »{decided}« [{s.label}]")
+        if recommended := approved_recommendation(decided, s):
+            parts.append(f"Indstillingen: »{recommended}« [{s.label}]")
+            decided = f"{decided} {recommended}"
         said = content_terms(f"{s.title} {decided}")
         rest = {t for t in q.terms if not shared_terms({t}, said)}
         extra = [
@@ -271,6 +274,37 @@ def quote_decisions(sources: Sequence[Source], q: Question) -> tuple[str, list[C
         if rest and best[0] >= 1:
             parts.append(f"Desuden: »{best[1]}« [{s.label}]")
     return " ".join(parts), [Citation.of(s) for s in sources]
+
+
+# A decision that only approves what was recommended ("Godkendt.", "1.-3. Anbefales.", "Byrådet godkendte
+# Økonomiudvalgets indstilling."): 1,100 of the 4,800 decisions recorded in the development archives
+# (sample + ../shared/realdocs) read like this; what was decided is the recommendation.
+_APPROVES = re.compile(
+    r"^(?:\d{1,2}\.?(?:\s*[-–]\s*\d{1,2}\.?)?\s*)?(?:ikke\s+)?(?:godkend|anbefal|tiltr|vedta)\w*\.?$"
+    r"|\bindstilling\w*\b(?!.*\bidet\b)",
+    re.IGNORECASE,
+)
+
+
+def approved_recommendation(decided: str, source: Source) -> str | None:
+    """`source`'s recommendation when its decision `decided` only approves (or rejects) it, flattened to a
+    quotable passage of at most `_DECISION_CHARS` (whole sentences and list entries); else None.
+
+    >>> s = Source("d", "18", "Mosede Fort", "KTM", "2023-04-27", "...",
+    ...            recommendation="Administrationen indstiller,\\n1. at der udarbejdes et anlægsforslag.")
+    >>> approved_recommendation("1.-3. Anbefales.", s)
+    'Administrationen indstiller: at der udarbejdes et anlægsforslag'
+    >>> approved_recommendation("Godkendt, idet der fremlægges en ny sag.", s) is None
+    True
+    """
+    if not source.recommendation or len(decided) > 200 or not _APPROVES.search(decided.strip()):
+        return None
+    out: list[str] = []
+    for passage in passages(source.recommendation):
+        if out and len(" ".join([*out, passage])) > _DECISION_CHARS:
+            break
+        out.append(passage)
+    return " ".join(out) or None
 
 
 # A decision section up to this long is quoted whole; a longer one by the paragraph holding the decision.
@@ -356,7 +390,7 @@ def passages(text: str) -> list[str]:
         if lead is None:
             out.append(entry)
         elif listed < _MAX_LIST:
-            out[lead] = out[lead].rstrip(":") + (": " if listed == 0 else "; ") + entry.rstrip(".;")
+            out[lead] = out[lead].rstrip(":,") + (": " if listed == 0 else "; ") + entry.rstrip(".;")
             listed += 1
     out.extend(_windows(split_sentences("\n".join(prose))))
     return out

@@ -305,3 +305,26 @@ def test_a_decision_answer_quotes_the_decision_passage_not_the_outcome_word_alon
     a = answer("Hvad besluttede KD-Net om den nye køreplan?", [s], None)
     assert "»Godkendt. Køreplanen træder i kraft 1. august 2024. For stemte 16, imod stemte 9.«" in a.text
     assert "Midttrafik har lavet" not in a.text
+
+
+def test_a_decision_that_only_approves_is_quoted_with_the_recommendation_and_stops_at_the_next_heading() -> None:
+    # The agenda-portal template (Greve): the decision first, then the case's other sections.
+    from dataclasses import replace
+
+    text = (
+        "18. Restfinansiering af Mosede Fort\n\nBeslutning\n1.-2. Anbefales\n\nSagsprocedure\n"
+        "Klima-, Teknik- og Miljøudvalget, Økonomiudvalget og Byrådet.\n\nResume\nProjektet mangler 7,56 mio. kr.\n\n"
+        "Indstilling\nAdministrationen indstiller,\n\n1. at der udarbejdes et bruttoanlægsforslag.\n"
+        "2. at der meddeles anlægsbevilling på 0,65 mio. kr.\n"
+    )
+    recommendation = "Administrationen indstiller,\n1. at der udarbejdes et bruttoanlægsforslag.\n"
+    recommendation += "2. at der meddeles anlægsbevilling på 0,65 mio. kr."
+    s = replace(
+        MIDTTRAFIK, title="Restfinansiering af Mosede Fort", text=text, decision=("1.-2. Anbefales",), excerpts=()
+    )
+    s = replace(s, recommendation=recommendation)
+    a = answer("Hvad blev besluttet om restfinansieringen af Mosede Fort?", [s], None)
+    assert "»1.-2. Anbefales«" in a.text  # the decision section ends at the next heading
+    assert "Indstillingen: »Administrationen indstiller: at der udarbejdes et bruttoanlægsforslag" in a.text
+    assert "anlægsbevilling på 0,65 mio. kr" in a.text
+    assert "Sagsprocedure" not in a.text and "Byrådet" not in a.text

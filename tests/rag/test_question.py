@@ -12,6 +12,11 @@ FORMS: list[tuple[str, str, dict[str, object]]] = [
     ("Fik Aarhus Kommune lov til at sende en ekstra repræsentant til KOSU?", "decision", {"decision": True}),
     ("Blev turen til Bruxelles i maj 2022 evalueret?", "decision", {"years": ("2022",)}),
     ("Godkendte Byrådet i juni 2022 at sælge en grund i Tune?", "decision", {"years": ("2022",)}),
+    ("Hvad blev der aftalt i 2014 om træerne på Pederstrupvænget?", "decision", {"years": ("2014",)}),
+    ("Hvad kom der ud af drøftelsen om en ny aftale om priserne?", "decision", {"decision": True}),
+    ("Hvordan endte sagen om den reviderede aftale om rådgivning?", "decision", {"decision": True}),
+    # "aftale" the noun asks for no decision: "hvor lang en aftale" is a quantity.
+    ("Hvor stort et tilskud får dyreholderne, og hvor lang en aftale ønskede de?", "quantity", {"decision": False}),
     ("Hvilke sager blev udsat i 2022?", "listing", {"outcome": "udsat", "topic": ()}),
     (
         "Hvilke kommissorier godkendte kommunaldirektørerne på mødet i januar 2021?",
