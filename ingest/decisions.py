@@ -51,7 +51,9 @@ from ingest.records import AgendaItem, Decision, Outcome
 __all__ = [
     "BULLET",
     "OUTCOME_PRECEDENCE",
+    "approved_recommendation",
     "body_aliases",
+    "case_history",
     "decision_texts",
     "extract_decision",
     "recommendation_of",
@@ -258,6 +260,55 @@ def recommendation_of(item: AgendaItem) -> str | None:
         texts = [text for name, text in _scan_sections(item.text) if name == "indstilling"]
     found = [_recommendation_paragraph(t) if _RECOMMENDS.match(t) else t for t in texts]
     return _tidy("\n".join(found)) if found else None
+
+
+# An earlier treatment in a case history ("Sagens forløb"): "08-05-2023 Økonomiudvalget", then what it said.
+_HISTORY_ENTRY = re.compile(
+    r"^\s*(?P<date>\d{1,2}[-/.]\d{1,2}[-/.]\d{4})\s+(?P<body>[^:\n]+?)\s*(?::\s*(?P<rest>.*))?$"
+)
+_ATTENDANCE = re.compile(r"^\s*(?:afbud|fraværende|ikke til stede|deltog ikke)\b", re.IGNORECASE)
+
+
+def case_history(item: AgendaItem) -> list[tuple[str, str, str]]:
+    """(date as written, body, what it decided) for each earlier treatment the item's case history lists
+    (an agenda portal's "Sagens forløb": "08-05-2023 Økonomiudvalget" and the text under it), oldest first.
+    Attendance lines are left out.
+
+    >>> from ingest.records import Section
+    >>> text = "08-05-2023 Økonomiudvalget\\n\\nAnbefaler en underskudsgaranti.\\n\\nAfbud: Liselott Blixt"
+    >>> item = AgendaItem("d", "37", "T", "", (0, 0), sections=(Section("Sagens forløb", text, 0, 0),))
+    >>> case_history(item)
+    [('08-05-2023', 'Økonomiudvalget', 'Anbefaler en underskudsgaranti.')]
+    """
+    texts = [s.text for s in item.sections if s.name == "Sagens forløb"]
+    if not texts and not item.sections:
+        texts = [text for name, text in _scan_sections(item.text) if name == "sagens forløb"]
+    entries: list[tuple[str, str, list[str]]] = []
+    for text in texts:
+        for line in text.splitlines():
+            if m := _HISTORY_ENTRY.match(line):
+                entries.append((m["date"], m["body"].strip(), [m["rest"].strip()] if m["rest"] else []))
+            elif entries and line.strip() and not _ATTENDANCE.match(line):
+                entries[-1][2].append(line.strip())
+    return [(date, body, " ".join(said)) for date, body, said in entries]
+
+
+def approved_recommendation(sentences: Iterable[str], item: AgendaItem) -> str | None:
+    """What another body recommended, when the decision approves it by name ("Byrådet godkendte
+    Økonomiudvalgets indstilling."): that body's latest entry in the item's case history, else None.
+    About 600 of the 4,800 decisions in the development archives (../shared/realdocs) read like this.
+
+    >>> from ingest.records import Section
+    >>> text = "08-05-2023 Økonomiudvalget\\nAnbefaler en underskudsgaranti på 7,5 mio. kr."
+    >>> item = AgendaItem("d", "37", "T", "", (0, 0), sections=(Section("Sagens forløb", text, 0, 0),))
+    >>> approved_recommendation(["Byrådet godkendte Økonomiudvalgets indstilling."], item)
+    'Økonomiudvalget 08-05-2023: Anbefaler en underskudsgaranti på 7,5 mio. kr.'
+    """
+    said = " ".join(sentences).casefold()
+    for date, body, text in reversed(case_history(item)):
+        if text and f"{body}s indstilling".casefold() in said and "ikke frigivet" not in text.casefold():
+            return f"{body} {date}: {text}"
+    return None
 
 
 def _recommendation_paragraph(text: str) -> str:
@@ -685,7 +736,8 @@ def extract_decision(item: AgendaItem, *, body: str | None, kind: str | None) ->
         # went through, and its sentences keep the rejected part for the reader.
         outcomes.discard("afvist")
     outcome = min(outcomes, key=OUTCOME_PRECEDENCE.index)
-    return Decision(tuple(dict.fromkeys(s for s, _r in chosen)), outcome, recommendation)
+    sentences = tuple(dict.fromkeys(s for s, _r in chosen))
+    return Decision(sentences, outcome, approved_recommendation(sentences, item) or recommendation)
 
 
 def with_decision(item: AgendaItem, *, body: str | None, kind: str | None) -> AgendaItem:

@@ -150,7 +150,8 @@ def answer_stream(
         return Answer(q.text, text, tuple(citations), sources, abstained, extractive, problems, timings, names, summary)
 
     # The items the answer quotes: the best one, or the best of each meeting year the question names.
-    quoted_from = one_per_year(q.years, sources[: config.max_sources]) or list(sources[:1])
+    top = sources[: config.max_sources]
+    quoted_from = one_per_year(q.years, top) or one_per_body(q, top) or list(sources[:1])
     ev = Evidence(sources, tuple(quoted_from), config)
     if gate := failures(GATES, q, ev, first=True):
         yield done(ABSTAIN, (), gate, abstained=True)
@@ -160,7 +161,10 @@ def answer_stream(
         return
 
     per_item = config.max_quotes if len(quoted_from) == 1 else 2
-    chosen = [x for s in quoted_from for x in select_passages(q, [s], per_item, similarity)]
+    chosen: list[tuple[str, Source]] = []
+    for s in quoted_from:  # a case's text recurs at each meeting that treats it: quote each passage once
+        seen = {p for p, _s in chosen}
+        chosen += [x for x in select_passages(q, [s], per_item + len(seen), similarity) if x[0] not in seen][:per_item]
     quoted, quote_cites = format_quotes(chosen)
     if generator is None:
         yield done(quoted, quote_cites, extractive=True)
@@ -239,6 +243,31 @@ def one_per_year(years: Sequence[str], sources: Sequence[Source]) -> list[Source
     return picked if len(picked) > 1 else []
 
 
+def one_per_body(q: Question, sources: Sequence[Source]) -> list[Source]:
+    """The best source of each body the question names, when it names two or more that were retrieved
+    ("Hvad lagde Økonomiudvalget oven i ..., og hvad gjorde Byrådet bagefter?"); else [].
+
+    A body counts as named when every word of its name occurs in the question (years aside), so a topic
+    word that is also part of a committee's name ("klima") does not name the committee.
+
+    >>> a = Source("1", "19", "Åbningstid", "Økonomiudvalget", "2024-04-10", "...")
+    >>> b = replace(a, doc_id="2", number="25", body="Byråd 2022-2025", date="2024-04-17")
+    >>> c = replace(a, doc_id="3", number="4", body="Klima-, Teknik- og Miljøudvalget")
+    >>> ask = Question.parse
+    >>> [s.number for s in one_per_body(ask("Hvad sagde Økonomiudvalget, og hvad gjorde Byrådet?"), [a, c, b])]
+    ['19', '25']
+    >>> one_per_body(ask("Hvad sagde Økonomiudvalget om klimaet og miljøet?"), [a, c, b])
+    []
+    """
+    asked = set(q.terms)
+    picked: dict[str, Source] = {}
+    for s in sources:
+        name = [t for t in content_terms(s.body or "") if not t[:1].isdigit()]
+        if name and s.body not in picked and shared_terms(set(name), list(asked)) == len(name):
+            picked[s.body or ""] = s
+    return list(picked.values()) if len(picked) > 1 else []
+
+
 def list_register(outcome: str, sources: Sequence[Source]) -> tuple[str, list[Citation]]:
     """A listing answer from register rows (as Sources), one cited line per item, in date order."""
     if not sources:
@@ -256,13 +285,16 @@ def quote_decisions(sources: Sequence[Source], q: Question) -> tuple[str, list[C
     udgiften?"), the item's passage that best covers the rest of the question follows the decision.
     """
     parts = []
+    quoted: set[str] = set()
     for s in sources:
         # The title goes with the quote: a short form such as "Godkendt." says nothing without it.
         decided = decision_passage(s)
         parts.append(f"Om »{s.title}« står der: »{decided}« [{s.label}]")
-        if recommended := approved_recommendation(decided, s):
+        recommended = recommendation_quote(decided, s)
+        if recommended and recommended not in quoted:  # the same recommendation goes to each meeting
             parts.append(f"Indstillingen: »{recommended}« [{s.label}]")
-            decided = f"{decided} {recommended}"
+            quoted.add(recommended)
+        decided = f"{decided} {recommended or ''}"
         said = content_terms(f"{s.title} {decided}")
         rest = {t for t in q.terms if not shared_terms({t}, said)}
         extra = [
@@ -286,15 +318,15 @@ _APPROVES = re.compile(
 )
 
 
-def approved_recommendation(decided: str, source: Source) -> str | None:
+def recommendation_quote(decided: str, source: Source) -> str | None:
     """`source`'s recommendation when its decision `decided` only approves (or rejects) it, flattened to a
     quotable passage of at most `_DECISION_CHARS` (whole sentences and list entries); else None.
 
     >>> s = Source("d", "18", "Mosede Fort", "KTM", "2023-04-27", "...",
     ...            recommendation="Administrationen indstiller,\\n1. at der udarbejdes et anlægsforslag.")
-    >>> approved_recommendation("1.-3. Anbefales.", s)
+    >>> recommendation_quote("1.-3. Anbefales.", s)
     'Administrationen indstiller: at der udarbejdes et anlægsforslag'
-    >>> approved_recommendation("Godkendt, idet der fremlægges en ny sag.", s) is None
+    >>> recommendation_quote("Godkendt, idet der fremlægges en ny sag.", s) is None
     True
     """
     if not source.recommendation or len(decided) > 200 or not _APPROVES.search(decided.strip()):

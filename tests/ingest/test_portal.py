@@ -403,3 +403,23 @@ def test_real_files_end_to_end(name: str, body: str, n_items: int, outcomes: dic
     for item in doc.items:
         assert doc.text[item.span[0] : item.span[1]] == item.text
         assert item.doc_id == doc.doc_id
+
+
+@needs_realdocs
+def test_real_archive_a_decision_approving_another_bodys_recommendation_carries_it() -> None:
+    # "Byrådet godkendte Økonomiudvalgets indstilling.": what was approved is Økonomiudvalget's entry in the
+    # case history, and the register holds it as the recommendation.
+    named = carried = 0
+    for result, _raw in _real().values():
+        for item in _items(result):
+            decision = with_decision(item, body=result.body, kind=result.kind).decision
+            said = " ".join(decision.sentences)
+            m = re.search(r"(Økonomiudvalget)s indstilling", said)
+            if not m or "Sagens forløb" not in item.sections_dict:
+                continue
+            named += 1
+            if decision.recommendation and decision.recommendation.startswith(f"{m[1]} "):
+                carried += 1
+                entry = decision.recommendation.split(": ", 1)[1]
+                assert entry[:60] in " ".join(item.sections_dict["Sagens forløb"].split()), item.title
+    assert named > 400 and carried / named > 0.95, (named, carried)
