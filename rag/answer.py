@@ -32,6 +32,7 @@ from rag.checks import (
     is_heading,
     model_abstained,
     relevance,
+    ungrounded,
 )
 from rag.citations import Citation, Source, relabel, verify
 from rag.filters import first_of_year
@@ -149,9 +150,10 @@ def answer_stream(
         problems, names = tuple(r for _n, r in failed), tuple(n for n, _r in failed)
         return Answer(q.text, text, tuple(citations), sources, abstained, extractive, problems, timings, names, summary)
 
-    # The items the answer quotes: the best one, or the best of each meeting year the question names.
+    # The items the answer quotes: the best of each meeting year or body the question names, else the best
+    # item that mentions the names the question uses.
     top = sources[: config.max_sources]
-    quoted_from = one_per_year(q.years, top) or one_per_body(q, top) or list(sources[:1])
+    quoted_from = (one_per_year(q.years, top) or one_per_body(q, top) or [first_grounded(q, top)]) if top else []
     ev = Evidence(sources, tuple(quoted_from), config)
     if gate := failures(GATES, q, ev, first=True):
         yield done(ABSTAIN, (), gate, abstained=True)
@@ -241,6 +243,21 @@ def one_per_year(years: Sequence[str], sources: Sequence[Source]) -> list[Source
     """
     picked = [s for y in years if (s := first_of_year(sources, y)) is not None]
     return picked if len(picked) > 1 else []
+
+
+def first_grounded(q: Question, sources: Sequence[Source]) -> Source:
+    """The best-ranked source that mentions every name and acronym the question uses; the first source
+    when none does (the gates then abstain). Years are left to the gates: a year is mentioned in many
+    items that are not about the matter. `sources` must not be empty. Retrieval may rank an item about the same matter
+    above the one that names the road or organisation asked about.
+
+    >>> a = Source("1", "11", "Gangbroer", "KTM", "2025-01-09", "Broerne skal efterses.")
+    >>> b = replace(a, number="33", text="Gangbroen over Nældebjergvej blev ramt af en lastbil.")
+    >>> first_grounded(Question.parse("Hvem betaler for gangbroen over Nældebjergvej?"), [a, b]).number
+    '33'
+    """
+    names = replace(q, named=tuple(t for t in q.named if not t.isdigit()))
+    return next((s for s in sources if not ungrounded(names, [s], also=sources)), sources[0])
 
 
 def one_per_body(q: Question, sources: Sequence[Source]) -> list[Source]:

@@ -213,7 +213,8 @@ def answer_shape(q: Question, sentence: str) -> float:
 
 def ungrounded(q: Question, sources: Sequence[Source], also: Sequence[Source] = ()) -> list[str]:
     """The question's named terms that none of `sources` mentions (in its text, title, body, date or its
-    document's head, which names the organisation: "Pomosa" is in the minutes' title, not in item 6).
+    document's head or file name, which name the organisation: "Pomosa" is in the minutes' title, not in
+    item 6).
 
     Acronyms and names must occur in `sources`. A year may date another meeting or event the question
     links to ("udviklet sig fra 2021 til 2022"), so it need only occur somewhere in `also` -- unless it
@@ -230,10 +231,15 @@ def ungrounded(q: Question, sources: Sequence[Source], also: Sequence[Source] = 
     []
     >>> ungrounded(ask("Hvad skete der fra 2021 til 2022?"), [kd], also=[kd, replace(kd, date="2022-06-03")])
     ['2022']
+    >>> ungrounded(ask("Hvem ledte mødet i Pomosa?"), [replace(kd, doc_id="refgen_pomosa_2012")])
+    []
     """
 
     def haystack(items: Sequence[Source]) -> str:
-        return " ".join(f"{s.title} {s.body} {s.date} {s.context} {s.text}" for s in items).casefold()
+        # The file name often names the organisation too ("refgen_pomosa_2012.pdf").
+        return " ".join(
+            f"{s.doc_id.replace('_', ' ')} {s.title} {s.body} {s.date} {s.context} {s.text}" for s in items
+        ).casefold()
 
     own, anywhere = haystack(sources), haystack([*sources, *also])
     latest = max((s.date[:4] for s in sources if s.date), default="9999")

@@ -228,15 +228,24 @@ def _listed_outcome(text: str) -> str | None:
     return next((outcome for outcome, pattern in _OUTCOME_WORDS if pattern.search(text)), None)
 
 
+# Verbs that follow "hvor mange" in place of what is counted ("Hvor mange mødte op?"): people are counted,
+# and minutes write attendance in other words ("Deltagere i alt: 15"). Votes keep their verb ("stemte for").
+_NOT_COUNTED = frozenset(
+    "mødte deltog kom var er blev bliver har havde fik får skal skulle kan kunne vil ville".split()
+)
+
+
 def _counted(text: str) -> str | None:
     """What "hvor mange X" counts: X stemmed, or the head of a hyphenated compound, since Danish writes the
     counted thing both ways ("SOSU-elever" asked, "otte social- og sundhedselever" / "otte elever" written).
 
     >>> _counted("Hvor mange SOSU-elever skulle over på voksenelevløn?"), _counted("Hvor mange kommuner?")
     ('elev', 'kommun')
+    >>> _counted("Hvor mange mødte op til generalforsamlingen?") is None
+    True
     """
     m = _HOW_MANY.search(text)
-    if not m:
+    if not m or m.group(1).lower() in _NOT_COUNTED:
         return None
     terms = tokenize(m.group(1).split("-")[-1])
     return terms[0] if terms else None
