@@ -85,19 +85,29 @@ _OPENERS = "\"'»«“„(["
 def split_sentences(text: str) -> list[str]:
     """Split Danish text into sentences, whitespace collapsed and list markers removed.
 
-    A line break ends a sentence unless the next line continues it in lower case (a PDF line or page
-    break); a full stop ends one only before a capital letter, and not after an abbreviation, an initial,
-    a list number or a day of the month.
+    A line break ends a sentence unless the next line continues it in lower case or the line ends in a
+    comma or a word no sentence ends in (a PDF line or page break); a full stop ends one only before a
+    capital letter, and not after an abbreviation, an initial, a list number or a day of the month.
 
     >>> split_sentences("Referat:\\nKD-Net godkendte bl.a. proces v. Jesper. Udvalget drøftede sagen.")
     ['Referat:', 'KD-Net godkendte bl.a. proces v. Jesper.', 'Udvalget drøftede sagen.']
     >>> split_sentences("Det blev aftalt den 22. Januar at\\n\\nfortsætte.\\n- 1. punkt")
     ['Det blev aftalt den 22. Januar at fortsætte.', '1. punkt']
+    >>> split_sentences("Det blev aftalt, at medlemmer på\\nPederstrupvænget mødes.")
+    ['Det blev aftalt, at medlemmer på Pederstrupvænget mødes.']
     """
     out: list[str] = []
     for unit in _units(text):
         out.extend(_split_unit(unit))
     return out
+
+
+# A line ending in a comma or a word that cannot end a Danish sentence (a preposition, conjunction or
+# article) goes on in the next line, even when that starts with a name: "medlemmer på\nPederstrupvænget".
+_MID_SENTENCE = re.compile(
+    r"(?:,|\s(?:af|at|de|den|der|det|efter|eller|en|et|for|fra|i|med|mellem|men|og|om|over|på|som|til|under|ved))$",
+    re.IGNORECASE,
+)
 
 
 def _units(text: str) -> Iterable[str]:
@@ -108,7 +118,10 @@ def _units(text: str) -> Iterable[str]:
         if not line:
             continue
         continues = (
-            current and not BULLET.match(raw) and line[0].islower() and not current[-1].endswith((".", "!", "?", ":"))
+            current
+            and not BULLET.match(raw)
+            and not current[-1].endswith((".", "!", "?", ":"))
+            and (line[0].islower() or _MID_SENTENCE.search(current[-1]) is not None)
         )
         if continues:
             current.append(line)
