@@ -158,7 +158,9 @@ def answer_stream(
     if gate := failures(GATES, q, ev, first=True):
         yield done(ABSTAIN, (), gate, abstained=True)
         return
-    if q.decision and all(s.decision for s in quoted_from):
+    # A yes/no question about a meeting ("Ville Økonomiudvalget ... betale driften?") is answered by what
+    # the items decided, as a decision question is.
+    if (q.decision or q.intent == "yes/no") and all(s.decision for s in quoted_from):
         yield done(*quote_decisions(decided_items(q, quoted_from, sources), q), extractive=True)
         return
 

@@ -328,3 +328,15 @@ def test_a_decision_that_only_approves_is_quoted_with_the_recommendation_and_sto
     assert "Indstillingen: »Administrationen indstiller: at der udarbejdes et bruttoanlægsforslag" in a.text
     assert "anlægsbevilling på 0,65 mio. kr" in a.text
     assert "Sagsprocedure" not in a.text and "Byrådet" not in a.text
+
+
+def test_a_yes_no_question_is_answered_by_what_the_item_decided() -> None:
+    from dataclasses import replace
+
+    text = "Beslutning\nØkonomiudvalget anbefaler ikke, at kommunen giver driftstilskud til legepladsen.\n\n"
+    text += "Resume\nBrugerrådet ønsker at opføre en legeplads ved Cafe Langsiden."
+    decided = ("Økonomiudvalget anbefaler ikke, at kommunen giver driftstilskud til legepladsen.",)
+    s = replace(MIDTTRAFIK, title="Legeplads ved Cafe Langsiden", text=text, decision=decided, excerpts=(text,))
+    a = answer("Ville Økonomiudvalget have kommunen til at betale driften af legepladsen?", [s], None)
+    assert "anbefaler ikke, at kommunen giver driftstilskud" in a.text
+    assert a.text.startswith("Om »Legeplads ved Cafe Langsiden« står der")
