@@ -410,12 +410,15 @@ def _is_lead(sentence: str) -> bool:
 
 def passages(text: str) -> list[str]:
     """Quotable units of `text`: short runs of sentences within a paragraph, and a list kept with the
-    sentence or heading that introduces it, since the list is what such a sentence says.
+    sentence or heading that introduces it (one ending in ":" or not ended at all: "... studerende fra"),
+    since the list is what such a sentence says.
 
     >>> passages("Mødekalender 2021\\n\\n- 9. april\\n- 21. maj\\n\\nDet blev godkendt. Sagen er lukket.")
     ['Mødekalender 2021: 9. april; 21. maj', 'Det blev godkendt. Sagen er lukket.']
     >>> passages("- løse punkter\\n- uden indledning")
     ['løse punkter', 'uden indledning']
+    >>> passages("Der skal findes studerende fra\\n• datalogi\\n• kunstig intelligens")
+    ['Der skal findes studerende fra: datalogi; kunstig intelligens']
     """
     out: list[str] = []
     prose: list[str] = []
@@ -435,7 +438,7 @@ def passages(text: str) -> list[str]:
         if prose:
             out.extend(_windows(split_sentences("\n".join(prose))))
             prose.clear()
-            if out and _is_lead(out[-1]):
+            if out and not out[-1].endswith((".", "!", "?")):  # "... studerende fra" goes on in the list
                 lead, listed = len(out) - 1, 0
         entry = " ".join(BULLET.sub("", line).split())
         if lead is None:
