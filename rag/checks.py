@@ -201,14 +201,37 @@ def relevance(q: Question, source: Source) -> float:
 
 
 def answer_shape(q: Question, sentence: str) -> float:
-    """1.0 when `sentence` holds what the question asks for: an amount, a name, a date; else 0.0."""
+    """1.0 when `sentence` holds what the question asks for: an amount, a name the question does not
+    already use, a date; else 0.0.
+
+    >>> q = Question.parse("Hvem blev valgt, da Michell Cronberg ikke genopstillede?")
+    >>> answer_shape(q, "Simone Eggertsen (Tønnesvej 39)"), answer_shape(q, "Michell Cronberg genopstiller ikke.")
+    (1.0, 0.0)
+    >>> answer_shape(q, "Det Regionale Arbejdsmarkedsråd mødes.")
+    0.0
+    """
     if q.quantity and re.search(r"\d", _DATE_NUMBER.sub(" ", sentence)):
         return 1.0
-    if q.who and re.search(r"(?<![.!?]\s)(?<!^)\b[A-ZÆØÅ][a-zæøå]+ [A-ZÆØÅ][a-zæøå]+", sentence):
+    if q.who and _new_name(q, sentence):
         return 1.0
     if q.when and _DATE_WORD.search(sentence):
         return 1.0
     return 0.0
+
+
+_NAME_PAIR = re.compile(r"\b([A-ZÆØÅ][a-zæøå]+) [A-ZÆØÅ][a-zæøå]+")
+
+
+def _new_name(q: Question, sentence: str) -> bool:
+    """Whether `sentence` names a person or body (two capitalised words) that the question does not; at
+    the start of a sentence the first word must not be a function word ("Det Regionale ...")."""
+    asked = q.text.casefold()
+    for m in _NAME_PAIR.finditer(sentence):
+        opens = m.start() == 0 or re.search(r"[.!?:]\s*$", sentence[: m.start()]) is not None
+        if (opens and not tokenize(m[1])) or m[0].casefold() in asked:
+            continue
+        return True
+    return False
 
 
 def ungrounded(q: Question, sources: Sequence[Source], also: Sequence[Source] = ()) -> list[str]:
