@@ -398,6 +398,8 @@ def decision_passage(source: Source) -> str:
 # question over lists and figures), so it only decides where words cannot: an English question, or no
 # passage sharing a word with the question. Quoting the whole first item: dev 0.808, held-out 0.632.
 _SHAPE_BONUS = 1.0
+# A note-style item whose quotable text is at most this long is quoted whole (characters).
+_SHORT_ITEM = 300
 
 
 _MAX_LIST = 16
@@ -483,6 +485,11 @@ def select_passages(
     candidates = [p.strip() for p in dict.fromkeys(x for t in texts for x in passages(t)) if not is_heading(p, s)]
     if not candidates:
         return [((s.decision or split_sentences(s.text)[:1] or [s.title])[0], s)]
+    whole = [p for p in dict.fromkeys(passages(s.text)) if not is_heading(p, s, short=False)]
+    if sum(len(p) for p in whole) <= _SHORT_ITEM and _note_style(s.text):
+        # A short item in note style (lines, not sentences: "a ) Hvad skal den hedde?" / "Kenneth
+        # kaffemaskine") is quoted whole: its lines answer each other, and one alone says little.
+        return [(" ".join(p if p.endswith((".", "!", "?", ":")) else f"{p};" for p in whole).rstrip(";"), s)]
     scores = [shared_terms(terms, content_terms(p)) + _SHAPE_BONUS * answer_shape(q, p) for p in candidates]
     if max(scores) > 0:  # a passage sharing nothing with the question is not quoted beside one that does
         candidates = [p for p, x in zip(candidates, scores, strict=True) if x > 0]
@@ -492,6 +499,13 @@ def select_passages(
         scores = [x + float(y) for x, y in zip(scores, similarity(q.text, candidates), strict=True)]
     ranked = sorted(range(len(candidates)), key=lambda i: -scores[i])
     return [(candidates[i], s) for i in ranked[:max_quotes]]
+
+
+def _note_style(text: str) -> bool:
+    """Whether at least half the lines of an item (its heading and list entries aside) are notes, not
+    sentences: they end without a full stop, question mark or colon."""
+    lines = [x.strip() for x in text.splitlines()[1:] if x.strip() and not BULLET.match(x)]
+    return bool(lines) and sum(not x.endswith((".", "!", "?", ":")) for x in lines) * 2 >= len(lines)
 
 
 def with_lead(excerpt: str, text: str) -> str:

@@ -357,13 +357,15 @@ def quote_cover(q: Question, sources: Sequence[Source]) -> int:
     )
 
 
-def is_heading(sentence: str, source: Source) -> bool:
-    """The item's own heading or a bare section name: says nothing the citation does not.
+def is_heading(sentence: str, source: Source, *, short: bool = True) -> bool:
+    """The item's own heading or (when `short`) a bare section name: says nothing the citation does not.
 
     >>> s = Source("d", "6", "Midttrafiks model", "KD-Net", "2021-01-22", "...")
     >>> is_heading("6. Midttrafiks model", s), is_heading("Modellen giver et plus.", s)
     (True, False)
+    >>> is_heading("Kenneth kaffemaskine", s), is_heading("Kenneth kaffemaskine", s, short=False)
+    (True, False)
     """
     bare = " ".join(_ITEM_NUMBER.sub("", sentence).split()).casefold().rstrip(".:")
     title = " ".join(source.title.split()).casefold()
-    return bare == title or len(bare.split()) < 3
+    return bare == title or (short and len(bare.split()) < 3)

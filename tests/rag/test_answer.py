@@ -340,3 +340,13 @@ def test_a_yes_no_question_is_answered_by_what_the_item_decided() -> None:
     a = answer("Ville Økonomiudvalget have kommunen til at betale driften af legepladsen?", [s], None)
     assert "anbefaler ikke, at kommunen giver driftstilskud" in a.text
     assert a.text.startswith("Om »Legeplads ved Cafe Langsiden« står der")
+
+
+def test_a_short_note_style_item_is_quoted_whole() -> None:
+    # Board notes answer a question on the next line: one line alone says little.
+    from dataclasses import replace
+
+    text = "12) Navn til kaffemaskine\na ) Hvad skal den hedde?\nKenneth kaffemaskine"
+    s = replace(MIDTTRAFIK, title="Navn til kaffemaskine", text=text, decision=(), excerpts=(text,))
+    a = answer("Hvad skal fagrådets kaffemaskine hedde?", [s], None)
+    assert "»a ) Hvad skal den hedde? Kenneth kaffemaskine«" in a.text
