@@ -30,6 +30,14 @@ class IndexMissing(ReferatError):
 class IndexMismatch(ReferatError):
     """The saved index was built with another embedder or format than the one asked for."""
 
+    @classmethod
+    def of_embedder(cls, directory: object, built_with: str, uses: str) -> IndexMismatch:
+        """The index at `directory` holds vectors of `built_with`; this run embeds with `uses`."""
+        return cls(
+            f"Index at {directory} was built with {built_with}; this run uses {uses}. "
+            f"Re-ingest with `referat ingest --rebuild` or pass --embedder {built_with}"
+        )
+
 
 class ModelUnavailable(ReferatError):
     """A model's weights cannot be found or provisioned."""

@@ -173,10 +173,7 @@ class Index:
             )
         built_with = manifest["embedder_id"]
         if embedder_id is not None and embedder_id != built_with:
-            raise IndexMismatch(
-                f"Index at {path} was built with {built_with}; this run uses {embedder_id}. "
-                f"Re-ingest with `referat ingest --rebuild` or pass --embedder {built_with}"
-            )
+            raise IndexMismatch.of_embedder(path, built_with, embedder_id)
         data = path / manifest["data"]
         if not data.is_dir():
             raise IndexMissing(
@@ -510,11 +507,7 @@ class Index:
 
     def _check_embedder(self, embedder: Embedder) -> None:
         if embedder.model_id != self.embedder_id:
-            raise IndexMismatch(
-                f"Index at {self.directory} was built with {self.embedder_id}; this run uses "
-                f"{embedder.model_id}. Re-ingest with `referat ingest --rebuild` or pass "
-                f"--embedder {self.embedder_id}"
-            )
+            raise IndexMismatch.of_embedder(self.directory, self.embedder_id, embedder.model_id)
         if embedder.dimension != self.dimension:
             raise IndexMismatch(
                 f"Index at {self.directory} has dimension {self.dimension}; {embedder.model_id} gives "

@@ -116,11 +116,7 @@ class Retriever:
             if embedder is None:
                 raise ConfigError(f"mode {mode!r} needs an embedder; use mode='bm25' to search without one")
             if embedder.model_id != index.embedder_id:
-                raise IndexMismatch(
-                    f"Index at {index.directory} was built with {index.embedder_id}; this run uses "
-                    f"{embedder.model_id}. Re-ingest with `referat ingest --rebuild` or pass "
-                    f"--embedder {index.embedder_id}"
-                )
+                raise IndexMismatch.of_embedder(index.directory, index.embedder_id, embedder.model_id)
         self.index = index
         self.embedder = embedder
         self.mode: Mode = mode

@@ -32,6 +32,7 @@ from ingest.danish import date_dk
 from ingest.errors import IndexMissing, ReferatError
 from ingest.readers import MAX_FILE_BYTES, SUPPORTED_SUFFIXES
 from ingest.records import page_label
+from rag.citations import CITATION_RE
 from rag.filters import Filters
 
 if TYPE_CHECKING:
@@ -61,7 +62,6 @@ SUMMARY_KEPT = (
     "**Sammendrag fra modellen** _(kontrolleret: henvisninger, tal og navne står i de citerede punkter):_\n\n"
 )
 
-_CITE = re.compile(r"\[([^\[\]\n]{1,120}?,\s*(?:punkt\s+[\w.]+|indledning))\s*\]", re.IGNORECASE)
 _WORD = re.compile(r"[\wæøåÆØÅ-]{4,}")
 _SNIPPET_CHARS = 420
 
@@ -212,8 +212,8 @@ def link_citations(text: str, sources: Sequence[Source]) -> str:
     """
     numbers = {_norm_label(s.label): n for n, s in enumerate(sources, 1)}
     out, pos = [], 0
-    for m in _CITE.finditer(text):
-        n = numbers.get(_norm_label(m.group(1)))
+    for m in CITATION_RE.finditer(text):
+        n = numbers.get(_norm_label(f"{m.group(1)}, {m.group(2)}"))
         if n is None:
             continue
         out.append(html.escape(text[pos : m.start()], quote=False))
