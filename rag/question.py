@@ -254,5 +254,7 @@ def _counted(text: str) -> str | None:
 def _named(text: str) -> list[str]:
     # An English question names things in English; the documents name them in Danish, so only Danish
     # questions are read for names (the caller checks).
-    found = [*_ACRONYM.findall(text), *_YEAR.findall(text), *_NAME.findall(text)]
+    # A name heading a lower-case compound names the name: "Movia-bussen" -> "Movia" ("KD-Net" stays whole).
+    names = [re.sub(r"-[a-zæøå].*$", "", t) for t in _NAME.findall(text)]
+    found = [*_ACRONYM.findall(text), *_YEAR.findall(text), *names]
     return list(dict.fromkeys(re.sub(r"'s$|s$", "", t) if t[:1].isalpha() else t for t in found))
