@@ -11,7 +11,7 @@ report (counts per check).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -92,10 +92,23 @@ def names_unmentioned(q: Question, ev: Evidence) -> str | None:
     return f"ingen fundne punkter nævner {', '.join(missing)}" if missing else None
 
 
-def count_not_stated(q: Question, ev: Evidence) -> str | None:
-    """ "Hvor mange passagerer ...?" and no sentence of the quoted items gives a number of passengers."""
-    if q.counted and not states_quantity(q.counted, (x for s in ev.quoted_from for x in split_sentences(s.text))):
-        return f"punktet giver ikke antallet, der spørges om ({q.counted})"
+def amount_not_stated(q: Question, ev: Evidence) -> str | None:
+    """Asked for a number or an amount, and no sentence of the quoted items gives one (not a date or a
+    time) beside what is asked about: the thing counted ("Hvor mange passagerer ...?": passengers), else
+    one of the question's topic terms ("Hvad kostede radonmåleren?": the meter).
+    """
+    if not q.quantity or not q.danish:  # an English question's terms are not the documents' words
+        return None
+    focus = {q.counted} if q.counted else set(q.topic)
+    # A sentence with its neighbour: minutes answer on the next line ("Spg.: prisen for X?" "Leif: 25 tusind kr.").
+    pairs = (
+        f"{a} {b}"
+        for s in ev.quoted_from
+        for sentences in [split_sentences(f"{s.title}. {s.text}")]
+        for a, b in zip(["", *sentences], sentences, strict=False)
+    )
+    if focus and not states_quantity(focus, pairs):
+        return f"punktet giver ikke det tal, der spørges om ({', '.join(sorted(focus))})"
     return None
 
 
@@ -123,7 +136,7 @@ def nothing_decided(q: Question, ev: Evidence) -> str | None:
 GATES: tuple[Check, ...] = (
     nothing_relevant,
     names_unmentioned,
-    count_not_stated,
+    amount_not_stated,
     role_not_named,
     total_not_stated,
     nothing_decided,
@@ -276,22 +289,23 @@ def _fold(text: str) -> str:
     return text.casefold().replace("aa", "å").replace("ae", "æ").replace("oe", "ø")
 
 
-def states_quantity(focus: str, sentences: Iterable[str]) -> bool:
-    """Whether some sentence gives a number (not a date or time) together with what is counted.
+def states_quantity(focus: str | Collection[str], sentences: Iterable[str]) -> bool:
+    """Whether some sentence gives a number (not a date or time) together with one of `focus` (stemmed
+    terms; money words accept any amount in kroner).
 
     >>> states_quantity("kommun", ["Det får et positivt udfald for 6 kommuner."])
     True
     >>> states_quantity("borgmestr", ["Der blev den 18.-19. maj 2022 gennemført en studietur for borgmestre."])
     False
     """
+    wanted = {focus} if isinstance(focus, str) else set(focus)
     for sentence in sentences:
         bare = _DATE_NUMBER.sub(" ", sentence)
         if not (re.search(r"\d", bare) or _NUMBER_WORDS.search(bare)):
             continue
-        words = content_terms(bare)
-        if focus in _MONEY and re.search(r"\b(?:kr|kroner|mio|mia|mill)\b", bare, re.I):
+        if wanted & _MONEY and re.search(r"\b(?:kr|kroner|mio|mia|mill)\b", bare, re.I):
             return True
-        if shared_terms({focus}, words):
+        if shared_terms(wanted, content_terms(bare)):
             return True
     return False
 

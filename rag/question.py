@@ -44,7 +44,7 @@ _QUANTITY_Q = re.compile(
     r"|\bhow (?:much|many)\b|\bcost\w*",
     re.I,
 )
-_WHO_Q = re.compile(r"\bhvem\b|\bwho\b", re.I)
+_WHO_Q = re.compile(r"\bhvem\b|\bwho\b|\bhvad (?:hedder|hed|hedde)\b|\bhvilket navn\b", re.I)
 _WHEN_Q = re.compile(r"\bhvornår\b|\bwhen\b", re.I)
 _HOW_MANY = re.compile(r"\bhvor mange (?:(?:ekstra|nye|flere|andre|forskellige) )?([a-zæøå-]+)", re.I)
 _ROLE_Q = re.compile(

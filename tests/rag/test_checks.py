@@ -27,7 +27,7 @@ CITE = "[KD-Net 22.01.2021, punkt 6]"
 CASES: list[tuple[str, str, list[Source], str | None, bool]] = [
     ("nothing_relevant", "Hvad koster en ny svømmehal?", FAR, None, True),
     ("names_unmentioned", "Hvor stort var FGU-institutionernes underskud i 2021?", SOURCES, None, True),
-    ("count_not_stated", "Hvor mange busser kører der i Midttrafik?", SOURCES, None, True),
+    ("amount_not_stated", "Hvor mange busser kører der i Midttrafik?", SOURCES, None, True),
     ("total_not_stated", "Hvad koster Midttrafiks model i alt?", SOURCES, None, True),
     ("nothing_decided", "Hvad besluttede man om modellen?", PAPER, None, True),
     ("model_abstained", "Hvad mener regionsrådet om tempoet?", SOURCES, ABSTAIN, True),
@@ -67,7 +67,7 @@ def test_every_check_is_listed_once_in_order_and_tested() -> None:
     assert gates == [
         "nothing_relevant",
         "names_unmentioned",
-        "count_not_stated",
+        "amount_not_stated",
         "role_not_named",
         "total_not_stated",
         "nothing_decided",
@@ -90,3 +90,14 @@ def test_a_name_in_the_documents_head_grounds_its_items() -> None:
     assert checks.ungrounded(Question.parse(question), [valg]) == ["Pomosa"]
     titled = replace(valg, context="Generalforsamling i Grundejerforeningen POMOSA 22. februar 2011")
     assert checks.ungrounded(Question.parse(question), [titled]) == []
+
+
+def test_asked_for_an_amount_the_quoted_item_must_give_one_beside_what_is_asked_about() -> None:
+    said = "Lars Bo: radon måling i hjemmet (evt. anskaffes et målingsapparat). Ingen spørgsmål. Festen koster 400 kr."
+    s = replace(SOURCES[0], title="Eventuelt", text=said, decision=(), excerpts=(said,))
+    a = answer("Hvad kostede radonmålingsapparatet, som foreningen købte?", [s], None)
+    assert a.abstained and a.failed == ("amount_not_stated",)
+    # Minutes answer on the next line: the amount sits beside the question it answers.
+    qa = "Spg. Jørn: prisen for den gamle snerydningsordning? Leif: 25 tusind kr."
+    t = replace(s, text=qa, excerpts=(qa,))
+    assert not answer("Hvad kostede den gamle snerydningsordning?", [t], None).abstained
