@@ -49,7 +49,7 @@ def source_of(hit: ItemHit, document: DocumentInfo | None = None) -> Source:
     dense = [c.dense_score for c in hit.chunks if c.dense_score is not None]
     return Source(
         doc_id=hit.doc_id,
-        number=hit.item_number,
+        number=hit.number,
         title=hit.title,
         body=hit.body,
         date=hit.date,
@@ -58,7 +58,7 @@ def source_of(hit: ItemHit, document: DocumentInfo | None = None) -> Source:
         outcome=item.decision.outcome if item else "ukendt",
         recommendation=item.decision.recommendation if item else None,
         excerpts=tuple(c.chunk.text for c in hit.chunks),
-        score=max(dense, default=0.0),
+        similarity=max(dense, default=0.0),
         pages=item.pages if item else None,
         context=document.head if document else "",
     )
@@ -165,8 +165,8 @@ class Assistant:
                 hit = next(iter(self.retriever.retrieve(question, top_k=1, filters=of_year)), None)
             if hit is not None:
                 firsts.append(hit)
-        first = {(h.doc_id, h.item_number) for h in firsts}
-        return [*firsts, *(h for h in hits if (h.doc_id, h.item_number) not in first)]
+        first = {(h.doc_id, h.number) for h in firsts}
+        return [*firsts, *(h for h in hits if (h.doc_id, h.number) not in first)]
 
     def ask_stream(
         self, question: str | Question, *, filters: Filters | None = None

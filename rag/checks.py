@@ -77,7 +77,7 @@ def nothing_relevant(q: Question, ev: Evidence) -> str | None:
     if not ev.sources:
         return "intet punkt blev fundet"
     coverage = max(relevance(q, s) for s in ev.sources)
-    similar = max(s.score for s in ev.sources)
+    similar = max(s.similarity for s in ev.sources)
     if coverage < ev.limits.min_coverage and similar < ev.limits.min_similarity:
         return "ingen fundne punkter handler om spørgsmålet"
     return None

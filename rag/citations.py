@@ -2,6 +2,12 @@
 
 A generated answer is only shown if every citation resolves to a source it was given and every
 number, date and proper name in it occurs in the text of the items it cites.
+
+`ItemRef` is the one way an agenda item is named past ingest: document id, item `number`, title, body and
+meeting date, and the `label` a citation writes. The records that carry an item extend it rather than hold
+it in a field, so `hit.number` and `source.label` read directly and its fields come first in every
+constructor: `Source` (an item put in front of the model), `Citation` (an item an answer cites) and
+`rag.retrieve.ItemHit` (a retrieved item).
 """
 
 from __future__ import annotations
@@ -20,40 +26,46 @@ _NAME_RE = re.compile(r"(?<![\w.])([A-ZÆØÅ][\wæøåÆØÅé-]{2,})")
 
 
 @dataclass(frozen=True)
-class Source:
-    """One agenda item put in front of the model (and cited by the answer)."""
+class ItemRef:
+    """Which agenda item: `number` is None for a document's unnumbered opening.
+
+    >>> ItemRef("003", "6", "Midttrafik", "KD-Net", "2021-01-22").label
+    'KD-Net 22.01.2021, punkt 6'
+    """
 
     doc_id: str
     number: str | None
     title: str
     body: str | None
     date: str | None
+
+    @property
+    def label(self) -> str:
+        """The citation label, e.g. `KD-Net 22.01.2021, punkt 6`."""
+        return item_label(self.body, self.date, self.number)
+
+
+@dataclass(frozen=True)
+class Source(ItemRef):
+    """One agenda item put in front of the model (and cited by the answer)."""
+
     text: str  # the item's whole text: what cited facts are checked against
     decision: tuple[str, ...] = ()
     outcome: str = "ukendt"
     recommendation: str | None = None
     excerpts: tuple[str, ...] = ()  # the retrieved passages, best first
-    score: float = 0.0
+    similarity: float = 0.0  # the best dense (cosine) score of its retrieved passages
     pages: tuple[int, int] | None = None  # 1-based (first, last) page in a paged source
     context: str = ""  # the document's head: names the organisation an item belongs to
 
-    @property
-    def label(self) -> str:
-        return item_label(self.body, self.date, self.number)
-
 
 @dataclass(frozen=True)
-class Citation:
-    doc_id: str
-    item: str | None
-    title: str
-    body: str | None
-    date: str | None
-    label: str
+class Citation(ItemRef):
+    """One agenda item an answer cites."""
 
     @classmethod
     def of(cls, source: Source) -> Citation:
-        return cls(source.doc_id, source.number, source.title, source.body, source.date, source.label)
+        return cls(source.doc_id, source.number, source.title, source.body, source.date)
 
 
 @dataclass(frozen=True)

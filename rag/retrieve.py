@@ -24,7 +24,8 @@ from typing import Literal
 import numpy as np
 
 from ingest.errors import ConfigError, IndexMismatch
-from ingest.records import AgendaItem, Chunk, item_label
+from ingest.records import AgendaItem, Chunk
+from rag.citations import ItemRef
 from rag.embed import Embedder
 from rag.filters import Filters
 from rag.index import Index
@@ -51,22 +52,12 @@ class ChunkHit:
 
 
 @dataclass(frozen=True)
-class ItemHit:
-    """One retrieved agenda item with its best chunks (best first) and the full item record."""
+class ItemHit(ItemRef):
+    """One retrieved agenda item: its fused score, its best chunks (best first) and the full item record."""
 
-    doc_id: str
-    item_number: str | None
-    title: str
-    body: str | None
-    date: str | None
     score: float
     chunks: tuple[ChunkHit, ...]
     item: AgendaItem | None = None
-
-    @property
-    def label(self) -> str:
-        """The citation label, e.g. `KD-Net 22.01.2021, punkt 6`."""
-        return item_label(self.body, self.date, self.item_number)
 
 
 # What a case number looks like in a question: digits joined by - / . ("23-013356", "1-00-14-22",
@@ -154,7 +145,7 @@ class Retriever:
             extra = [ChunkHit(c, 0.0) for c in self.index.chunks if (c.doc_id, c.item_number) in named - have]
             ranked = self._items([*case_hits, *extra], len(named))
             ranked.sort(key=lambda h: h.date or "", reverse=True)
-            rest = [h for h in self._items(hits, top_k + len(ranked)) if (h.doc_id, h.item_number) not in named]
+            rest = [h for h in self._items(hits, top_k + len(ranked)) if (h.doc_id, h.number) not in named]
             return [*ranked, *rest][:top_k]
         return self._items(hits, top_k)
 
@@ -243,7 +234,7 @@ class Retriever:
             out.append(
                 ItemHit(
                     doc_id=doc_id,
-                    item_number=number,
+                    number=number,
                     title=first.item_title,
                     body=info.body if info else first.body,
                     date=info.date if info else first.date,
@@ -277,14 +268,14 @@ def fuse_rankings(rankings: Sequence[Sequence[ItemHit]], *, top_k: int, k: int =
 
     >>> a = ItemHit("d", "1", "A", None, None, 1.0, ())
     >>> b = ItemHit("d", "2", "B", None, None, 0.9, ())
-    >>> [h.item_number for h in fuse_rankings([[a, b], [b]], top_k=2)]
+    >>> [h.number for h in fuse_rankings([[a, b], [b]], top_k=2)]
     ['2', '1']
     """
     scores: dict[tuple[str, str | None], float] = {}
     first: dict[tuple[str, str | None], ItemHit] = {}
     for ranking in rankings:
         for rank, hit in enumerate(ranking, 1):
-            key = (hit.doc_id, hit.item_number)
+            key = (hit.doc_id, hit.number)
             scores[key] = scores.get(key, 0.0) + 1.0 / (k + rank)
             first.setdefault(key, hit)
     best = sorted(scores, key=lambda key: -scores[key])[:top_k]

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from models.settings import Settings
     from rag.answer import Answer
     from rag.assistant import Assistant
+    from rag.citations import ItemRef
     from rag.embed import Embedder
     from rag.filters import Filters
     from rag.generate import Generator
@@ -122,15 +123,22 @@ def _batch(question: str | None, questions: Path | None) -> list[dict[str, Any]]
     return [{"id": None, "question": question}]
 
 
+def _ref_json(ref: ItemRef) -> dict[str, Any]:
+    """An item as `--json` names it: the item number under "item"."""
+    return {
+        "doc_id": ref.doc_id,
+        "item": ref.number,
+        "title": ref.title,
+        "body": ref.body,
+        "date": ref.date,
+        "label": ref.label,
+    }
+
+
 def _hit_json(hit: ItemHit) -> dict[str, Any]:
     best = hit.chunks[0] if hit.chunks else None
     return {
-        "doc_id": hit.doc_id,
-        "item": hit.item_number,
-        "title": hit.title,
-        "body": hit.body,
-        "date": hit.date,
-        "label": hit.label,
+        **_ref_json(hit),
         "pages": list(hit.item.pages) if hit.item and hit.item.pages else None,
         "section": best.section if best else None,
         "score": round(hit.score, 6),
@@ -146,7 +154,7 @@ def _answer_json(qid: object, a: Answer, hits: Sequence[ItemHit]) -> dict[str, A
         "summary": a.summary,
         "abstained": a.abstained,
         "extractive": a.extractive,
-        "citations": [asdict(c) for c in a.citations],
+        "citations": [_ref_json(c) for c in a.citations],
         "problems": list(a.problems),
         "failed_checks": list(a.failed),
         "hits": [_hit_json(h) for h in hits],

@@ -117,10 +117,10 @@ def answer_metrics(results: Sequence[AnswerResult]) -> dict[str, float]:
     recalls = [
         x for r in results if r.question.answerable and (x := fact_recall(r.question, r.answer.text)) is not None
     ]
-    cited = [(r, (c.doc_id, c.item)) for r in results if r.question.answerable for c in r.answer.citations]
+    cited = [(r, (c.doc_id, c.number)) for r in results if r.question.answerable for c in r.answer.citations]
     cite_prec = sum(key in set(r.question.gold) for r, key in cited) / len(cited) if cited else 1.0
     cite_rec_parts = [
-        len({(c.doc_id, c.item) for c in r.answer.citations} & set(r.question.gold)) / len(r.question.gold)
+        len({(c.doc_id, c.number) for c in r.answer.citations} & set(r.question.gold)) / len(r.question.gold)
         for r in results
         if r.question.answerable and not r.answer.abstained
     ]
@@ -322,14 +322,14 @@ def failed_thresholds(metrics: dict[str, float], thresholds: dict[str, float]) -
 def run_retrieval(
     questions: Sequence[Question], retrieve: Callable[[str], Sequence[Any]], *, top_k: int = 10
 ) -> list[RetrievalResult]:
-    """Run `retrieve(question) -> hits` (ItemHit-like: doc_id, item_number) for each question."""
+    """Run `retrieve(question) -> hits` (ItemHit-like: doc_id, number) for each question."""
     import time
 
     results = []
     for q in questions:
         t0 = time.perf_counter()
         hits = list(retrieve(q.question))[:top_k]
-        results.append(RetrievalResult(q, tuple((h.doc_id, h.item_number) for h in hits), time.perf_counter() - t0))
+        results.append(RetrievalResult(q, tuple((h.doc_id, h.number) for h in hits), time.perf_counter() - t0))
     return results
 
 

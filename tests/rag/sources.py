@@ -14,7 +14,7 @@ MIDTTRAFIK = Source(
     decision=("KD-Net godkendte processen og den foreslåede indfasning af modellen over tre år.",),
     outcome="godkendt",
     excerpts=("Modellen giver Region Midtjylland et årligt plus på ca. 30 mio. kr.",),
-    score=0.9,
+    similarity=0.9,
 )
 GOVTECH = Source(
     doc_id="003",
@@ -26,6 +26,6 @@ GOVTECH = Source(
     decision=("KD-Net godkendte kommissoriet.",),
     outcome="godkendt",
     excerpts=("KD-Net godkendte kommissoriet for GovTech Midtjylland.",),
-    score=0.85,
+    similarity=0.85,
 )
 SOURCES = [MIDTTRAFIK, GOVTECH]

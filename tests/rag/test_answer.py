@@ -19,7 +19,7 @@ def test_decision_question_is_answered_from_the_register_without_the_model() -> 
     assert a.extractive and not a.abstained
     assert "indfasning af modellen over tre år" in a.text
     assert "kommissoriet" not in a.text and "hurtigst muligt" not in a.text
-    assert [(c.doc_id, c.item) for c in a.citations] == [("003", "6")]
+    assert [(c.doc_id, c.number) for c in a.citations] == [("003", "6")]
     assert gen.calls == []
 
 
@@ -41,7 +41,7 @@ def test_the_model_sees_only_the_passages_chosen_in_code() -> None:
 def test_a_draft_may_not_cite_an_item_it_was_not_given() -> None:
     draft = "Regionen får ca. 30 mio. kr. [KD-Net 22.01.2021, punkt 16]."
     a = answer("Hvor meget får regionen ud af modellen?", SOURCES, ScriptedGenerator([draft]))
-    assert a.extractive and [c.item for c in a.citations] == ["6"]
+    assert a.extractive and [c.number for c in a.citations] == ["6"]
 
 
 def test_quotes_keep_a_list_with_its_lead_and_stay_in_the_best_item() -> None:
@@ -59,13 +59,13 @@ def test_quotes_keep_a_list_with_its_lead_and_stay_in_the_best_item() -> None:
     )
     text, cites = quote_passages(Question.parse("Hvornår holder KD-Net møder i 2021?"), [calendar, MIDTTRAFIK], 3)
     assert "»Mødekalender for KD-Net 2021: 9. april; 21. maj«" in text
-    assert [c.item for c in cites] == ["20"]
+    assert [c.number for c in cites] == ["20"]
 
 
 def test_a_decision_quote_adds_the_passage_for_the_rest_of_the_question() -> None:
     a = answer("Hvad besluttede KD-Net om Midttrafik, og hvor meget får regionen ud af det?", SOURCES, None)
     assert "indfasning af modellen" in a.text and "30 mio. kr." in a.text
-    assert [c.item for c in a.citations] == ["6"]
+    assert [c.number for c in a.citations] == ["6"]
 
 
 def test_a_question_naming_what_no_item_mentions_abstains() -> None:
@@ -121,7 +121,7 @@ def test_the_checked_quotes_come_before_the_draft_and_a_passing_draft_leads_the_
     assert isinstance(first, Checked)  # shown before any draft token
     quoted = first.answer
     assert quoted.extractive and quoted.text.startswith("Fra dokumenterne: ") and "30 mio. kr." in quoted.text
-    assert [c.item for c in quoted.citations] == ["6"]
+    assert [c.number for c in quoted.citations] == ["6"]
     assert all(isinstance(e, str) for e in events[1:-1])
     final = events[-1]
     assert isinstance(final, Answer) and not final.extractive
@@ -155,7 +155,7 @@ def test_citation_parsing_and_verification() -> None:
         ("X", "indledning"),
     ]
     ok = verify("Ca. 30 mio. kr. [KD-Net 22.01.2021, punkt 6].", SOURCES)
-    assert ok.ok and ok.citations[0].item == "6"
+    assert ok.ok and ok.citations[0].number == "6"
     name = verify("Jesper Hansen godkendte det [KD-Net 22.01.2021, punkt 6].", SOURCES)
     assert not name.ok and any("Hansen" in p for p in name.problems)
 

@@ -59,7 +59,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Assistant:
 def test_a_question_naming_two_meeting_years_is_answered_from_both(assistant: Assistant) -> None:
     a = assistant.ask("Hvad var udgiften til skøjtebanen ved havnen på møderne i 2021 og 2022?")
     assert not a.abstained
-    assert [(c.date, c.item) for c in a.citations] == [("2021-03-14", "1"), ("2022-05-09", "1")]
+    assert [(c.date, c.number) for c in a.citations] == [("2021-03-14", "1"), ("2022-05-09", "1")]
     assert "200.000 kr." in a.text and "4,2 mio. kr." in a.text
 
 
@@ -71,14 +71,14 @@ def test_a_decision_question_naming_two_years_quotes_each_decision(assistant: As
 
 def test_a_question_naming_one_year_is_answered_from_its_best_item_alone(assistant: Assistant) -> None:
     a = assistant.ask("Hvor stor er udgiften til en forundersøgelse af skøjtebanen i 2021?")
-    assert [(c.date, c.item) for c in a.citations] == [("2021-03-14", "1")]
+    assert [(c.date, c.number) for c in a.citations] == [("2021-03-14", "1")]
     assert "200.000 kr." in a.text
 
 
 def test_a_year_that_dates_the_matter_does_not_hide_the_meeting_that_handled_it(assistant: Assistant) -> None:
     # The cycle paths were decided in 2022; "i 2021" here dates nothing about that meeting.
     found = assistant.retrieve("Hvor mange nye cykelstier fik byen i 2021?")
-    assert ("2022-05-09", "2") in [(h.date, h.item_number) for h in found.hits]
+    assert ("2022-05-09", "2") in [(h.date, h.number) for h in found.hits]
     # With a meeting word the year dates the meeting: only 2021's items.
     on_meeting = assistant.retrieve("Hvad blev besluttet om cykelstier på mødet i 2021?")
     assert {h.date for h in on_meeting.hits} == {"2021-03-14"}

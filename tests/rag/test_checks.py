@@ -19,7 +19,7 @@ from rag.prompt import ABSTAIN
 from rag.question import Question
 
 PAPER = [replace(s, decision=(), outcome="ingen") for s in SOURCES]
-FAR = [replace(s, score=0.5) for s in SOURCES]
+FAR = [replace(s, similarity=0.5) for s in SOURCES]
 PLUS = "Hvor stort et årligt plus giver modellen Region Midtjylland?"
 CITE = "[KD-Net 22.01.2021, punkt 6]"
 

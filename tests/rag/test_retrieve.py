@@ -86,18 +86,18 @@ def crafted(tmp_path: Path) -> Index:
 def test_fusion_ranks_the_item_both_retrievers_like_first(crafted: Index, mode: str, first: str) -> None:
     r = Retriever(crafted, ScriptedEmbedder(), mode=mode)  # type: ignore[arg-type]
     hits = r.retrieve("busdrift takster", top_k=3)
-    assert hits[0].item_number == first
+    assert hits[0].number == first
     if mode == "hybrid":
-        assert [h.item_number for h in hits[:2]] == ["3", "2"]
+        assert [h.number for h in hits[:2]] == ["3", "2"]
         best = hits[0].chunks[0]
         assert (best.dense_rank, best.bm25_rank) == (2, 2)
 
 
 def test_weights_move_the_fused_order(crafted: Index) -> None:
     lexical_heavy = Retriever(crafted, ScriptedEmbedder(), dense_weight=0.2, bm25_weight=1.0)
-    assert lexical_heavy.retrieve("busdrift takster")[0].item_number == "2"
+    assert lexical_heavy.retrieve("busdrift takster")[0].number == "2"
     linear = Retriever(crafted, ScriptedEmbedder(), fusion="linear")
-    assert linear.retrieve("busdrift takster")[0].item_number == "3"
+    assert linear.retrieve("busdrift takster")[0].number == "3"
 
 
 def test_chunks_are_aggregated_to_items(tmp_path: Path) -> None:
@@ -112,7 +112,7 @@ def test_chunks_are_aggregated_to_items(tmp_path: Path) -> None:
     )  # fmt: skip
     r = Retriever(build(tmp_path, emb, doc), emb, item_bonus=0.05)
     hits = r.retrieve("busser og takster", top_k=5)
-    assert [h.item_number for h in hits] == ["6", "7"]
+    assert [h.number for h in hits] == ["6", "7"]
     top = hits[0]
     assert len(top.chunks) == 3 and len({c.chunk.id for c in top.chunks}) == 3
     assert top.score > top.chunks[0].score  # the extra matching chunks add a bonus
@@ -133,7 +133,7 @@ def test_title_counts(tmp_path: Path, mode: str) -> None:
         },
     )
     hits = Retriever(build(tmp_path, emb, doc), emb, mode=mode).retrieve("indtægtsfordelingsmodel")  # type: ignore[arg-type]
-    assert hits[0].item_number == "6"
+    assert hits[0].number == "6"
 
 
 @pytest.mark.parametrize(("question", "item"), [("sag 1-00-14-22", "2"), ("Hvem fik 30 mio. kr.?", "3")])
@@ -147,7 +147,7 @@ def test_exact_tokens_are_found_in_hybrid_mode(tmp_path: Path, question: str, it
             "3": ("Midttrafik", ["Regionen får et årligt plus på ca. 30 mio. kr."]),
         },
     )
-    assert Retriever(build(tmp_path, emb, doc), emb).retrieve(question)[0].item_number == item
+    assert Retriever(build(tmp_path, emb, doc), emb).retrieve(question)[0].number == item
 
 
 def test_filters_restrict_documents(tmp_path: Path) -> None:
@@ -224,6 +224,6 @@ def test_a_case_number_brings_every_item_of_the_case_newest_first(tmp_path: Path
 
     hits = Retriever(idx, emb).retrieve("Hvad besluttede Byrådet i sag 23-013356?", top_k=3)
 
-    assert [(h.doc_id, h.item_number) for h in hits[:2]] == [("byraad", "4"), ("udvalg", "4")]
+    assert [(h.doc_id, h.number) for h in hits[:2]] == [("byraad", "4"), ("udvalg", "4")]
     only_2021 = Filters(date_from="2021-01-01", date_to="2021-12-31")  # the filler's year: filters still hold
     assert {h.doc_id for h in Retriever(idx, emb).retrieve("sag 23-013356", filters=only_2021)} == {"andet"}

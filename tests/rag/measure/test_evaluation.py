@@ -46,7 +46,7 @@ def test_retrieval_metrics_rank_the_first_gold_item() -> None:
 
 
 def _answer(text: str, cites: list[tuple[str, str]], abstained: bool = False) -> Answer:
-    return Answer("?", text, tuple(Citation(d, i, "t", "B", None, f"B, punkt {i}") for d, i in cites), (), abstained)
+    return Answer("?", text, tuple(Citation(d, i, "t", "B", None) for d, i in cites), (), abstained)
 
 
 def test_answer_metrics_count_facts_citations_and_abstentions() -> None:
