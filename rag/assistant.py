@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from ingest.errors import IndexMissing
-from ingest.records import AgendaItem
+from ingest.records import AgendaItem, Outcome
 from rag.answer import Answer, AnswerConfig, Checked, Timings, answer_stream, list_register
 from rag.brief import Briefing, brief
-from rag.citations import Source
+from rag.citations import ItemRef, Source
 from rag.corpus import FileReport, ingest_files, stale_documents
 from rag.embed import Embedder
 from rag.filters import Filters, dates_the_meeting, first_of_year
@@ -40,6 +40,14 @@ class Retrieved:
     sources: tuple[Source, ...]
     filters: Filters
     seconds: float
+
+
+@dataclass(frozen=True)
+class DecisionRow(ItemRef):
+    """One row of the decision register: an agenda item, its outcome and the text of its decision."""
+
+    outcome: Outcome
+    decision: str
 
 
 def source_of(hit: ItemHit, document: DocumentInfo | None = None) -> Source:
@@ -238,16 +246,16 @@ class Assistant:
         """Register rows as Sources (decision, outcome, whole item text), in date order."""
         out = []
         for row in self.decisions(filters=filters, outcome=outcome):
-            item = self.index.item(row["doc_id"], row["item"])
+            item = self.index.item(row.doc_id, row.number)
             if item is None:
                 continue
             out.append(
                 Source(
-                    doc_id=row["doc_id"],
+                    doc_id=row.doc_id,
                     number=item.number,
                     title=item.title,
-                    body=row["body"],
-                    date=row["date"],
+                    body=row.body,
+                    date=row.date,
                     text=item.text,
                     decision=item.decision.sentences,
                     outcome=item.decision.outcome,
@@ -314,7 +322,7 @@ class Assistant:
         finally:
             self.reload()
 
-    def decisions(self, *, filters: Filters | None = None, outcome: str | None = None) -> list[dict[str, Any]]:
+    def decisions(self, *, filters: Filters | None = None, outcome: str | None = None) -> list[DecisionRow]:
         """The decision register: one row per agenda item, in date order."""
         rows = []
         f = filters or Filters()
@@ -325,17 +333,17 @@ class Assistant:
                 if outcome and item.decision.outcome != outcome:
                     continue
                 rows.append(
-                    {
-                        "doc_id": doc_id,
-                        "item": item.number,
-                        "title": item.title,
-                        "body": info.body,
-                        "date": info.date,
-                        "outcome": item.decision.outcome,
-                        "decision": item.decision.text,
-                    }
+                    DecisionRow(
+                        doc_id=doc_id,
+                        number=item.number,
+                        title=item.title,
+                        body=info.body,
+                        date=info.date,
+                        outcome=item.decision.outcome,
+                        decision=item.decision.text,
+                    )
                 )
-        rows.sort(key=lambda r: (r["date"] or "9999", r["doc_id"], _num(r["item"])))
+        rows.sort(key=lambda r: (r.date or "9999", r.doc_id, _num(r.number)))
         return rows
 
 

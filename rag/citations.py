@@ -6,8 +6,8 @@ number, date and proper name in it occurs in the text of the items it cites.
 `ItemRef` is the one way an agenda item is named past ingest: document id, item `number`, title, body and
 meeting date, and the `label` a citation writes. The records that carry an item extend it rather than hold
 it in a field, so `hit.number` and `source.label` read directly and its fields come first in every
-constructor: `Source` (an item put in front of the model), `Citation` (an item an answer cites) and
-`rag.retrieve.ItemHit` (a retrieved item).
+constructor: `Source` (an item put in front of the model), `Citation` (an item an answer cites),
+`rag.retrieve.ItemHit` (a retrieved item) and `rag.assistant.DecisionRow` (a row of the decision register).
 """
 
 from __future__ import annotations

@@ -499,13 +499,13 @@ def decision_rows(
         rows = assistant.decisions(filters=filters, outcome=None if outcome in (None, "", ALL) else outcome)
     return [
         [
-            r["body"] or "",
-            _date_dk(r["date"]) if r["date"] else "",
-            r["item"] or "-",
-            r["title"],
-            r["outcome"],
-            r["decision"],
-            r["doc_id"],
+            r.body or "",
+            _date_dk(r.date) if r.date else "",
+            r.number or "-",
+            r.title,
+            r.outcome,
+            r.decision,
+            r.doc_id,
         ]
         for r in rows
     ]

@@ -489,12 +489,22 @@ def decisions(
         rows = _assistant(index, llm=False).decisions(filters=_filters(body, date_from, date_to), outcome=outcome)
     if as_json:
         for r in rows:
-            _print_json(r)
+            _print_json(
+                {
+                    "doc_id": r.doc_id,
+                    "item": r.number,
+                    "title": r.title,
+                    "body": r.body,
+                    "date": r.date,
+                    "outcome": r.outcome,
+                    "decision": r.decision,
+                }
+            )
         return
     table = Table("Møde", "Punkt", "Titel", "Udfald", "Beslutning", show_lines=False)
     for r in rows:
-        meeting = f"{r['body'] or '?'} {r['date'] or ''}"
-        cells = (meeting, r["item"] or "-", r["title"], r["outcome"], r["decision"])
+        meeting = f"{r.body or '?'} {r.date or ''}"
+        cells = (meeting, r.number or "-", r.title, r.outcome, r.decision)
         table.add_row(*map(escape, cells))
     out.print(table)
 
