@@ -45,11 +45,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ingest.danish import MONTH_NAMES, SECTION_NAMES
+from ingest.danish import BULLET, MONTH_NAMES, SECTION_NAMES, split_sentences
 from ingest.records import AgendaItem, Decision, Outcome
 
 __all__ = [
-    "BULLET",
     "OUTCOME_PRECEDENCE",
     "approved_recommendation",
     "body_aliases",
@@ -57,122 +56,8 @@ __all__ = [
     "decision_texts",
     "extract_decision",
     "recommendation_of",
-    "split_sentences",
     "with_decision",
 ]
-
-# ---------------------------------------------------------------------------------------------------
-# Sentences
-
-# Abbreviations after which a sentence never ends ("v. Jesper Kaas Schmidt", "bl.a. Aarhus").
-_NEVER_FINAL = frozenset(
-    """
-    adm. afd. ang. bl.a. ca. dir. dvs. ekskl. evt. excl. f.eks. fmd. fx. hhv. iflg. ift. iht. inkl.
-    incl. jf. jvf. kl. ml. mht. mhp. nr. pga. pkt. stk. tlf. v. vedr. vha. sml. ifm. i.f.t. m.h.t.
-    m.h.p. p.t. pt. tilsv. gl. st. hr. fr. dr. prof. cand. mag.
-    """.split()
-)
-# Abbreviations that can also end a sentence ("... udgør 342.000 kr. Aftalen er godkendt ...").
-_MAYBE_FINAL = frozenset("kr. mio. mia. mv. m.v. m.fl. osv. etc. pct. mm. m.m.".split())
-_MONTHS = frozenset(MONTH_NAMES)
-# A list marker at the start of a line: "- ", "• ", "1. ", "a) ".
-BULLET = re.compile(r"^\s*(?:[-–•*▪·]|\d{1,2}[.)]|[a-zæøå][.)])\s+")
-_POINT_RANGE = re.compile(r"\d{1,2}\.?\s*[-–]\s*\d{1,2}[a-zæøå]?")
-_TERMINATOR = re.compile(r"[.!?]+(?=\s|$)")
-_OPENERS = "\"'»«“„(["
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split Danish text into sentences, whitespace collapsed and list markers removed.
-
-    A line break ends a sentence unless the next line continues it in lower case or the line ends in a
-    comma or a word no sentence ends in (a PDF line or page break); a full stop ends one only before a
-    capital letter, and not after an abbreviation, an initial, a list number or a day of the month.
-
-    >>> split_sentences("Referat:\\nKD-Net godkendte bl.a. proces v. Jesper. Udvalget drøftede sagen.")
-    ['Referat:', 'KD-Net godkendte bl.a. proces v. Jesper.', 'Udvalget drøftede sagen.']
-    >>> split_sentences("Det blev aftalt den 22. Januar at\\n\\nfortsætte.\\n- 1. punkt")
-    ['Det blev aftalt den 22. Januar at fortsætte.', '1. punkt']
-    >>> split_sentences("Det blev aftalt, at medlemmer på\\nPederstrupvænget mødes.")
-    ['Det blev aftalt, at medlemmer på Pederstrupvænget mødes.']
-    """
-    out: list[str] = []
-    for unit in _units(text):
-        out.extend(_split_unit(unit))
-    return out
-
-
-# A line ending in a comma or a word that cannot end a Danish sentence (a preposition, conjunction or
-# article) goes on in the next line, even when that starts with a name: "medlemmer på\nPederstrupvænget".
-_MID_SENTENCE = re.compile(
-    r"(?:,|\s(?:af|at|de|den|der|det|efter|eller|en|et|for|fra|i|med|mellem|men|og|om|over|på|som|til|under|ved))$",
-    re.IGNORECASE,
-)
-
-
-def _units(text: str) -> Iterable[str]:
-    """Lines joined where a line break falls inside a sentence; bullets always start a unit."""
-    current: list[str] = []
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line:
-            continue
-        continues = (
-            current
-            and not BULLET.match(raw)
-            and not current[-1].endswith((".", "!", "?", ":"))
-            and (line[0].islower() or _MID_SENTENCE.search(current[-1]) is not None)
-        )
-        if continues:
-            current.append(line)
-        else:
-            if current:
-                yield " ".join(current)
-            current = [line]
-    if current:
-        yield " ".join(current)
-
-
-def _split_unit(unit: str) -> list[str]:
-    unit = BULLET.sub("", unit, count=1) if BULLET.match(unit) else unit
-    pieces: list[str] = []
-    start = 0
-    for m in _TERMINATOR.finditer(unit):
-        if _ends_sentence(unit, m.start(), m.end()):
-            pieces.append(unit[start : m.end()])
-            start = m.end()
-    pieces.append(unit[start:])
-    return [p for p in (" ".join(x.split()) for x in pieces) if p]
-
-
-def _ends_sentence(unit: str, stop: int, end: int) -> bool:
-    rest = unit[end:].lstrip()
-    if not rest:
-        return True
-    nxt = rest.lstrip(_OPENERS)[:1]
-    if not (nxt.isupper() or (nxt.isdigit() and unit[stop] in "!?")):
-        return False
-    if unit[stop] in "!?":
-        return True
-    token = unit[:end].split()[-1].lstrip(_OPENERS).lower()
-    if token in _NEVER_FINAL:
-        return False
-    if token in _MAYBE_FINAL:
-        return True
-    word = token.rstrip(".")
-    if len(word) == 1 and word.isalpha():  # an initial: "Jens P. Hansen"
-        return False
-    if _POINT_RANGE.fullmatch(word):  # "1.-3. Anbefales.": the range belongs to the decision after it
-        return False
-    before = unit[: end - len(token)].split()[-1:] or [""]
-    after_sentence = before[0].endswith((".", ":")) and before[0].lower() not in _NEVER_FINAL | _MAYBE_FINAL
-    if word.isdigit() and len(word) <= 2 and after_sentence:
-        return False  # a point number after a sentence: "1. Godkendt. 2. Anbefales ikke"
-    if word.isdigit():
-        next_word = rest.split()[0].strip(",.").lower()
-        return next_word not in _MONTHS  # "den 3. Juni" vs "i 2021. Det ..." (list numbers are gone)
-    return True
-
 
 # ---------------------------------------------------------------------------------------------------
 # Sections
@@ -463,7 +348,7 @@ _INFINITIVES = {
 # takstaftalen på mødet i KD-Net til august", "... at behandle sagen på næste møde"). "tage" is read by
 # `_INFINITIVES` before this.
 _TAKE_UP = frozenset({"drøfte", "behandle", "genoptage", "genbehandle", "vende"})
-_MONTH = "(?:" + "|".join(sorted(_MONTHS)) + ")"
+_MONTH = "(?:" + "|".join(sorted(MONTH_NAMES)) + ")"
 _LATER_MEETING = re.compile(
     rf"\b(?:næste|kommende|senere|efterfølgende)\s+møde\b|\bmødet?\b[^.]*?\b(?:til|i)\s+{_MONTH}\b|\btil\s+{_MONTH}\b",
     re.IGNORECASE,

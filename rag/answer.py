@@ -20,7 +20,8 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
-from ingest.decisions import BULLET, decision_texts, split_sentences
+from ingest.danish import BULLET, split_sentences
+from ingest.decisions import decision_texts
 from ingest.records import AgendaItem
 from rag.checks import (
     DRAFT_CHECKS,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ingest.decisions import split_sentences
+from ingest.danish import split_sentences
 from rag.citations import Citation, Source
 from rag.question import content_terms
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from ingest.decisions import split_sentences
+from ingest.danish import split_sentences
 from rag.citations import Source, strip_citations, verify
 from rag.lexical import tokenize
 from rag.prompt import ABSTAIN
