@@ -33,8 +33,6 @@ class Limits(Protocol):
     def min_similarity(self) -> float: ...
     @property
     def min_draft_cover(self) -> float: ...
-    @property
-    def min_sentence_coverage(self) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -149,16 +147,6 @@ GATES: tuple[Check, ...] = (
 def model_abstained(q: Question, ev: Evidence) -> str | None:
     """The model wrote the abstention sentence."""
     return "modellen fandt ikke svaret i kilderne" if ABSTAIN.rstrip(".").lower() in ev.draft.lower() else None
-
-
-def abstention_contradicted(q: Question, ev: Evidence) -> str | None:
-    """The model abstained, but one retrieved sentence holds most of what the question asks about.
-
-    Measured on the dev set: the default model abstains on many answerable questions.
-    """
-    if sentence_coverage(q, ev.top) >= ev.limits.min_sentence_coverage:
-        return "modellen afstod, men et punkt dækker spørgsmålet"
-    return None
 
 
 def citations_hold(q: Question, ev: Evidence) -> str | None:
@@ -350,15 +338,6 @@ def states_total(sentences: Iterable[str]) -> bool:
     True
     """
     return any(_TOTAL.search(x) and re.search(r"\d", _DATE_NUMBER.sub(" ", x)) for x in sentences)
-
-
-def sentence_coverage(q: Question, sources: Sequence[Source]) -> float:
-    """The largest share of the question's content terms that a single retrieved sentence holds."""
-    terms = set(q.terms)
-    if not terms:
-        return 0.0
-    sentences = (x for s in sources for t in (*s.decision, *s.excerpts) for x in split_sentences(t))
-    return max((len(terms & set(content_terms(x))) / len(terms) for x in sentences), default=0.0)
 
 
 def _cover(q: Question, sentences: Iterable[str]) -> int:

@@ -30,8 +30,7 @@ CASES: list[tuple[str, str, list[Source], str | None, bool]] = [
     ("amount_not_stated", "Hvor mange busser kører der i Midttrafik?", SOURCES, None, True),
     ("total_not_stated", "Hvad koster Midttrafiks model i alt?", SOURCES, None, True),
     ("nothing_decided", "Hvad besluttede man om modellen?", PAPER, None, True),
-    ("model_abstained", "Hvad mener regionsrådet om tempoet?", SOURCES, ABSTAIN, True),
-    ("abstention_contradicted", PLUS, SOURCES, ABSTAIN, False),
+    ("model_abstained", PLUS, SOURCES, ABSTAIN, False),
     ("citations_hold", "Hvor meget får regionen ud af modellen?", SOURCES,
      f"Regionen får 45 mio. kr. om året {CITE}.", False),
     ("draft_in_danish", "Hvor meget får regionen ud af modellen?", SOURCES,
@@ -74,7 +73,7 @@ def test_every_check_is_listed_once_in_order_and_tested() -> None:
     ]
     assert drafts == ["citations_hold", "draft_in_danish", "draft_on_question", "draft_has_shape"]
     tested = {c[0] for c in CASES} | {"role_not_named"}
-    assert set(gates) | set(drafts) | {"model_abstained", "abstention_contradicted"} == tested
+    assert set(gates) | set(drafts) | {"model_abstained"} == tested
 
 
 def test_a_passing_answer_has_no_reasons() -> None:
