@@ -74,7 +74,7 @@ def chunk_document(document: Document, config: ChunkConfig | None = None) -> lis
                     Chunk(
                         id=chunk_id(document.doc_id, item.number, len(chunks), body),
                         doc_id=document.doc_id,
-                        item_number=item.number,
+                        number=item.number,
                         item_title=item.title,
                         section=section_name,
                         text=body,

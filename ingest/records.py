@@ -111,7 +111,7 @@ class Chunk:
 
     id: str
     doc_id: str
-    item_number: str | None
+    number: str | None  # the agenda item's number (None: the part before the first item)
     item_title: str
     section: str | None
     text: str
@@ -128,13 +128,13 @@ class Chunk:
         return f"{self.header}\n{self.text}"
 
 
-def chunk_id(doc_id: str, item_number: str | None, index: int, text: str) -> str:
+def chunk_id(doc_id: str, number: str | None, index: int, text: str) -> str:
     """Deterministic id, so re-ingesting the same text yields the same ids.
 
     >>> chunk_id("003", "6", 0, "KD-Net godkendte") == chunk_id("003", "6", 0, "KD-Net godkendte")
     True
     """
-    h = hashlib.sha256(f"{doc_id}\x1f{item_number}\x1f{index}\x1f{text}".encode())
+    h = hashlib.sha256(f"{doc_id}\x1f{number}\x1f{index}\x1f{text}".encode())
     return h.hexdigest()[:20]
 
 

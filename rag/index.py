@@ -196,6 +196,8 @@ class Index:
                 vids.append(rec.pop("vid"))
                 if rec.get("pages"):
                     rec["pages"] = tuple(rec["pages"])
+                if "item_number" in rec:  # indexes saved before the field was named `number`
+                    rec["number"] = rec.pop("item_number")
                 idx._chunks.append(Chunk(**rec))
         idx._vids = np.asarray(vids, dtype=np.int64)
         idx._vectors = np.load(data / "vectors.npy")

@@ -140,9 +140,9 @@ class Retriever:
         if named:
             # A case number names a case: its items lead (newest meeting first), whatever the embedding
             # of a bare number finds. Their passages are the chunks that hold the number.
-            case_hits = [h for h in hits if (h.chunk.doc_id, h.chunk.item_number) in named]
-            have = {(h.chunk.doc_id, h.chunk.item_number) for h in case_hits}
-            extra = [ChunkHit(c, 0.0) for c in self.index.chunks if (c.doc_id, c.item_number) in named - have]
+            case_hits = [h for h in hits if (h.chunk.doc_id, h.chunk.number) in named]
+            have = {(h.chunk.doc_id, h.chunk.number) for h in case_hits}
+            extra = [ChunkHit(c, 0.0) for c in self.index.chunks if (c.doc_id, c.number) in named - have]
             ranked = self._items([*case_hits, *extra], len(named))
             ranked.sort(key=lambda h: h.date or "", reverse=True)
             rest = [h for h in self._items(hits, top_k + len(ranked)) if (h.doc_id, h.number) not in named]
@@ -219,7 +219,7 @@ class Retriever:
     def _items(self, hits: Iterable[ChunkHit], top_k: int) -> list[ItemHit]:
         groups: dict[tuple[str, str | None], list[ChunkHit]] = {}
         for h in hits:  # already best first
-            groups.setdefault((h.chunk.doc_id, h.chunk.item_number), []).append(h)
+            groups.setdefault((h.chunk.doc_id, h.chunk.number), []).append(h)
         scored = []
         for (doc_id, number), group in groups.items():
             best = tuple(group[: self.max_chunks_per_item])

@@ -19,7 +19,7 @@ def test_chunks_cover_every_item_and_point_into_the_document(path: Path) -> None
     chunks = chunk_document(doc, ChunkConfig(size=600, overlap=100))
     assert len({c.id for c in chunks}) == len(chunks)
     for item in doc.items:
-        mine = [c for c in chunks if c.item_number == item.number]
+        mine = [c for c in chunks if c.number == item.number]
         assert mine, f"item {item.number} has no chunks"
         covered = set()
         for c in mine:
@@ -34,7 +34,7 @@ def test_chunks_cover_every_item_and_point_into_the_document(path: Path) -> None
 
 def test_header_and_sections_of_the_midttrafik_item() -> None:
     doc = parse_document(next(p for p in SAMPLE if p.name.startswith("003")))
-    chunks = [c for c in chunk_document(doc) if c.item_number == "6"]
+    chunks = [c for c in chunk_document(doc) if c.number == "6"]
     assert {c.header for c in chunks} == {"KD-Net 22.01.2021, punkt 6: Midttrafiks indtægtsfordelingsmodel"}
     decision = next(c for c in chunks if "KD-Net godkendte processen" in c.text)
     assert decision.section == "Referat" and decision.embed_text.startswith(decision.header + "\n")

@@ -87,6 +87,16 @@ def test_unchanged_reingest_embeds_nothing(tmp_path: Path, emb: CountingEmbedder
     assert emb.passages == 0
 
 
+def test_an_index_saved_before_the_chunk_field_was_renamed_still_loads(tmp_path: Path, emb: CountingEmbedder) -> None:
+    idx = Index.create(tmp_path, emb.model_id, emb.dimension)
+    doc, chunks = make_doc("d1", {"6": ["Midttrafik får ny model"]})
+    idx.upsert_document(doc, chunks, emb)
+    saved = idx.save()
+    rows = (saved / "chunks.jsonl").read_text(encoding="utf-8").replace('"number":', '"item_number":')
+    (saved / "chunks.jsonl").write_text(rows, encoding="utf-8")
+    assert [c.number for c in Index.load(tmp_path, emb.model_id).chunks] == ["6"]
+
+
 def test_changed_document_replaces_its_chunks(tmp_path: Path, emb: CountingEmbedder) -> None:
     idx = Index.create(tmp_path, emb.model_id, emb.dimension)
     doc, chunks = make_doc("d1", {"1": ["gammel tekst om busser", "uændret afsnit"]})
