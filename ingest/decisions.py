@@ -210,13 +210,25 @@ def approved_recommendation(sentences: Iterable[str], item: AgendaItem) -> str |
 
 
 def _recommendation_paragraph(text: str) -> str:
-    """The first paragraph of `text` and the bullet lines after it: a recommendation's own extent."""
+    """The first paragraph of `text` and the bullet lines after it: a recommendation's own extent. A first
+    paragraph that is only a lead, without what is recommended ("Administrationen indstiller overfor udvalget",
+    no "at ..."), goes on in the next paragraph ("at orienteringen tages til efterretning.").
+
+    >>> _recommendation_paragraph("Administrationen indstiller overfor udvalget\\n\\nat sagen godkendes.\\n\\nBaggrund")
+    'Administrationen indstiller overfor udvalget\\nat sagen godkendes.'
+    """
     lines = text.splitlines()
     keep: list[str] = []
     k = 0
     while k < len(lines) and lines[k].strip():
         keep.append(lines[k])
         k += 1
+    if keep and not re.search(r"\bat\b", " ".join(keep)) and not keep[-1].rstrip().endswith((".", "!", "?", ":")):
+        while k < len(lines) and not lines[k].strip():
+            k += 1
+        while k < len(lines) and lines[k].strip():
+            keep.append(lines[k])
+            k += 1
     for line in lines[k:]:
         if not line.strip():
             continue

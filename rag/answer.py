@@ -346,7 +346,8 @@ def recommendation_quote(decided: str, source: Source) -> str | None:
         return None
     out: list[str] = []
     for passage in passages(source.recommendation):
-        if out and len(" ".join([*out, passage])) > _DECISION_CHARS:
+        # A lead alone ("Administrationen indstiller overfor udvalget") says nothing: what follows goes with it.
+        if out and len(" ".join([*out, passage])) > _DECISION_CHARS and out[-1].endswith((".", "!", "?", ";")):
             break
         out.append(passage)
     return " ".join(out) or None
