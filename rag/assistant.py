@@ -50,26 +50,46 @@ class DecisionRow(ItemRef):
     decision: str
 
 
+def item_source(
+    ref: ItemRef,
+    item: AgendaItem,
+    *,
+    excerpts: tuple[str, ...] = (),
+    similarity: float = 0.0,
+    context: str = "",
+) -> Source:
+    """The indexed agenda `item` that `ref` names (as retrieval or the register labels it), as the answer
+    layer sees it: its whole text, recorded decision and recommendation."""
+    return Source(
+        doc_id=ref.doc_id,
+        number=ref.number,
+        title=ref.title,
+        body=ref.body,
+        date=ref.date,
+        text=item.text,
+        decision=item.decision.sentences,
+        outcome=item.decision.outcome,
+        recommendation=item.decision.recommendation,
+        excerpts=excerpts,
+        similarity=similarity,
+        pages=item.pages,
+        context=context,
+    )
+
+
 def source_of(hit: ItemHit, document: DocumentInfo | None = None) -> Source:
     """The answer layer's view of a retrieved item: decision first, then the matched passages, and the
     head of its document (`document`, when given) as context."""
-    item = hit.item
-    dense = [c.dense_score for c in hit.chunks if c.dense_score is not None]
+    excerpts = tuple(c.chunk.text for c in hit.chunks)
+    similarity = max((c.dense_score for c in hit.chunks if c.dense_score is not None), default=0.0)
+    context = document.head if document else ""
+    if hit.item is not None:
+        return item_source(hit, hit.item, excerpts=excerpts, similarity=similarity, context=context)
+    text = " ".join(excerpts)
     return Source(
-        doc_id=hit.doc_id,
-        number=hit.number,
-        title=hit.title,
-        body=hit.body,
-        date=hit.date,
-        text=item.text if item else " ".join(c.chunk.text for c in hit.chunks),
-        decision=item.decision.sentences if item else (),
-        outcome=item.decision.outcome if item else "ukendt",
-        recommendation=item.decision.recommendation if item else None,
-        excerpts=tuple(c.chunk.text for c in hit.chunks),
-        similarity=max(dense, default=0.0),
-        pages=item.pages if item else None,
-        context=document.head if document else "",
-    )
+        hit.doc_id, hit.number, hit.title, hit.body, hit.date, text, excerpts=excerpts, similarity=similarity,
+        context=context,
+    )  # fmt: skip
 
 
 @dataclass
@@ -249,20 +269,7 @@ class Assistant:
             item = self.index.item(row.doc_id, row.number)
             if item is None:
                 continue
-            out.append(
-                Source(
-                    doc_id=row.doc_id,
-                    number=item.number,
-                    title=item.title,
-                    body=row.body,
-                    date=row.date,
-                    text=item.text,
-                    decision=item.decision.sentences,
-                    outcome=item.decision.outcome,
-                    recommendation=item.decision.recommendation,
-                    pages=item.pages,
-                )
-            )
+            out.append(item_source(row, item))
         return out
 
     def item(self, doc_id: str, number: str | None) -> AgendaItem | None:

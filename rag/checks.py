@@ -99,15 +99,15 @@ def amount_not_stated(q: Question, ev: Evidence) -> str | None:
         return None
     focus = {q.counted} if q.counted else set(q.topic)
     # A sentence with its neighbour: minutes answer on the next line ("Spg.: prisen for X?" "Leif: 25 tusind kr.").
-    pairs = (
-        f"{a} {b}"
-        for s in ev.quoted_from
-        for sentences in [split_sentences(f"{s.title}. {s.text}")]
-        for a, b in zip(["", *sentences], sentences, strict=False)
-    )
+    pairs = (pair for s in ev.quoted_from for pair in _with_previous(split_sentences(f"{s.title}. {s.text}")))
     if focus and not states_quantity(focus, pairs):
         return f"punktet giver ikke det tal, der spørges om ({', '.join(sorted(focus))})"
     return None
+
+
+def _with_previous(sentences: Sequence[str]) -> list[str]:
+    """Each sentence joined to the one before it (the first alone)."""
+    return [f"{a} {b}".strip() for a, b in zip(["", *sentences], sentences, strict=False)]
 
 
 def role_not_named(q: Question, ev: Evidence) -> str | None:
