@@ -87,6 +87,27 @@ def date_dk(iso: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------
+# Votes
+
+# Party name (lower case) -> the list letter minutes record votes by ("Imod stemte: (A), (C) og (Ø)"): the
+# letters of the parties registered for Danish national and local elections (Indenrigs- og
+# Boligministeriet's register of party letters), with the short names the parties go by.
+PARTIES: dict[str, str] = {
+    "socialdemokratiet": "A", "socialdemokraterne": "A", "radikale": "B", "radikale venstre": "B",
+    "konservative": "C", "det konservative folkeparti": "C", "nye borgerlige": "D", "sf": "F",
+    "socialistisk folkeparti": "F", "liberal alliance": "I", "kristendemokraterne": "K", "moderaterne": "M",
+    "dansk folkeparti": "O", "venstre": "V", "enhedslisten": "Ø", "alternativet": "Å",
+    "danmarksdemokraterne": "Æ",
+}  # fmt: skip
+# A recorded vote or a minority's statement: "For stemte: (V), (D)", "(F) undlod at tage stilling",
+# "Mindretalsudtalelse", "(Ø) ønsker tilført protokollen", "enstemmigt".
+VOTE = re.compile(
+    r"\bstemte\b|\bstemmer\b|\bstemmetal|\bundlod\b|\bmindretal\w*|\bflertal\w*|\benstemmig\w*|\bprotokollen\b",
+    re.IGNORECASE,
+)
+
+
+# ---------------------------------------------------------------------------------------------------
 # Sentences
 
 # Abbreviations after which a sentence never ends ("v. Jesper Kaas Schmidt", "bl.a. Aarhus").

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
-from ingest.danish import BULLET, split_sentences
+from ingest.danish import BULLET, VOTE, split_sentences
 from ingest.decisions import decision_texts
 from ingest.records import AgendaItem
 from rag.checks import (
@@ -308,6 +308,9 @@ def quote_decisions(sources: Sequence[Source], q: Question) -> tuple[str, list[C
             parts.append(f"Indstillingen: »{recommended}« [{s.label}]")
             quoted.add(recommended)
         decided = f"{decided} {recommended or ''}"
+        if q.vote and not VOTE.search(decided) and (voted := vote_passage(s)):
+            parts.append(f"Afstemningen: »{voted}« [{s.label}]")
+            decided = f"{decided} {voted}"
         said = content_terms(f"{s.title} {decided}")
         rest = {t for t in q.terms if not shared_terms({t}, said)}
         extra = [
@@ -383,6 +386,34 @@ def decision_passage(source: Source) -> str:
         if len(whole) <= _DECISION_CHARS:
             return whole
     return said
+
+
+def vote_passage(source: Source) -> str | None:
+    """How `source`'s members voted, as its decision section records it: the run of passages that record a
+    vote ("For stemte: (V), (D)", "Imod stemte: (A) med bemærkning om ...", "(F) undlod at tage stilling"),
+    at most `_DECISION_CHARS`; None when the decision records no vote.
+
+    >>> text = "Beslutning\\nGodkendt.\\n\\nFor stemte: (V) og (D).\\n\\nImod stemte: (A), idet prisen er for høj."
+    >>> s = Source("d", "4", "Budget", "Byrådet", "2024-05-01", text, decision=("Godkendt.",))
+    >>> vote_passage(s)
+    'For stemte: (V) og (D). Imod stemte: (A), idet prisen er for høj.'
+    """
+    item = AgendaItem(source.doc_id, source.number, source.title, source.text, (0, 0))
+    for section in decision_texts(item) or [source.text]:
+        runs: list[list[str]] = [[]]
+        for passage in passages(section):
+            if VOTE.search(passage):
+                runs[-1].append(passage)
+            elif runs[-1]:
+                runs.append([])
+        out: list[str] = []
+        for passage in (p for run in runs for p in run):
+            if out and len(" ".join([*out, passage])) > _DECISION_CHARS:
+                break
+            out.append(passage)
+        if out:
+            return " ".join(out)
+    return None
 
 
 # Chosen on eval/dev.jsonl without the LLM (fact recall / citation precision): quoting from the whole

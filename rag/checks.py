@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from ingest.danish import split_sentences
+from ingest.danish import PARTIES, VOTE, split_sentences
 from rag.citations import Source, strip_citations, verify
 from rag.lexical import tokenize
 from rag.prompt import ABSTAIN
@@ -190,6 +190,8 @@ _DATE_NUMBER = re.compile(
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _TOTAL = re.compile(r"\bi alt\b|\bsamle(?:t|de)\b|\bsammenlagt\b|\btotal\w*|\bin all\b", re.I)
 _ROLE_OF = r"\s+(?:for|af|i|på)\s+(?P<of>[^,.;:]+)"
+# A case history's entry heading: "12-10-2023 Klima-, Teknik- og Miljøudvalget".
+_DATED_HEADING = re.compile(r"\d{1,2}[-.]\d{1,2}[-.]\d{2,4}\s+[^.!?]{0,60}")
 _ITEM_NUMBER = re.compile(r"^\s*(?:punkt\s*)?\d+\s*[.:)]?\s*", re.I)
 
 
@@ -216,6 +218,8 @@ def answer_shape(q: Question, sentence: str) -> float:
     if q.who and _new_name(q, sentence):
         return 1.0
     if q.when and _DATE_WORD.search(sentence):
+        return 1.0
+    if q.vote and VOTE.search(sentence):
         return 1.0
     return 0.0
 
@@ -259,6 +263,8 @@ def ungrounded(q: Question, sources: Sequence[Source], also: Sequence[Source] = 
     []
     >>> ungrounded(ask("Hvad skal Movia-bussen i Århus koste?"), [replace(kd, text="Movia kører i Aarhus.")])
     []
+    >>> ungrounded(ask("Hvad havde Enhedslisten imod?"), [replace(kd, text="Imod stemte: (Ø).")])
+    []
     """
 
     def haystack(items: Sequence[Source]) -> str:
@@ -269,7 +275,13 @@ def ungrounded(q: Question, sources: Sequence[Source], also: Sequence[Source] = 
 
     own, anywhere = haystack(sources), haystack([*sources, *also])
     latest = max((s.date[:4] for s in sources if s.date), default="9999")
-    return [t for t in q.named if _fold(t) not in (anywhere if _YEAR.fullmatch(t) and t <= latest else own)]
+
+    def mentioned(term: str, text: str) -> bool:
+        # Minutes name a party by its list letter: "De Konservative" asked, "Imod stemte: (C)" written.
+        letter = PARTIES.get(term.casefold())
+        return _fold(term) in text or (letter is not None and _fold(f"({letter})") in text)
+
+    return [t for t in q.named if not mentioned(t, anywhere if _YEAR.fullmatch(t) and t <= latest else own)]
 
 
 def _fold(text: str) -> str:
@@ -365,7 +377,11 @@ def is_heading(sentence: str, source: Source, *, short: bool = True) -> bool:
     (True, False)
     >>> is_heading("Kenneth kaffemaskine", s), is_heading("Kenneth kaffemaskine", s, short=False)
     (True, False)
+    >>> is_heading("12-10-2023 Klima-, Teknik- og Miljøudvalget", s)
+    True
     """
     bare = " ".join(_ITEM_NUMBER.sub("", sentence).split()).casefold().rstrip(".:")
     title = " ".join(source.title.split()).casefold()
-    return bare == title or (short and len(bare.split()) < 3)
+    return bare == title or (
+        short and (len(bare.split()) < 3 or bool(_DATED_HEADING.fullmatch(" ".join(sentence.split()))))
+    )

@@ -44,6 +44,12 @@ _QUANTITY_Q = re.compile(
     r"|\bhow (?:much|many)\b|\bcost\w*",
     re.I,
 )
+# How members voted: "Hvem stemte imod?", "Med hvilket stemmetal?", "Hvilket parti var uenigt?".
+_VOTE_Q = re.compile(
+    r"\bstem(?:te|mer|mes|me|mer|metal|meafgivning)\w*|\buenig\w*|\bflertal\w*|\bmindretal\w*|\benstemmig\w*"
+    r"|\bhvilke(?:t)? parti\w*|\bvot(?:e|ed|es|ing)\b|\bwhich part(?:y|ies)\b",
+    re.I,
+)
 _WHO_Q = re.compile(r"\bhvem\b|\bwho\b|\bhvad (?:hedder|hed|hedde)\b|\bhvilket navn\b", re.I)
 _WHEN_Q = re.compile(r"\bhvornår\b|\bwhen\b", re.I)
 _HOW_MANY = re.compile(r"\bhvor mange (?:(?:ekstra|nye|flere|andre|forskellige) )?([a-zæøå-]+)", re.I)
@@ -145,6 +151,7 @@ class Question:
     quantity: bool  # asks for an amount or a number
     who: bool  # asks for a name
     when: bool  # asks for a date or time
+    vote: bool  # asks how members voted (a decision question: the vote is recorded with the decision)
 
     @classmethod
     def parse(cls, text: str) -> Question:
@@ -159,7 +166,8 @@ class Question:
         quantity = bool(_QUANTITY_Q.search(text))
         who = bool(_WHO_Q.search(text))
         when = bool(_WHEN_Q.search(text))
-        decision = bool(_DECISION_Q.search(text))
+        vote = bool(_VOTE_Q.search(text))
+        decision = vote or bool(_DECISION_Q.search(text))
         outcome = _listed_outcome(text)
         counted = _counted(text)
         m = _ROLE_Q.search(text)
@@ -204,6 +212,7 @@ class Question:
             quantity=quantity,
             who=who,
             when=when,
+            vote=vote,
         )
 
     @classmethod

@@ -351,3 +351,22 @@ def test_a_short_note_style_item_is_quoted_whole() -> None:
     s = replace(MIDTTRAFIK, title="Navn til kaffemaskine", text=text, decision=(), excerpts=(text,))
     a = answer("Hvad skal fagrådets kaffemaskine hedde?", [s], None)
     assert "»a ) Hvad skal den hedde? Kenneth kaffemaskine«" in a.text
+
+
+def test_asked_how_members_voted_the_decision_is_quoted_with_the_recorded_vote() -> None:
+    # The portal template (Greve): the decision, then each vote on a paragraph of its own; a long decision
+    # section is quoted by the paragraph holding the decision, which leaves the vote out.
+    from dataclasses import replace
+
+    conditions = "Byrådet bemærker, at ejerne selv afholder alle udgifter til omlægning af vejen. " * 10
+    text = (
+        f"Beslutning\nByrådet godkendte indstillingen.\n\n{conditions}\n\nFor stemte: (V), (A) og (C).\n\n"
+        "Imod stemte: (F) med bemærkning om, at beslutningen tjener særinteresser.\n\n"
+        "Resume\nEjerne ønsker vejarealet nedlagt."
+    )
+    s = replace(MIDTTRAFIK, title="Nedlæggelse af vejareal", text=text, decision=("Byrådet godkendte indstillingen.",))
+    a = answer("Hvilket parti stemte imod at nedlægge vejarealet, og hvorfor?", [s], None)
+    assert "Afstemningen: »For stemte: (V), (A) og (C). Imod stemte: (F) med bemærkning om" in a.text
+    assert "Ejerne ønsker" not in a.text
+    plain = answer("Hvad besluttede Byrådet om vejarealet?", [s], None)
+    assert "Afstemningen" not in plain.text

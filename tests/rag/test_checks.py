@@ -91,6 +91,14 @@ def test_a_name_in_the_documents_head_grounds_its_items() -> None:
     assert checks.ungrounded(Question.parse(question), [titled]) == []
 
 
+def test_a_party_is_grounded_by_its_list_letter() -> None:
+    # Minutes record votes by list letter: "De Konservative" asked, "(C)" written.
+    vote = Source("byraad_2023", "18", "Mødekalender 2024", "Byrådet", "2023-09-04", "Imod stemte (C) og (Ø).")
+    asked = Question.parse("Hvad havde De Konservative imod mødekalenderen?")
+    assert checks.ungrounded(asked, [vote]) == []
+    assert checks.ungrounded(asked, [replace(vote, text="Imod stemte (Ø).")]) == ["Konservative"]
+
+
 def test_asked_for_an_amount_the_quoted_item_must_give_one_beside_what_is_asked_about() -> None:
     said = "Lars Bo: radon måling i hjemmet (evt. anskaffes et målingsapparat). Ingen spørgsmål. Festen koster 400 kr."
     s = replace(SOURCES[0], title="Eventuelt", text=said, decision=(), excerpts=(said,))

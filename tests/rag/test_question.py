@@ -31,7 +31,11 @@ FORMS: list[tuple[str, str, dict[str, object]]] = [
     ("Hvem er formand for udvalg for lighed i sundhed?", "role", {"role": ("formand", "udvalg for lighed i sundhed")}),
     ("Hvem er kasserer i IMADA Fagråd?", "role", {"role": ("kasserer", "IMADA Fagråd"), "named": ("IMADA",)}),
     ("Hvem leder styregruppen for klimaprojektet DK2020 i Midtjylland?", "who", {"role": None, "who": True}),
-    ("Hvem stemte imod eller undlod, da Byrådet i september 2025 behandlede sagen?", "who", {"role": None}),
+    # How members voted is recorded with the decision: a decision question.
+    ("Hvem stemte imod eller undlod, da Byrådet i september 2025 behandlede sagen?", "decision", {"vote": True}),
+    ("Med hvilket stemmetal afgjorde Byrådet sagen om spørgsmål/svar?", "decision", {"vote": True}),
+    ("Ville udvalget arbejde videre med naturskoven, og hvilket parti var uenigt?", "decision", {"vote": True}),
+    ("Hvem bestemte, hvor vejen skulle gå?", "who", {"vote": False}),
     ("Hvornår holder kommunaldirektørnetværket møder i 2021 efter januarmødet?", "when", {"when": True}),
     ("Hvilke kommuner får gavn af den nye måde at dele billetindtægterne?", "list", {"outcome": None}),
     ("Kan regionen indgå i et samarbejdsprojekt med Wood By Human Results?", "yes/no", {"decision": False}),
