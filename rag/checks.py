@@ -98,11 +98,15 @@ def amount_not_stated(q: Question, ev: Evidence) -> str | None:
     if not q.quantity or not q.danish:  # an English question's terms are not the documents' words
         return None
     focus = {q.counted} if q.counted else set(q.topic)
-    # A sentence with its neighbour: minutes answer on the next line ("Spg.: prisen for X?" "Leif: 25 tusind kr.").
-    pairs = (pair for s in ev.quoted_from for pair in _with_previous(split_sentences(f"{s.title}. {s.text}")))
-    if focus and not states_quantity(focus, pairs):
-        return f"punktet giver ikke det tal, der spørges om ({', '.join(sorted(focus))})"
+    if focus and not states_quantity(focus, _pairs(ev.quoted_from), money=q.money):
+        return f"punktet giver ikke det {'beløb' if q.money else 'tal'}, der spørges om ({', '.join(sorted(focus))})"
     return None
+
+
+def _pairs(sources: Sequence[Source]) -> list[str]:
+    """Each sentence of `sources` (title first) joined to the one before it: minutes answer on the next
+    line ("Spg.: prisen for X?" "Leif: 25 tusind kr.")."""
+    return [pair for s in sources for pair in _with_previous(split_sentences(f"{s.title}. {s.text}"))]
 
 
 def _with_previous(sentences: Sequence[str]) -> list[str]:
@@ -188,6 +192,8 @@ _DATE_NUMBER = re.compile(
     re.I,
 )
 _YEAR = re.compile(r"(?:19|20)\d\d")
+# An amount of money: "400 kr.", "150kr", "1,2 mio.", "25 tusind", "999,-".
+_AMOUNT = re.compile(r"(?<![a-zæøå])(?:kr|kroner|mio|mia|mill|tusind|dkk|euro)\b|,-|€", re.I)
 _TOTAL = re.compile(r"\bi alt\b|\bsamle(?:t|de)\b|\bsammenlagt\b|\btotal\w*|\bin all\b", re.I)
 _ROLE_OF = r"\s+(?:for|af|i|på)\s+(?P<of>[^,.;:]+)"
 # A case history's entry heading: "12-10-2023 Klima-, Teknik- og Miljøudvalget".
@@ -289,9 +295,10 @@ def _fold(text: str) -> str:
     return text.casefold().replace("aa", "å").replace("ae", "æ").replace("oe", "ø")
 
 
-def states_quantity(focus: str | Collection[str], sentences: Iterable[str]) -> bool:
+def states_quantity(focus: str | Collection[str], sentences: Iterable[str], *, money: bool = False) -> bool:
     """Whether some sentence gives a number (not a date or time) together with one of `focus` (stemmed
-    terms; money words accept any amount in kroner).
+    terms; money words accept any amount in kroner). With `money` the number must be an amount of money
+    ("400 kr.", "1,2 mio. kr.", "25 tusind").
 
     >>> states_quantity("kommun", ["Det får et positivt udfald for 6 kommuner."])
     True
@@ -303,9 +310,10 @@ def states_quantity(focus: str | Collection[str], sentences: Iterable[str]) -> b
         bare = _DATE_NUMBER.sub(" ", sentence)
         if not (re.search(r"\d", bare) or _NUMBER_WORDS.search(bare)):
             continue
-        if wanted & _MONEY and re.search(r"\b(?:kr|kroner|mio|mia|mill)\b", bare, re.I):
+        amount = _AMOUNT.search(bare)
+        if wanted & _MONEY and amount:
             return True
-        if shared_terms(wanted, content_terms(bare)):
+        if (amount or not money) and shared_terms(wanted, content_terms(bare)):
             return True
     return False
 

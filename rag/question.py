@@ -50,7 +50,19 @@ _VOTE_Q = re.compile(
     r"|\bhvilke(?:t)? parti\w*|\bvot(?:e|ed|es|ing)\b|\bwhich part(?:y|ies)\b",
     re.I,
 )
-_WHO_Q = re.compile(r"\bhvem\b|\bwho\b|\bhvad (?:hedder|hed|hedde)\b|\bhvilket navn\b", re.I)
+# A price or a sum of money: the answer must be an amount in kroner, not any number.
+_MONEY_Q = re.compile(
+    r"\bkost(?:er|ede|e)\b|\bpris\w*|\budgift\w*|\bbeløb\w*|\bhonorar\w*|\bgebyr\w*|\btakst\w*|\btilskud\w*"
+    r"|\bbevilling\w*|\bdonation\w*|\bcost\w*|\bprice\w*",
+    re.I,
+)
+_WHO_Q = re.compile(
+    r"\bhvem\b|\bwho\b|\bhvad (?:hedder|hed|hedde)\b|\bhvilket navn\b"
+    # "Hvilken entreprenør ...?", "Hvilket rådgivende ingeniørfirma ...?": a firm, club or fund is named.
+    r"|\bhvilke[nt]\s+(?:[a-zæøå]+\s+)?(?:\w*firma|virksomhed|entreprenør|rådgiver|leverandør|forening|fond|"
+    r"selskab|hold|klub|arkitekt\w*|konsulent\w*|operatør)\b|\bwhich (?:company|firm|contractor|team|club)\b",
+    re.I,
+)
 _WHEN_Q = re.compile(r"\bhvornår\b|\bwhen\b", re.I)
 _HOW_MANY = re.compile(r"\bhvor mange (?:(?:ekstra|nye|flere|andre|forskellige) )?([a-zæøå-]+)", re.I)
 _ROLE_Q = re.compile(
@@ -149,6 +161,7 @@ class Question:
     role: tuple[str, str] | None  # (role, what it is a role of) for "Hvem er formand for X?"
     total: bool  # asks for an amount in total ("i alt", "samlede")
     quantity: bool  # asks for an amount or a number
+    money: bool  # asks for a price or a sum of money (an amount in kroner)
     who: bool  # asks for a name
     when: bool  # asks for a date or time
     vote: bool  # asks how members voted (a decision question: the vote is recorded with the decision)
@@ -210,6 +223,7 @@ class Question:
             role=role,
             total=total,
             quantity=quantity,
+            money=quantity and not decision and bool(_MONEY_Q.search(text)),
             who=who,
             when=when,
             vote=vote,

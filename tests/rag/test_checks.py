@@ -91,6 +91,16 @@ def test_a_name_in_the_documents_head_grounds_its_items() -> None:
     assert checks.ungrounded(Question.parse(question), [titled]) == []
 
 
+def test_asked_for_a_price_a_number_that_is_no_amount_of_money_does_not_answer() -> None:
+    cups = Source("imada", "6", "Mal din kop", "IMADA Fagråd", "2025-10-08",
+                  "Vi har købt 40 kopper til arrangementet. Kopperne males den 2. november.")  # fmt: skip
+    a = answer("Hvad kostede kopperne til arrangementet?", [cups], None)
+    assert a.abstained and a.failed == ("amount_not_stated",) and "beløb" in a.problems[0]
+    priced = replace(cups, text="Vi har købt 40 kopper til arrangementet. Kopperne kostede 150kr i alt.")
+    assert not answer("Hvad kostede kopperne til arrangementet?", [priced], None).abstained
+    assert not answer("Hvor mange kopper blev der købt til arrangementet?", [cups], None).abstained
+
+
 def test_a_party_is_grounded_by_its_list_letter() -> None:
     # Minutes record votes by list letter: "De Konservative" asked, "(C)" written.
     vote = Source("byraad_2023", "18", "Mødekalender 2024", "Byrådet", "2023-09-04", "Imod stemte (C) og (Ø).")

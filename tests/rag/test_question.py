@@ -27,7 +27,16 @@ FORMS: list[tuple[str, str, dict[str, object]]] = [
     ("Hvor mange ekstra pladser på pædagoguddannelsen lagde KKR-formandskabet op til?", "count", {"counted": "plads"}),
     ("Hvad koster Euroskills 2025 i alt?", "quantity", {"total": True, "counted": None}),
     ("Hvor stort var FGU-institutionernes samlede underskud i 2021?", "quantity", {"total": True}),
-    ("Hvad koster et månedskort hos Midttrafik?", "quantity", {"total": False, "named": ("Midttrafik",)}),
+    (
+        "Hvad koster et månedskort hos Midttrafik?",
+        "quantity",
+        {"total": False, "named": ("Midttrafik",), "money": True},
+    ),
+    ("Hvor mange kopper blev der købt?", "count", {"money": False}),
+    # A price named in a decision question asks what was decided, not for an amount.
+    ("Hvad kom der ud af drøftelsen om priserne på sociale tilbud?", "decision", {"money": False}),
+    ("Hvilket rådgivende ingeniørfirma undersøgte scenarierne?", "who", {"who": True}),
+    ("Hvilken entreprenør anlægger cykelstien?", "who", {"who": True}),
     ("Hvem er formand for udvalg for lighed i sundhed?", "role", {"role": ("formand", "udvalg for lighed i sundhed")}),
     ("Hvem er kasserer i IMADA Fagråd?", "role", {"role": ("kasserer", "IMADA Fagråd"), "named": ("IMADA",)}),
     ("Hvem leder styregruppen for klimaprojektet DK2020 i Midtjylland?", "who", {"role": None, "who": True}),
