@@ -34,8 +34,10 @@ _DANISH = frozenset("og at det er en til på som med for af den de ikke blev var
 
 _DECISION_Q = re.compile(
     r"^\s*(?:blev|fik)\b|"  # "Blev turen evalueret?", "Fik Aarhus lov til ...?": asks what happened
-    r"\b(beslut\w*|vedt[ao]g\w*|godkend\w*|afvis\w*|afviste|udsat\w*|aftalt\w*|aftalte|konklu\w*|"
+    r"\b(beslut\w*|vedt[ao]g\w*|godkend\w*|afvis\w*|afviste|udsat\w*|aftalt\w*|aftalte|konklu\w*|anbefal\w*|"
     r"hvad skete der|hvad kom der ud af|hvordan endte|hvad blev (?:resultatet|udfaldet)|tog .* til efterretning|"
+    # What a body did or said when it treated a case: "Hvad sagde udvalget til ...?", "Hvad ville udvalget gøre?"
+    r"hvad (?:gjorde|sagde|ville|mente)|"
     r"decid\w*|decision\w*|approv\w*|agreed|postpon\w*|reject\w*)\b",
     re.IGNORECASE,
 )

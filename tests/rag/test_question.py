@@ -15,6 +15,9 @@ FORMS: list[tuple[str, str, dict[str, object]]] = [
     ("Hvad blev der aftalt i 2014 om træerne på Pederstrupvænget?", "decision", {"years": ("2014",)}),
     ("Hvad kom der ud af drøftelsen om en ny aftale om priserne?", "decision", {"decision": True}),
     ("Hvordan endte sagen om den reviderede aftale om rådgivning?", "decision", {"decision": True}),
+    ("Hvad anbefalede udvalget i august 2022 om forpagtningsafgiften?", "decision", {"decision": True}),
+    ("Hvad sagde Økonomiudvalget til at videreføre beskæftigelsesplanen?", "decision", {"decision": True}),
+    ("Hvad ville udvalget gøre for at borgerne selv kan betale for strandrensning?", "decision", {"decision": True}),
     # "aftale" the noun asks for no decision: "hvor lang en aftale" is a quantity.
     ("Hvor stort et tilskud får dyreholderne, og hvor lang en aftale ønskede de?", "quantity", {"decision": False}),
     ("Hvilke sager blev udsat i 2022?", "listing", {"outcome": "udsat", "topic": ()}),
