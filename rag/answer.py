@@ -498,8 +498,10 @@ def select_passages(
 ) -> list[tuple[str, Source]]:
     """The passages of the best-retrieved item that best answer the question, best first.
 
-    A passage scores the question terms it shares, plus a bonus when it holds the kind of thing asked
-    for (an amount for "hvor mange", a name for "hvem", a date for "hvornår"). Where words cannot
+    The candidates are the item's decision, its retrieved passages and its recommendation. A passage
+    scores the question terms it shares, plus a bonus when it holds the kind of thing asked for (an
+    amount for "hvor mange", a name for "hvem", a date for "hvornår"); one that holds it and shares at
+    least half the best passage's score goes before those that do not. Where words cannot
     decide (an English question, or no passage shares a word with it) `similarity` in meaning adds up
     to a point. Only the first source is quoted: retrieval ranks items better than a word count ranks
     passages across items, so a citation is not spent on another item's passage that merely shares
@@ -507,7 +509,9 @@ def select_passages(
     """
     s = sources[0]
     terms = set(q.terms)
-    texts = [*s.decision, *(with_lead(x, s.text) for x in s.excerpts)] or [s.text]
+    # The recommendation (Indstilling) states what is proposed with its figures, retrieved or not.
+    recommended = [s.recommendation] if s.recommendation else []
+    texts = [*s.decision, *(with_lead(x, s.text) for x in s.excerpts), *recommended] or [s.text]
     candidates = [p.strip() for p in dict.fromkeys(x for t in texts for x in passages(t)) if not is_heading(p, s)]
     if not candidates:
         return [((s.decision or split_sentences(s.text)[:1] or [s.title])[0], s)]
@@ -523,7 +527,11 @@ def select_passages(
     if similarity is not None and (max(scores) == 0 or not q.danish):
         # Words cannot decide: an English question, or no passage shares a word with the question.
         scores = [x + float(y) for x, y in zip(scores, similarity(q.text, candidates), strict=True)]
-    ranked = sorted(range(len(candidates)), key=lambda i: -scores[i])
+    # Asked for an amount, a name or a date, a passage holding one that shares at least half as many of
+    # the question's words as the best goes first: the answer is in it, not in the passage restating the topic.
+    shaped = [answer_shape(q, p) > 0 for p in candidates]
+    best = max(scores)
+    ranked = sorted(range(len(candidates)), key=lambda i: (not (shaped[i] and scores[i] >= best / 2), -scores[i]))
     return [(candidates[i], s) for i in ranked[:max_quotes]]
 
 

@@ -370,3 +370,15 @@ def test_asked_how_members_voted_the_decision_is_quoted_with_the_recorded_vote()
     assert "Ejerne ønsker" not in a.text
     plain = answer("Hvad besluttede Byrådet om vejarealet?", [s], None)
     assert "Afstemningen" not in plain.text
+
+
+def test_asked_for_an_amount_the_passage_giving_one_goes_before_one_restating_the_topic() -> None:
+    # The amount is in the recommendation, which retrieval did not return as a passage.
+    from dataclasses import replace
+
+    topic = "Med tilskud til dyreholderne opretholdes pleje af værdifulde græsarealer, som dyrene afgræsser."
+    proposed = "At der indgås en fireårig aftale med et samlet tilskud på 90.000 kr. årligt."
+    text = f"Resume\n{topic}\n\nIndstilling\n{proposed}"
+    s = replace(MIDTTRAFIK, title="Dyrehold", text=text, decision=(), excerpts=(topic,), recommendation=proposed)
+    a = answer("Hvor stort et tilskud får dyreholderne for at lade dyr græsse på arealerne?", [s], None)
+    assert a.text.startswith("Fra dokumenterne: »At der indgås en fireårig aftale med et samlet tilskud på 90.000 kr.")
