@@ -4,7 +4,9 @@
              -> BM25  top-k_chunks  ┴-> fuse (RRF or linear) -> group by (doc, item) -> top_k ItemHits
 
 Both retrievers see the chunk's citation header ("KD-Net 22.01.2021, punkt 6: <title>") as well as its
-text, so an item's title counts for every chunk of it. An item scores its best chunk plus
+text, so an item's title counts for every chunk of it; BM25 also sees the words of the document's file name,
+which often name the organisation ("refgen_pomosa_2010"), so a preamble that names it does not win on that alone.
+An item scores its best chunk plus
 `item_bonus` times the next best (up to `max_chunks_per_item`): a second matching passage is evidence,
 but a long item should not win on length alone.
 
@@ -247,7 +249,7 @@ class Retriever:
 
     def _lexical_index(self) -> LexicalIndex:
         if self._lexical is None or self._lexical_revision != self.index.revision:
-            self._lexical = LexicalIndex.build([c.embed_text for c in self.index.chunks])
+            self._lexical = LexicalIndex.build([f"{c.embed_text}\n{_file_words(c.doc_id)}" for c in self.index.chunks])
             self._lexical_revision = self.index.revision
         return self._lexical
 
@@ -280,3 +282,8 @@ def fuse_rankings(rankings: Sequence[Sequence[ItemHit]], *, top_k: int, k: int =
             first.setdefault(key, hit)
     best = sorted(scores, key=lambda key: -scores[key])[:top_k]
     return [dataclasses.replace(first[key], score=scores[key]) for key in best]
+
+
+def _file_words(doc_id: str) -> str:
+    """The words of a document's file name, which often name the organisation ("refgen_pomosa_2010")."""
+    return " ".join(re.split(r"[_\-]+", doc_id))

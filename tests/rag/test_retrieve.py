@@ -136,6 +136,22 @@ def test_title_counts(tmp_path: Path, mode: str) -> None:
     assert hits[0].number == "6"
 
 
+def test_the_file_name_counts_for_every_item_of_its_document(tmp_path: Path) -> None:
+    # The organisation is often named only by the file and the minutes' preamble ("refgen_pomosa_2010"):
+    # the preamble must not win on that name alone.
+    emb = HashEmbedder(128)
+    doc = make_doc(
+        "refgen_pomosa_2010",
+        {
+            "0": ("Grundejerforeningen POMOSA", ["Generalforsamling i POMOSA. Der var mødt 62 personer."]),
+            "5": ("Fastsættelse af kontingent", ["Kontingentet blev fastsat til 400 kr."]),
+        },
+        body="Generalforsamlingen",
+    )
+    hits = Retriever(build(tmp_path, emb, doc), emb, mode="bm25").retrieve("Hvad blev kontingentet i Pomosa?")
+    assert hits[0].number == "5"
+
+
 @pytest.mark.parametrize(("question", "item"), [("sag 1-00-14-22", "2"), ("Hvem fik 30 mio. kr.?", "3")])
 def test_exact_tokens_are_found_in_hybrid_mode(tmp_path: Path, question: str, item: str) -> None:
     emb = HashEmbedder(64)
