@@ -148,10 +148,19 @@ def answer_stream(
         problems, names = tuple(r for _n, r in failed), tuple(n for n, _r in failed)
         return Answer(q.text, text, tuple(citations), sources, abstained, extractive, problems, timings, names, summary)
 
-    # The items the answer quotes: the best of each meeting year or body the question names, else the best
+    # The items the answer quotes: the best of each meeting year, month or body the question names, else the best
     # item that mentions the names the question uses.
     top = sources[: config.max_sources]
-    quoted_from = (one_per_year(q.years, top) or one_per_body(q, top) or [first_grounded(q, top)]) if top else []
+    quoted_from = (
+        (
+            one_per_period(q.years, top)
+            or one_per_period(q.months, top)
+            or one_per_body(q, top)
+            or [first_grounded(q, top)]
+        )
+        if top
+        else []
+    )
     ev = Evidence(sources, tuple(quoted_from), config)
     if gate := failures(GATES, q, ev, first=True):
         yield done(ABSTAIN, (), gate, abstained=True)
@@ -227,17 +236,20 @@ def decided_items(q: Question, quoted_from: Sequence[Source], sources: Sequence[
     return decided
 
 
-def one_per_year(years: Sequence[str], sources: Sequence[Source]) -> list[Source]:
-    """The best source of each year in `years`, when two or more years have one; else [].
+def one_per_period(periods: Sequence[str], sources: Sequence[Source]) -> list[Source]:
+    """The best source of each period in `periods` ("2021", or a month "2023-05"), when two or more
+    periods have one; else [].
 
     >>> a = Source("003", "10", "Analyse", "KD-Net", "2021-01-22", "...")
     >>> b = replace(a, doc_id="004", number="9", date="2022-06-03")
-    >>> [s.number for s in one_per_year(["2021", "2022"], [a, replace(a, number="2"), b])]
+    >>> [s.number for s in one_per_period(["2021", "2022"], [a, replace(a, number="2"), b])]
     ['10', '9']
-    >>> one_per_year(["2021", "2022"], [a])
+    >>> one_per_period(["2021", "2022"], [a])
     []
+    >>> [s.number for s in one_per_period(["2021-01", "2022-06"], [b, a])]
+    ['10', '9']
     """
-    picked = [s for y in years if (s := first_of_year(sources, y)) is not None]
+    picked = [s for p in periods if (s := first_of_year(sources, p)) is not None]
     return picked if len(picked) > 1 else []
 
 

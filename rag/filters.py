@@ -189,6 +189,29 @@ def named_years(question: str) -> list[str]:
     return sorted({y for x in found for y in re.findall(_YEAR, x)})
 
 
+_MONTH_IN = re.compile(rf"{_B}i\s+(?:løbet\s+af\s+)?({MONTH_PATTERN})\b(?:\s+({_YEAR}))?")
+
+
+def named_months(question: str) -> list[str]:
+    """The distinct meeting months ("YYYY-MM") a question names when it names two or more ("i maj og igen i
+    august 2023": a month without a year takes the next year written after it); else [].
+
+    >>> named_months("Hvordan gik det, da udvalget behandlede den i maj og igen i august 2023?")
+    ['2023-05', '2023-08']
+    >>> named_months("Hvad besluttede KD-Net i januar 2021?")
+    []
+    """
+    q = question.lower()
+    found = list(_MONTH_IN.finditer(q))
+    months: list[str] = []
+    for m in found:
+        year = m.group(2) or next((x.group(2) for x in found if x.start() > m.start() and x.group(2)), None)
+        if year:
+            months.append(f"{year}-{MONTHS[m.group(1)]:02d}")
+    months = list(dict.fromkeys(months))
+    return months if len(months) > 1 else []
+
+
 class _Dated(Protocol):
     @property
     def date(self) -> str | None: ...
@@ -198,7 +221,7 @@ D = TypeVar("D", bound=_Dated)
 
 
 def first_of_year(items: Iterable[D], year: str) -> D | None:
-    """The first of `items` (best first) whose meeting was held in `year`."""
+    """The first of `items` (best first) whose meeting was held in `year` ("2021", or a month "2021-01")."""
     return next((x for x in items if (x.date or "").startswith(year)), None)
 
 

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ingest.danish import MONTH_NAMES
-from rag.filters import Filters, filters_from_question, named_years
+from rag.filters import Filters, filters_from_question, named_months, named_years
 from rag.lexical import tokenize
 
 # Words that say what kind of answer is wanted, not what it is about.
@@ -35,7 +35,8 @@ _DANISH = frozenset("og at det er en til på som med for af den de ikke blev var
 _DECISION_Q = re.compile(
     r"^\s*(?:blev|fik)\b|"  # "Blev turen evalueret?", "Fik Aarhus lov til ...?": asks what happened
     r"\b(beslut\w*|vedt[ao]g\w*|godkend\w*|afvis\w*|afviste|udsat\w*|aftalt\w*|aftalte|konklu\w*|anbefal\w*|"
-    r"hvad skete der|hvad kom der ud af|hvordan endte|hvad blev (?:resultatet|udfaldet)|tog .* til efterretning|"
+    r"hvad skete der|hvad kom der ud af|hvordan endte|hvordan gik det|hvordan behandlede|"
+    r"hvad blev (?:resultatet|udfaldet)|tog .* til efterretning|"
     # What a body did or said when it treated a case: "Hvad sagde udvalget til ...?", "Hvad ville udvalget gøre?"
     r"hvad (?:gjorde|sagde|ville|mente)|"
     r"decid\w*|decision\w*|approv\w*|agreed|postpon\w*|reject\w*)\b",
@@ -154,6 +155,7 @@ class Question:
     terms: tuple[str, ...]  # stemmed content terms, in order
     filters: Filters  # implied by an unambiguous time phrase
     years: tuple[str, ...]  # the distinct meeting years named
+    months: tuple[str, ...]  # the distinct meeting months ("YYYY-MM") named, when two or more are
     intent: str  # one of INTENTS: the main kind of answer wanted
     decision: bool  # asks what was decided ("Hvad besluttede", "Blev ... godkendt?")
     outcome: str | None  # a listing question's outcome ("Hvilke sager blev udsat?" -> "udsat")
@@ -216,6 +218,7 @@ class Question:
             terms=terms,
             filters=filters_from_question(text)[0],
             years=tuple(named_years(text)),
+            months=tuple(named_months(text)),
             intent=intent,
             decision=decision,
             outcome=outcome,

@@ -382,3 +382,16 @@ def test_asked_for_an_amount_the_passage_giving_one_goes_before_one_restating_th
     s = replace(MIDTTRAFIK, title="Dyrehold", text=text, decision=(), excerpts=(topic,), recommendation=proposed)
     a = answer("Hvor stort et tilskud får dyreholderne for at lade dyr græsse på arealerne?", [s], None)
     assert a.text.startswith("Fra dokumenterne: »At der indgås en fireårig aftale med et samlet tilskud på 90.000 kr.")
+
+
+def test_a_question_naming_two_meeting_months_quotes_the_decision_of_each() -> None:
+    from dataclasses import replace
+
+    may = replace(MIDTTRAFIK, doc_id="maj", title="Vejadgang til Lidl", date="2023-05-25", decision=("Ikke godkendt",),
+                  text="Beslutning\nIkke godkendt")  # fmt: skip
+    august = replace(may, doc_id="aug", date="2023-08-17", decision=("Godkendt uden adgang via Tranebærvej.",),
+                     text="Beslutning\nGodkendt uden adgang via Tranebærvej.")  # fmt: skip
+    a = answer("Hvordan gik det med vejadgangen til Lidl, da udvalget behandlede den i maj og igen i august 2023?",
+               [august, may], None)  # fmt: skip
+    assert "»Ikke godkendt« [KD-Net 25.05.2023, punkt 6]" in a.text
+    assert "»Godkendt uden adgang via Tranebærvej.« [KD-Net 17.08.2023, punkt 6]" in a.text

@@ -18,6 +18,11 @@ FORMS: list[tuple[str, str, dict[str, object]]] = [
     ("Hvad anbefalede udvalget i august 2022 om forpagtningsafgiften?", "decision", {"decision": True}),
     ("Hvad sagde Økonomiudvalget til at videreføre beskæftigelsesplanen?", "decision", {"decision": True}),
     ("Hvad ville udvalget gøre for at borgerne selv kan betale for strandrensning?", "decision", {"decision": True}),
+    (
+        "Hvordan gik det med vejadgangen, da udvalget behandlede den i maj og igen i august 2023?",
+        "decision",
+        {"months": ("2023-05", "2023-08"), "years": ("2023",)},
+    ),
     # "aftale" the noun asks for no decision: "hvor lang en aftale" is a quantity.
     ("Hvor stort et tilskud får dyreholderne, og hvor lang en aftale ønskede de?", "quantity", {"decision": False}),
     ("Hvilke sager blev udsat i 2022?", "listing", {"outcome": "udsat", "topic": ()}),
