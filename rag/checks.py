@@ -196,6 +196,7 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 _AMOUNT = re.compile(r"(?<![a-zæøå])(?:kr|kroner|mio|mia|mill|tusind|dkk|euro)\b|,-|€", re.I)
 _TOTAL = re.compile(r"\bi alt\b|\bsamle(?:t|de)\b|\bsammenlagt\b|\btotal\w*|\bin all\b", re.I)
 _ROLE_OF = r"\s+(?:for|af|i|på)\s+(?P<of>[^,.;:]+)"
+_BODY_ENDINGS = ("udvalg", "udvalget", "byråd", "byrådet", "bestyrelse", "bestyrelsen", "regionsråd", "regionsrådet")
 # A case history's entry heading: "12-10-2023 Klima-, Teknik- og Miljøudvalget".
 _DATED_HEADING = re.compile(r"\d{1,2}[-.]\d{1,2}[-.]\d{2,4}\s+[^.!?]{0,60}")
 _ITEM_NUMBER = re.compile(r"^\s*(?:punkt\s*)?\d+\s*[.:)]?\s*", re.I)
@@ -387,9 +388,19 @@ def is_heading(sentence: str, source: Source, *, short: bool = True) -> bool:
     (True, False)
     >>> is_heading("12-10-2023 Klima-, Teknik- og Miljøudvalget", s)
     True
+    >>> is_heading("Klima-, Teknik- og Miljøudvalget, Økonomiudvalget og Byrådet.", s)
+    True
     """
     bare = " ".join(_ITEM_NUMBER.sub("", sentence).split()).casefold().rstrip(".:")
     title = " ".join(source.title.split()).casefold()
+    flat = " ".join(sentence.split())
     return bare == title or (
-        short and (len(bare.split()) < 3 or bool(_DATED_HEADING.fullmatch(" ".join(sentence.split()))))
+        short and (len(bare.split()) < 3 or bool(_DATED_HEADING.fullmatch(flat)) or _bodies_only(flat))
     )
+
+
+def _bodies_only(sentence: str) -> bool:
+    """Whether `sentence` only names bodies, as a case procedure does ("Klima-, Teknik- og Miljøudvalget,
+    Økonomiudvalget og Byrådet.")."""
+    words = re.findall(r"[a-zæøå]+", re.sub(r"[\wæøå]+-,?", " ", sentence.casefold()))
+    return bool(words) and all(w == "og" or w.endswith(_BODY_ENDINGS) for w in words)
