@@ -390,13 +390,13 @@ def decision_passage(source: Source) -> str:
         # Minutes without a decision section (running notes) give the whole item: only its decision counts.
         if section == source.text or first not in " ".join(section.split()):
             continue
+        whole = " ".join(passages(section))
+        if len(whole) <= _DECISION_CHARS:
+            return whole
         for paragraph in re.split(r"\n\s*\n", section):
             flat = " ".join(passages(paragraph))
             if first in " ".join(paragraph.split()) and said != flat and len(flat) <= _DECISION_CHARS:
                 return flat
-        whole = " ".join(passages(section))
-        if len(whole) <= _DECISION_CHARS:
-            return whole
     return said
 
 

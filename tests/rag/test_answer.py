@@ -395,3 +395,19 @@ def test_a_question_naming_two_meeting_months_quotes_the_decision_of_each() -> N
                [august, may], None)  # fmt: skip
     assert "»Ikke godkendt« [KD-Net 25.05.2023, punkt 6]" in a.text
     assert "»Godkendt uden adgang via Tranebærvej.« [KD-Net 17.08.2023, punkt 6]" in a.text
+
+
+def test_a_decision_section_of_several_short_paragraphs_is_quoted_whole() -> None:
+    # "3. Orienteringen blev taget til efterretning." alone loses what the committee recommended.
+    from dataclasses import replace
+
+    text = (
+        "Beslutning\n3. Orienteringen blev taget til efterretning.\n\n4. Udvalget anbefaler initiativ nr. 1 til 9."
+        "\n\nUdvalget ønsker at initiativ nr. 12 om lektiehjælp undersøges.\n\nResume\nTrygheden drøftes."
+    )
+    s = replace(
+        MIDTTRAFIK, title="Hovedbiblioteket", text=text, decision=("Orienteringen blev taget til efterretning.",)
+    )
+    a = answer("Hvilke tiltag for trygheden på hovedbiblioteket anbefalede udvalget?", [s], None)
+    assert "4. Udvalget anbefaler initiativ nr. 1 til 9. Udvalget ønsker at initiativ nr. 12 om lektiehjælp" in a.text
+    assert "Trygheden drøftes" not in a.text
