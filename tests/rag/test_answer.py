@@ -409,5 +409,5 @@ def test_a_decision_section_of_several_short_paragraphs_is_quoted_whole() -> Non
         MIDTTRAFIK, title="Hovedbiblioteket", text=text, decision=("Orienteringen blev taget til efterretning.",)
     )
     a = answer("Hvilke tiltag for trygheden på hovedbiblioteket anbefalede udvalget?", [s], None)
-    assert "4. Udvalget anbefaler initiativ nr. 1 til 9. Udvalget ønsker at initiativ nr. 12 om lektiehjælp" in a.text
+    assert "Udvalget anbefaler initiativ nr. 1 til 9. Udvalget ønsker at initiativ nr. 12 om lektiehjælp" in a.text
     assert "Trygheden drøftes" not in a.text
