@@ -405,9 +405,8 @@ def test_a_decision_section_of_several_short_paragraphs_is_quoted_whole() -> Non
         "Beslutning\n3. Orienteringen blev taget til efterretning.\n\n4. Udvalget anbefaler initiativ nr. 1 til 9."
         "\n\nUdvalget ønsker at initiativ nr. 12 om lektiehjælp undersøges.\n\nResume\nTrygheden drøftes."
     )
-    s = replace(
-        MIDTTRAFIK, title="Hovedbiblioteket", text=text, decision=("Orienteringen blev taget til efterretning.",)
-    )
+    decided = ("Orienteringen blev taget til efterretning.", "Udvalget anbefaler initiativ nr. 1 til 9.")
+    s = replace(MIDTTRAFIK, title="Hovedbiblioteket", text=text, decision=decided)
     a = answer("Hvilke tiltag for trygheden på hovedbiblioteket anbefalede udvalget?", [s], None)
     assert "Udvalget anbefaler initiativ nr. 1 til 9. Udvalget ønsker at initiativ nr. 12 om lektiehjælp" in a.text
     assert "Trygheden drøftes" not in a.text
