@@ -130,7 +130,7 @@ def answer_stream(
     config = config or AnswerConfig()
     t0 = time.perf_counter()
     q = Question.of(question)
-    sources = tuple(sources) if config.use_register else tuple(_unregistered(s) for s in sources)
+    sources = tuple(section_decision(s) for s in sources) if config.use_register else tuple(map(_unregistered, sources))
 
     def done(
         text: str,
@@ -215,6 +215,25 @@ def answer(question: str | Question, sources: Sequence[Source], generator: Gener
             final = event
     assert final is not None
     return final
+
+
+def section_decision(source: Source) -> Source:
+    """`source` with the first paragraph of its decision section as its decision, when the register's rules
+    read none there: a decision in words they do not classify ("Udvalget kan ikke følge indstillingen, men
+    ønsker ...") is still what the item's Beslutning section records.
+
+    >>> text = "Beslutning\\nUdvalget kan ikke følge indstillingen.\\n\\nResume\\nHøring om vindmøller."
+    >>> section_decision(Source("d", "6", "Høring", "KTM", "2022-01-17", text)).decision
+    ('Udvalget kan ikke følge indstillingen.',)
+    """
+    if source.decision or source.outcome == "ingen":
+        return source
+    item = AgendaItem(source.doc_id, source.number, source.title, source.text, (0, 0))
+    for section in decision_texts(item):
+        first = next((p for p in re.split(r"\n\s*\n", section) if p.strip()), "")
+        if section != source.text and first:
+            return replace(source, decision=(" ".join(first.split()),))
+    return source
 
 
 def _unregistered(source: Source) -> Source:

@@ -43,7 +43,10 @@ _DECISION_Q = re.compile(
     re.IGNORECASE,
 )
 _QUANTITY_Q = re.compile(
-    r"\bhvor (?:mange|meget|stor\w*|høj\w*|lang\w*)\b|\bhvad (?:koster|kostede)\b|\b(?:udgift|antal|beløb|pris)\w*"
+    r"\bhvor (?:mange|meget|stor\w*|høj\w*|lang\w*|hurtigt|længe|ofte|tit)\b|\bhvad (?:koster|kostede)\b"
+    # "udgiften", "prisen" asked for ("Hvad var udgiften?", "hvilket beløb"), not named ("holde udgifterne nede")
+    r"|\bantal\w*|\b(?:hvad|hvilke[nt]?)\s+(?:(?:er|var|bliver|blev|lød|udgør|udgjorde)\s+)?(?:den\s+|det\s+|de\s+)?"
+    r"(?:samlede\s+|årlige\s+)?(?:udgift|beløb|pris)\w*"
     r"|\bhow (?:much|many)\b|\bcost\w*",
     re.I,
 )
@@ -66,7 +69,10 @@ _WHO_Q = re.compile(
     r"selskab|hold|klub|arkitekt\w*|konsulent\w*|operatør)\b|\bwhich (?:company|firm|contractor|team|club)\b",
     re.I,
 )
-_WHEN_Q = re.compile(r"\bhvornår\b|\bwhen\b", re.I)
+_WHEN_Q = re.compile(
+    r"\bhvornår\b|\bwhen\b|\b(?:fra|til|på|inden)?\s*hvilke[nt]\s+(?:dato|dag|uge|måned|tidspunkt)\b|\bwhat date\b",
+    re.I,
+)
 _HOW_MANY = re.compile(r"\bhvor mange (?:(?:ekstra|nye|flere|andre|forskellige) )?([a-zæøå-]+)", re.I)
 _ROLE_Q = re.compile(
     r"\bhvem\s+(?:er|var|bliver|blev)\s+(?:den\s+nye\s+|ny\s+)?(?P<role>[a-zæøå]{4,})\s+(?:for|af|i|på)\s+(?P<of>[^?.!]+)",

@@ -410,3 +410,15 @@ def test_a_decision_section_of_several_short_paragraphs_is_quoted_whole() -> Non
     a = answer("Hvilke tiltag for trygheden på hovedbiblioteket anbefalede udvalget?", [s], None)
     assert "Udvalget anbefaler initiativ nr. 1 til 9. Udvalget ønsker at initiativ nr. 12 om lektiehjælp" in a.text
     assert "Trygheden drøftes" not in a.text
+
+
+def test_a_decision_the_register_could_not_classify_is_quoted_from_the_decision_section() -> None:
+    from dataclasses import replace
+
+    text = (
+        "Beslutning\nUdvalget kan ikke følge indstillingen, men ønsker et udkast til høringssvar.\n\n"
+        "Resume\nAdministrationen indstiller, at der ikke afgives høringssvar om vindmølleparken."
+    )
+    s = replace(MIDTTRAFIK, title="Høring om vindmøllepark", text=text, decision=(), outcome="ukendt", excerpts=(text,))
+    a = answer("Hvad mente udvalget om forslaget om ikke at afgive høringssvar om vindmølleparken?", [s], None)
+    assert a.text.startswith("Om »Høring om vindmøllepark« står der: »Udvalget kan ikke følge indstillingen")

@@ -23,6 +23,11 @@ FORMS: list[tuple[str, str, dict[str, object]]] = [
         "decision",
         {"months": ("2023-05", "2023-08"), "years": ("2023",)},
     ),
+    # A cost named is not a cost asked for; "hvor hurtigt" asks for a time span, "fra hvilken dato" for a date.
+    ("Ville udvalget sende opfordringen om at holde udgifterne nede videre?", "yes/no", {"quantity": False}),
+    ("Hvad var udgiften til undersøgelsen?", "quantity", {"money": True}),
+    ("Hvor hurtigt skal kommunen træffe afgørelse om VISO?", "quantity", {"quantity": True}),
+    ("Fra hvilken dato ville man holde op med at flytte ældre ind?", "when", {"when": True}),
     # "aftale" the noun asks for no decision: "hvor lang en aftale" is a quantity.
     ("Hvor stort et tilskud får dyreholderne, og hvor lang en aftale ønskede de?", "quantity", {"decision": False}),
     ("Hvilke sager blev udsat i 2022?", "listing", {"outcome": "udsat", "topic": ()}),
