@@ -98,6 +98,7 @@ _LISTING_WORDS = frozenset(
     )
 )
 _MONTHS = frozenset(tokenize(" ".join(MONTH_NAMES)))
+_LISTING_TOPIC = 3
 _ACRONYM = re.compile(r"\b[A-ZÆØÅ]{2,}[A-ZÆØÅ0-9]*\b")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _NAME = re.compile(r"(?<=[a-zæøå,] )[A-ZÆØÅ][a-zæøå]+(?:-[A-ZÆØÅa-zæøå]+)*")
@@ -191,7 +192,11 @@ class Question:
         when = bool(_WHEN_Q.search(text))
         vote = bool(_VOTE_Q.search(text))
         decision = vote or bool(_DECISION_Q.search(text))
-        outcome = _listed_outcome(text)
+        topic = tuple(t for t in terms if t not in _LISTING_WORDS and t not in _MONTHS and not t[:1].isdigit())
+        # A listing names at most what is listed and who decided ("Hvilke kommissorier godkendte
+        # kommunaldirektørerne?"); more is a matter asked about ("Hvilke betingelser godkendte udvalget for
+        # forhandlingerne om gratis pendlerparkering ved stationen?"): a decision question.
+        outcome = _listed_outcome(text) if len(topic) <= _LISTING_TOPIC else None
         counted = _counted(text)
         m = _ROLE_Q.search(text)
         role = (m["role"].lower(), m["of"].strip()) if m else None
@@ -228,7 +233,7 @@ class Question:
             intent=intent,
             decision=decision,
             outcome=outcome,
-            topic=tuple(t for t in terms if t not in _LISTING_WORDS and t not in _MONTHS and not t[:1].isdigit()),
+            topic=topic,
             named=tuple(_named(text)) if danish else (),
             counted=counted,
             role=role,

@@ -36,6 +36,11 @@ FORMS: list[tuple[str, str, dict[str, object]]] = [
         "listing",
         {"outcome": "godkendt", "topic": ("kommissori", "kommunaldirektør")},
     ),
+    (
+        "Hvilke betingelser godkendte udvalget i juni 2025 for forhandlinger om gratis pendlerparkering ved stationen?",
+        "decision",
+        {"outcome": None},
+    ),
     ("Hvor mange passagerer rejste med Midttrafik i 2020?", "count", {"counted": "passag", "total": False}),
     ("Hvor mange ekstra pladser på pædagoguddannelsen lagde KKR-formandskabet op til?", "count", {"counted": "plads"}),
     ("Hvad koster Euroskills 2025 i alt?", "quantity", {"total": True, "counted": None}),
