@@ -97,7 +97,11 @@ def amount_not_stated(q: Question, ev: Evidence) -> str | None:
     """
     if not q.quantity or not q.danish:  # an English question's terms are not the documents' words
         return None
-    focus = {q.counted} if q.counted else set(q.topic)
+    # What the question names (Villa Sitka, Greve Kommune) recurs beside every amount in its items: the
+    # amount must stand beside what is asked of it (sold, paid, a monthly card) when the question says so.
+    names = set(content_terms(" ".join(q.named)))
+    asked = {t for t in q.topic if t not in names} or set(q.topic)
+    focus = {q.counted} if q.counted else asked
     if focus and not states_quantity(focus, _pairs(ev.quoted_from), money=q.money):
         return f"punktet giver ikke det {'beløb' if q.money else 'tal'}, der spørges om ({', '.join(sorted(focus))})"
     return None
@@ -188,7 +192,9 @@ _MONEY = frozenset(tokenize("penge kroner beløb"))
 _NUMBER_WORDS = re.compile(r"\b(?:to|tre|fire|fem|seks|syv|otte|ni|ti|elleve|tolv|tyve|hundrede|tusind)\b", re.I)
 _DATE_NUMBER = re.compile(
     r"\d{1,2}\.\s*-?\s*(?:\d{1,2}\.\s*)?(?:jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec)\w*"
-    r"|\d{1,2}[.-]\d{1,2}[.-]\d{2,4}|\b(?:19|20)\d\d\b|\bkl\.\s*\d+[.:]?\d*",
+    r"|\d{1,2}[.-]\d{1,2}[.-]\d{2,4}|\b(?:19|20)\d\d\b|\bkl\.\s*\d+[.:]?\d*"
+    # A reference is no quantity: "aktstykke nr. 219", "§ 114", "pkt. 12", "bilag 3".
+    r"|(?:\bnr|\bpkt|\bpunkt|\bstk|\bbilag|§)\.?\s*\d+",
     re.I,
 )
 _YEAR = re.compile(r"(?:19|20)\d\d")

@@ -59,7 +59,7 @@ _VOTE_Q = re.compile(
 # A price or a sum of money: the answer must be an amount in kroner, not any number.
 _MONEY_Q = re.compile(
     r"\bkost(?:er|ede|e)\b|\bpris\w*|\budgift\w*|\bbeløb\w*|\bhonorar\w*|\bgebyr\w*|\btakst\w*|\btilskud\w*"
-    r"|\bbevilling\w*|\bdonation\w*|\bcost\w*|\bprice\w*",
+    r"|\bbevill?\w*|\bdonation\w*|\bbetal\w*|\bpenge\b|\b(?:solgt|købt|sælges|købes)\s+for\b|\bcost\w*|\bprice\w*",
     re.I,
 )
 _WHO_Q = re.compile(

@@ -101,6 +101,23 @@ def test_asked_for_a_price_a_number_that_is_no_amount_of_money_does_not_answer()
     assert not answer("Hvor mange kopper blev der købt til arrangementet?", [cups], None).abstained
 
 
+def test_an_amount_beside_only_the_names_the_question_uses_does_not_answer() -> None:
+    # Items about Villa Sitka give many amounts; none is what it was sold for.
+    villa = Source("oeu", "32", "Villa Sitka", "Økonomiudvalget", "2022-11-28",
+                   "Juridisk bistand til Villa Sitka estimeres til 0,3 mio. kr.")  # fmt: skip
+    a = answer("Hvor meget blev Villa Sitka solgt for?", [villa], None)
+    assert a.abstained and a.failed == ("amount_not_stated",)
+    sold = replace(villa, text="Villa Sitka blev solgt for 4,2 mio. kr. til højestbydende.")
+    assert not answer("Hvor meget blev Villa Sitka solgt for?", [sold], None).abstained
+
+
+def test_a_reference_number_is_no_quantity() -> None:
+    host = Source("oeu", "5", "Kompensation", "Økonomiudvalget", "2022-04-04",
+                  "Kompensation til værtsfamilier med hjemmel i aktstykke nr. 219 og § 114.")  # fmt: skip
+    a = answer("Hvor mange værtsfamilier fik kompensation?", [host], None)
+    assert a.abstained and a.failed == ("amount_not_stated",)
+
+
 def test_a_party_is_grounded_by_its_list_letter() -> None:
     # Minutes record votes by list letter: "De Konservative" asked, "(C)" written.
     vote = Source("byraad_2023", "18", "Mødekalender 2024", "Byrådet", "2023-09-04", "Imod stemte (C) og (Ø).")

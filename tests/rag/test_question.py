@@ -51,6 +51,8 @@ FORMS: list[tuple[str, str, dict[str, object]]] = [
         {"total": False, "named": ("Midttrafik",), "money": True},
     ),
     ("Hvor mange kopper blev der købt?", "count", {"money": False}),
+    ("Hvor meget blev Villa Sitka solgt for?", "quantity", {"money": True}),
+    ("Hvor meget skal kommunen betale om måneden for pendlerpladserne?", "quantity", {"money": True}),
     # A price named in a decision question asks what was decided, not for an amount.
     ("Hvad kom der ud af drøftelsen om priserne på sociale tilbud?", "decision", {"money": False}),
     ("Hvilket rådgivende ingeniørfirma undersøgte scenarierne?", "who", {"who": True}),
