@@ -8,6 +8,7 @@ generation: llama.cpp contexts are not thread-safe.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -20,6 +21,7 @@ from ingest.errors import IndexMissing
 from ingest.records import AgendaItem, Outcome
 from rag.answer import Answer, AnswerConfig, Checked, Timings, answer_stream, list_register
 from rag.brief import Briefing, brief
+from rag.checks import ungrounded
 from rag.citations import ItemRef, Source
 from rag.corpus import FileReport, ingest_files, stale_documents
 from rag.embed import Embedder
@@ -167,15 +169,17 @@ class Assistant:
             # 2021") is: no meeting that day means the documents cannot answer.
             chosen = filters or Filters()
             hits = self.retriever.retrieve(q.text, top_k=top_k or self.top_k, filters=chosen)
+        sources = [source_of(h, self.index.documents.get(h.doc_id)) for h in hits]
+        if implied.active and not (filters and filters.active) and hits and not one_day and _unnamed(q, sources):
+            # "KKR's konstituerende møde i 2026" is announced at a meeting in 2022: when no meeting of the
+            # time the question names mentions what it names, that time dates the event, not the meeting.
+            chosen = filters or Filters()
+            hits = self.retriever.retrieve(q.text, top_k=k, filters=chosen)
+            sources = [source_of(h, self.index.documents.get(h.doc_id)) for h in hits]
         if len(q.years) > 1:
             hits = self._each_year_first(q.text, hits, q.years, chosen)
-        return Retrieved(
-            q.text,
-            tuple(hits),
-            tuple(source_of(h, self.index.documents.get(h.doc_id)) for h in hits),
-            chosen,
-            time.perf_counter() - t0,
-        )
+            sources = [source_of(h, self.index.documents.get(h.doc_id)) for h in hits]
+        return Retrieved(q.text, tuple(hits), tuple(sources), chosen, time.perf_counter() - t0)
 
     def _each_year_first(
         self, question: str, hits: list[ItemHit], years: Sequence[str], within: Filters
@@ -356,3 +360,9 @@ class Assistant:
 
 def _num(number: str | None) -> tuple[int, str]:
     return (int(number), "") if number and number.isdigit() else (-1, number or "")
+
+
+def _unnamed(q: Question, sources: Sequence[Source]) -> bool:
+    """Whether the question names an acronym or name (years aside) that none of `sources` mentions."""
+    names = tuple(t for t in q.named if not t.isdigit())
+    return bool(names) and all(ungrounded(dataclasses.replace(q, named=names), [s]) for s in sources)

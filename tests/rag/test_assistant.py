@@ -84,6 +84,26 @@ def test_a_year_that_dates_the_matter_does_not_hide_the_meeting_that_handled_it(
     assert {h.date for h in on_meeting.hits} == {"2021-03-14"}
 
 
+def test_a_year_naming_an_event_no_meeting_of_that_year_mentions_does_not_hide_the_announcing_meeting(
+    tmp_path: Path,
+) -> None:
+    # "i 2026" with a meeting word dates a meeting; but the 2026 meetings never mention KKR Syd, which a
+    # 2022 meeting announced: the year dates the event.
+    announced = (
+        MEETING_2022
+        + "\nPunkt 3. Mødeplan\n\nSagsfremstilling\nKKR Syd holder konstituerende møde den 19. januar 2026.\n"
+    )
+    later = "Referat af møde i Byrådet, Tarmvig Kommune, den 12. januar 2026\n\nPunkt 1. Konstituering\n\n"
+    later += "Beslutning\nByrådet valgte borgmester på sit konstituerende møde.\n"
+    (tmp_path / "2022.txt").write_text(announced, encoding="utf-8")
+    (tmp_path / "2026.txt").write_text(later, encoding="utf-8")
+    embedder = HashEmbedder(64)
+    index = Index.open_or_create(tmp_path / "index", embedder)
+    ingest_files(expand_paths([tmp_path / "2022.txt", tmp_path / "2026.txt"]), index, embedder)
+    found = Assistant(tmp_path / "index", embedder).retrieve("Hvornår holder KKR Syd sit konstituerende møde i 2026?")
+    assert (found.hits[0].date, found.hits[0].number) == ("2022-05-09", "3")
+
+
 def test_ingest_creates_the_index_and_a_gone_file_can_be_removed(tmp_path: Path) -> None:
     a = Assistant(tmp_path / "index", HashEmbedder(64))
     assert a.stale_documents([tmp_path]) == []  # no index yet
