@@ -358,8 +358,10 @@ def quote_decisions(sources: Sequence[Source], q: Question) -> tuple[str, list[C
 # A decision that only approves what was recommended ("Godkendt.", "1.-3. Anbefales.", "Byrådet godkendte
 # Økonomiudvalgets indstilling."): 1,100 of the 4,800 decisions recorded in the development archives
 # (sample + ../shared/realdocs) read like this; what was decided is the recommendation.
+_POINTS = r"(?:(?:\d{1,2}|[a-zæøå])\.?(?:\s*[-–]\s*(?:\d{1,2}|[a-zæøå])\.?)?\s*)?"  # "1.-3.", "a.-d."
+_APPROVAL = rf"{_POINTS}(?:ikke\s+)?(?:godkend|anbefal|tiltr|vedta)\w*\.?"
 _APPROVES = re.compile(
-    r"^(?:\d{1,2}\.?(?:\s*[-–]\s*\d{1,2}\.?)?\s*)?(?:ikke\s+)?(?:godkend|anbefal|tiltr|vedta)\w*\.?$"
+    rf"^{_APPROVAL}(?:\s+{_APPROVAL})*$"  # "Godkendt.", "1.-3. Anbefales", "a.-d. Godkendt. Godkendt."
     r"|\bindstilling\w*\b(?!.*\bidet\b)",
     re.IGNORECASE,
 )
@@ -373,6 +375,8 @@ def recommendation_quote(decided: str, source: Source) -> str | None:
     ...            recommendation="Administrationen indstiller,\\n1. at der udarbejdes et anlægsforslag.")
     >>> recommendation_quote("1.-3. Anbefales.", s)
     'Administrationen indstiller: at der udarbejdes et anlægsforslag'
+    >>> recommendation_quote("a.-d. Godkendt. Godkendt.", s) is not None
+    True
     >>> recommendation_quote("Godkendt, idet der fremlægges en ny sag.", s) is None
     True
     """
