@@ -108,6 +108,7 @@ def answer_stream(
     config: AnswerConfig | None = None,
     retrieval_s: float = 0.0,
     similarity: Similarity | None = None,
+    case: Sequence[Source] = (),
 ) -> Iterator[Checked | str | Answer]:
     """Yield the checked extractive answer (`Checked`) when a model will phrase it, then the draft tokens
     as the model writes them, then the final, verified `Answer` last.
@@ -146,21 +147,25 @@ def answer_stream(
         total = retrieval_s + time.perf_counter() - t0
         timings = Timings(retrieval_s, first_token_s, total, total if first_answer_s is None else first_answer_s)
         problems, names = tuple(r for _n, r in failed), tuple(n for n, _r in failed)
-        return Answer(q.text, text, tuple(citations), sources, abstained, extractive, problems, timings, names, summary)
+        return Answer(
+            q.text, text, tuple(citations), tuple(sources), abstained, extractive, problems, timings, names, summary
+        )
 
-    # The items the answer quotes: the best of each meeting year, month or body the question names, else the best
-    # item that mentions the names the question uses.
+    # The items the answer quotes: the best of each meeting year, month or body the question names (among
+    # the best retrieved, then the case's other meetings), else the best item that mentions what it names.
     top = sources[: config.max_sources]
+    spanned = [*top, *(section_decision(s) for s in case)]
     quoted_from = (
         (
-            one_per_period(q.years, top)
-            or one_per_period(q.months, top)
-            or one_per_body(q, top)
+            one_per_period(q.years, spanned)
+            or one_per_period(q.months, spanned)
+            or one_per_body(q, spanned)
             or [first_grounded(q, top)]
         )
         if top
         else []
     )
+    sources = (*sources, *(s for s in quoted_from if s not in top))  # a quoted case item is a source too
     ev = Evidence(sources, tuple(quoted_from), config)
     if gate := failures(GATES, q, ev, first=True):
         yield done(ABSTAIN, (), gate, abstained=True)
@@ -302,14 +307,33 @@ def one_per_body(q: Question, sources: Sequence[Source]) -> list[Source]:
     ['19', '25']
     >>> one_per_body(ask("Hvad sagde Økonomiudvalget om klimaet og miljøet?"), [a, c, b])
     []
+    >>> one_per_body(ask("Hvad ville Byrådet og udvalget have undersøgt?"), [a, c, b])
+    []
     """
     asked = set(q.terms)
     picked: dict[str, Source] = {}
     for s in sources:
         name = [t for t in content_terms(s.body or "") if not t[:1].isdigit()]
-        if name and s.body not in picked and shared_terms(set(name), list(asked)) == len(name):
+        # Each word of the name, or an inflection of it (not a word it ends in: "udvalget" names no committee).
+        named = bool(name) and all(any(_inflects(a, t) for a in asked) for t in name)
+        if s.body not in picked and (named or (_STANDING in asked and _is_standing_committee(s.body or ""))):
             picked[s.body or ""] = s
     return list(picked.values()) if len(picked) > 1 else []
+
+
+def _inflects(word: str, stem: str) -> bool:
+    """Whether `word` is `stem` or an inflection of it (at most three letters more: "byrådets"), not a
+    compound it heads ("byrådsmedlem") or ends ("udvalg" in "økonomiudvalg")."""
+    return (word.startswith(stem) and len(word) - len(stem) <= 3) or stem.startswith(word)
+
+
+# "fagudvalget" names the standing committee that treats a case before Økonomiudvalget and the council.
+_STANDING = "fagudvalg"
+
+
+def _is_standing_committee(body: str) -> bool:
+    b = body.casefold()
+    return "udvalg" in b and "økonomiudvalg" not in b
 
 
 def list_register(outcome: str, sources: Sequence[Source]) -> tuple[str, list[Citation]]:

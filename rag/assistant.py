@@ -42,6 +42,9 @@ class Retrieved:
     sources: tuple[Source, ...]
     filters: Filters
     seconds: float
+    # The best item's case at its other meetings (same case number), oldest first: what a question spanning
+    # meetings ("i maj og igen i august", "i Økonomiudvalget og Byrådet") may quote beyond the hits.
+    case: tuple[Source, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -179,7 +182,22 @@ class Assistant:
         if len(q.years) > 1:
             hits = self._each_year_first(q.text, hits, q.years, chosen)
             sources = [source_of(h, self.index.documents.get(h.doc_id)) for h in hits]
-        return Retrieved(q.text, tuple(hits), tuple(sources), chosen, time.perf_counter() - t0)
+        return Retrieved(q.text, tuple(hits), tuple(sources), chosen, time.perf_counter() - t0, self._case_of(hits))
+
+    def _case_of(self, hits: Sequence[ItemHit]) -> tuple[Source, ...]:
+        """The other items with the best hit's case number, oldest first; () when it has none or when the
+        number recurs at more than `_CASE_ITEMS` meetings (a standing item such as "Underskriftsark")."""
+        best = hits[0].item if hits else None
+        if best is None or not best.case_number:
+            return ()
+        have = {(h.doc_id, h.number) for h in hits}
+        found = [
+            item_source(ItemRef(doc_id, item.number, item.title, info.body, info.date), item, context=info.head)
+            for doc_id, info in self.index.documents.items()
+            for item in self.index.items(doc_id)
+            if item.case_number == best.case_number and (doc_id, item.number) not in have
+        ]
+        return tuple(sorted(found, key=lambda s: s.date or "")) if len(found) < _CASE_ITEMS else ()
 
     def _each_year_first(
         self, question: str, hits: list[ItemHit], years: Sequence[str], within: Filters
@@ -230,6 +248,7 @@ class Assistant:
                 q,
                 found.sources,
                 self.generator,
+                case=found.case,
                 config=self.answer_config,
                 retrieval_s=found.seconds,
                 similarity=self.similarity if self.answer_config.use_meaning else None,
@@ -356,6 +375,10 @@ class Assistant:
                 )
         rows.sort(key=lambda r: (r.date or "9999", r.doc_id, _num(r.number)))
         return rows
+
+
+# A case number at this many meetings or more is a standing item's ("Godkendelse af dagsorden"), not a matter's.
+_CASE_ITEMS = 8
 
 
 def _num(number: str | None) -> tuple[int, str]:

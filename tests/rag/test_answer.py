@@ -422,3 +422,18 @@ def test_a_decision_the_register_could_not_classify_is_quoted_from_the_decision_
     s = replace(MIDTTRAFIK, title="Høring om vindmøllepark", text=text, decision=(), outcome="ukendt", excerpts=(text,))
     a = answer("Hvad mente udvalget om forslaget om ikke at afgive høringssvar om vindmølleparken?", [s], None)
     assert a.text.startswith("Om »Høring om vindmøllepark« står der: »Udvalget kan ikke følge indstillingen")
+
+
+def test_a_question_naming_the_bodies_of_a_case_quotes_each_from_the_cases_other_meetings() -> None:
+    from dataclasses import replace
+
+    no, sold = "Kan ikke anbefales.", "Byrådet godkendte salget til højeste pris."
+    committee = replace(MIDTTRAFIK, body="Klima-, Teknik- og Miljøudvalget", title="Villa Sitka, taget",
+                        date="2024-04-25", decision=(no,), text=f"Beslutning\n{no}")  # fmt: skip
+    council = replace(committee, doc_id="byr", body="Byråd 2022-2025", date="2024-05-22", decision=(sold,),
+                      text=f"Beslutning\n{sold}")  # fmt: skip
+    q = "Hvordan gik det med taget på Villa Sitka, da det blev behandlet i fagudvalget og Byrådet?"
+    a = answer(q, [committee], None, case=[council])
+    assert "»Kan ikke anbefales.«" in a.text and "»Byrådet godkendte salget til højeste pris.«" in a.text
+    assert [c.date for c in a.citations] == ["2024-04-25", "2024-05-22"] and council in a.sources
+    assert "højeste pris" not in answer(q, [committee], None).text

@@ -104,6 +104,26 @@ def test_a_year_naming_an_event_no_meeting_of_that_year_mentions_does_not_hide_t
     assert (found.hits[0].date, found.hits[0].number) == ("2022-05-09", "3")
 
 
+def test_retrieval_brings_the_best_items_case_at_its_other_meetings_oldest_first(tmp_path: Path) -> None:
+    meetings = {
+        "ktm.txt": ("Klima-, Teknik- og Miljøudvalget", "4. maj 2023", "Ikke godkendt."),
+        "oeu.txt": ("Økonomiudvalget", "5. juni 2023", "Anbefales."),
+        "byr.txt": ("Byrådet", "19. juni 2023", "Godkendt."),
+    }
+    for name, (body, day, decided) in meetings.items():
+        text = f"Referat af møde i {body}, Tarmvig Kommune, den {day}\n\nPunkt 1. Vejadgang til ny dagligvarebutik\n"
+        text += f"Sagsnr.: 23/01234\n\nBeslutning\n{decided}\n\nPunkt 2. Eventuelt\n\nBeslutning\nIntet.\n"
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    embedder = HashEmbedder(64)
+    index = Index.open_or_create(tmp_path / "index", embedder)
+    ingest_files(expand_paths([tmp_path / n for n in meetings]), index, embedder)
+    found = Assistant(tmp_path / "index", embedder).retrieve("Vejadgang til ny dagligvarebutik", top_k=1)
+    assert len(found.hits) == 1
+    dates = sorted(d for _b, d, _x in [(0, "2023-05-04", 0), (0, "2023-06-05", 0), (0, "2023-06-19", 0)])
+    assert [s.date for s in found.case] == [d for d in dates if d != found.hits[0].date]
+    assert all(s.number == "1" for s in found.case)
+
+
 def test_ingest_creates_the_index_and_a_gone_file_can_be_removed(tmp_path: Path) -> None:
     a = Assistant(tmp_path / "index", HashEmbedder(64))
     assert a.stale_documents([tmp_path]) == []  # no index yet
