@@ -43,7 +43,7 @@ _DECISION_Q = re.compile(
     re.IGNORECASE,
 )
 _QUANTITY_Q = re.compile(
-    r"\bhvor (?:mange|meget|stor\w*|høj\w*|lang\w*|hurtigt|længe|ofte|tit)\b|\bhvad (?:koster|kostede)\b"
+    r"\bhvor (?:mange|meget|stor\w*|høj\w*|lang\w*|hurtigt|længe|ofte|tit)\b|\bkost(?:er|ede|e)\b"
     # "udgiften", "prisen" asked for ("Hvad var udgiften?", "hvilket beløb"), not named ("holde udgifterne nede")
     r"|\bantal\w*|\b(?:hvad|hvilke[nt]?)\s+(?:(?:er|var|bliver|blev|lød|udgør|udgjorde)\s+)?(?:den\s+|det\s+|de\s+)?"
     r"(?:samlede\s+|årlige\s+)?(?:udgift|beløb|pris)\w*"

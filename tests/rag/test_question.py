@@ -52,6 +52,7 @@ FORMS: list[tuple[str, str, dict[str, object]]] = [
     ),
     ("Hvor mange kopper blev der købt?", "count", {"money": False}),
     ("Hvor meget blev Villa Sitka solgt for?", "quantity", {"money": True}),
+    ("Hvad skal handlingsplanen til klimastrategien koste?", "quantity", {"money": True}),
     ("Hvor meget skal kommunen betale om måneden for pendlerpladserne?", "quantity", {"money": True}),
     # A price named in a decision question asks what was decided, not for an amount.
     ("Hvad kom der ud af drøftelsen om priserne på sociale tilbud?", "decision", {"money": False}),
