@@ -506,32 +506,48 @@ def passages(text: str) -> list[str]:
     ['løse punkter', 'uden indledning']
     >>> passages("Der skal findes studerende fra\\n• datalogi\\n• kunstig intelligens")
     ['Der skal findes studerende fra: datalogi; kunstig intelligens']
+    >>> passages("• Fartbump på Tønnesvej.\\n-Bestyrelsen vil undersøge\\npriserne.\\n• Affald.")
+    ['Fartbump på Tønnesvej. Bestyrelsen vil undersøge priserne.', 'Affald.']
     """
     out: list[str] = []
     prose: list[str] = []
     lead: int | None = None  # index in `out` of the sentence the current list belongs to
     listed = 0
+    entry: int | None = None  # index in `out` of the list entry on the line before
+    reply: int | None = None  # index in `out` of the entry the lines now read answer
     for raw in text.splitlines():
         line = raw.strip()
         if not line:
             if prose and prose[-1].endswith((".", "!", "?")):  # a paragraph ends
                 out.extend(_windows(split_sentences("\n".join(prose))))
                 prose.clear()
+            entry = reply = None
             continue
         if not BULLET.match(raw):
+            if entry is not None and line[0] in "-–":  # "• Fartbump på Tønnesvej." / "-Bestyrelsen vil undersøge"
+                reply, line = entry, line.lstrip("-– ")
+                out[reply] += " " if out[reply].endswith((".", "!", "?", ":")) else ": "
+            elif reply is not None:
+                out[reply] += " "
+            if reply is not None:
+                out[reply] += line
+                entry = None
+                continue
             prose.append(line)
             lead = None
             continue
+        reply = None
         if prose:
             out.extend(_windows(split_sentences("\n".join(prose))))
             prose.clear()
             if out and not out[-1].endswith((".", "!", "?")):  # "... studerende fra" goes on in the list
                 lead, listed = len(out) - 1, 0
-        entry = " ".join(BULLET.sub("", line).split())
+        listed_text = " ".join(BULLET.sub("", line).split())
         if lead is None:
-            out.append(entry)
+            out.append(listed_text)
+            entry = len(out) - 1
         elif listed < _MAX_LIST:
-            out[lead] = out[lead].rstrip(":,") + (": " if listed == 0 else "; ") + entry.rstrip(".;")
+            out[lead] = out[lead].rstrip(":,") + (": " if listed == 0 else "; ") + listed_text.rstrip(".;")
             listed += 1
     out.extend(_windows(split_sentences("\n".join(prose))))
     return out
