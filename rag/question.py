@@ -43,7 +43,7 @@ _DECISION_Q = re.compile(
     re.IGNORECASE,
 )
 _QUANTITY_Q = re.compile(
-    r"\bhvor (?:mange|meget|stor\w*|høj\w*|lang\w*|hurtigt|længe|ofte|tit)\b|\bkost(?:er|ede|e)\b"
+    r"\bhvor (?:mange|meget|stor\w*|høj\w*|lang\w*|hurtigt|ofte|tit)\b|\bkost(?:er|ede|e)\b"
     # "udgiften", "prisen" asked for ("Hvad var udgiften?", "hvilket beløb"), not named ("holde udgifterne nede")
     r"|\bantal\w*|\b(?:hvad|hvilke[nt]?)\s+(?:(?:er|var|bliver|blev|lød|udgør|udgjorde)\s+)?(?:den\s+|det\s+|de\s+)?"
     r"(?:samlede\s+|årlige\s+)?(?:udgift|beløb|pris)\w*"
@@ -70,7 +70,8 @@ _WHO_Q = re.compile(
     re.I,
 )
 _WHEN_Q = re.compile(
-    r"\bhvornår\b|\bwhen\b|\b(?:fra|til|på|inden)?\s*hvilke[nt]\s+(?:dato|dag|uge|måned|tidspunkt)\b|\bwhat date\b",
+    r"\bhvornår\b|\bhvor længe\b|\bwhen\b|\bwhat date\b"
+    r"|\b(?:fra|til|på|inden)?\s*hvilke[nt]\s+(?:dato|dag|uge|måned|tidspunkt)\b",
     re.I,
 )
 _HOW_MANY = re.compile(r"\bhvor mange (?:(?:ekstra|nye|flere|andre|forskellige) )?([a-zæøå-]+)", re.I)

@@ -28,6 +28,7 @@ FORMS: list[tuple[str, str, dict[str, object]]] = [
     ("Hvad var udgiften til undersøgelsen?", "quantity", {"money": True}),
     ("Hvor hurtigt skal kommunen træffe afgørelse om VISO?", "quantity", {"quantity": True}),
     ("Fra hvilken dato ville man holde op med at flytte ældre ind?", "when", {"when": True}),
+    ("Hvor længe holder svømmehallen åbent på hverdage?", "when", {"quantity": False}),
     # "aftale" the noun asks for no decision: "hvor lang en aftale" is a quantity.
     ("Hvor stort et tilskud får dyreholderne, og hvor lang en aftale ønskede de?", "quantity", {"decision": False}),
     ("Hvilke sager blev udsat i 2022?", "listing", {"outcome": "udsat", "topic": ()}),
