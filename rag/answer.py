@@ -448,7 +448,7 @@ def decision_passage(source: Source) -> str:
 
 
 def vote_passage(source: Source) -> str | None:
-    """How `source`'s members voted, as its decision section records it: the run of passages that record a
+    """How `source`'s members voted, as its decision section records it: the passages that record a
     vote ("For stemte: (V), (D)", "Imod stemte: (A) med bemærkning om ...", "(F) undlod at tage stilling"),
     at most `_DECISION_CHARS`; None when the decision records no vote.
 
@@ -459,14 +459,8 @@ def vote_passage(source: Source) -> str | None:
     """
     item = AgendaItem(source.doc_id, source.number, source.title, source.text, (0, 0))
     for section in decision_texts(item) or [source.text]:
-        runs: list[list[str]] = [[]]
-        for passage in passages(section):
-            if VOTE.search(passage):
-                runs[-1].append(passage)
-            elif runs[-1]:
-                runs.append([])
         out: list[str] = []
-        for passage in (p for run in runs for p in run):
+        for passage in (p for p in passages(section) if VOTE.search(p)):
             if out and len(" ".join([*out, passage])) > _DECISION_CHARS:
                 break
             out.append(passage)

@@ -8,13 +8,15 @@ What is read, and from which words:
 
 - language: Danish or English, by function words (`is_danish`)
 - content terms: the stemmed words that are not stop words or "what kind of answer" words
-- filters and years: the unambiguous time phrases of `rag.filters` ("i januar 2021", "fra 2021 til 2022")
+- filters, years and months: the unambiguous time phrases of `rag.filters` ("i januar 2021", "fra 2021 til
+  2022", "i maj og igen i august 2023")
 - intent: listing of outcomes ("Hvilke sager blev udsat?"), decision ("Hvad besluttede ...", "Blev ...
   godkendt?"), count ("Hvor mange X"), quantity ("Hvad koster", "hvor meget"), role ("Hvem er formand
   for X"), who, when, list ("hvilke"), yes/no, open
 - what is asked about: the topic terms (content terms less the words that only say what kind of answer
   or which meeting), and the names, acronyms and years the question uses
-- what is asked for: the thing counted, the role and what it is a role of, whether a total is wanted
+- what is asked for: the thing counted, the role and what it is a role of, whether a total or a sum of money
+  is wanted ("Hvad kostede", "Hvor meget blev ... solgt for"), whether how members voted is ("Hvem stemte imod?")
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ _QUANTITY_Q = re.compile(
 )
 # How members voted: "Hvem stemte imod?", "Med hvilket stemmetal?", "Hvilket parti var uenigt?".
 _VOTE_Q = re.compile(
-    r"\bstem(?:te|mer|mes|me|mer|metal|meafgivning)\w*|\buenig\w*|\bflertal\w*|\bmindretal\w*|\benstemmig\w*"
+    r"\bstem(?:te|me)\w*|\buenig\w*|\bflertal\w*|\bmindretal\w*|\benstemmig\w*"
     r"|\bhvilke(?:t)? parti\w*|\bvot(?:e|ed|es|ing)\b|\bwhich part(?:y|ies)\b",
     re.I,
 )
