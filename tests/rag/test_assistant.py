@@ -119,7 +119,7 @@ def test_retrieval_brings_the_best_items_case_at_its_other_meetings_oldest_first
     ingest_files(expand_paths([tmp_path / n for n in meetings]), index, embedder)
     found = Assistant(tmp_path / "index", embedder).retrieve("Vejadgang til ny dagligvarebutik", top_k=1)
     assert len(found.hits) == 1
-    dates = sorted(d for _b, d, _x in [(0, "2023-05-04", 0), (0, "2023-06-05", 0), (0, "2023-06-19", 0)])
+    dates = ["2023-05-04", "2023-06-05", "2023-06-19"]  # the three meetings, oldest first
     assert [s.date for s in found.case] == [d for d in dates if d != found.hits[0].date]
     assert all(s.number == "1" for s in found.case)
 
