@@ -187,7 +187,13 @@ DRAFT_CHECKS: tuple[Check, ...] = (citations_hold, draft_in_danish, draft_on_que
 
 # ---- what the checks read in the evidence ----
 
-_DATE_WORD = re.compile(r"\d{1,2}\.\s*(?:jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec)\w*|\b(?:19|20)\d\d\b", re.I)
+# What "hvornår" is answered with: a date ("22. jan", "16/9", "2021"), a month, a weekday, a week or a time of day.
+_DATE_WORD = re.compile(
+    r"\d{1,2}\.\s*(?:jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec)\w*|\b(?:19|20)\d\d\b|\b\d{1,2}/\d{1,2}\b"
+    r"|\b(?:januar|februar|marts|april|maj|juni|juli|august|september|oktober|november|december|mandag|tirsdag"
+    r"|onsdag|torsdag|fredag|lørdag|søndag)\b|\buge\s*\d{1,2}\b|\bkl\.?\s*\d",
+    re.I,
+)
 _MONEY = frozenset(tokenize("penge kroner beløb"))
 _NUMBER_WORDS = re.compile(r"\b(?:to|tre|fire|fem|seks|syv|otte|ni|ti|elleve|tolv|tyve|hundrede|tusind)\b", re.I)
 _DATE_NUMBER = re.compile(
@@ -225,6 +231,9 @@ def answer_shape(q: Question, sentence: str) -> float:
     (1.0, 0.0)
     >>> answer_shape(q, "Det Regionale Arbejdsmarkedsråd mødes.")
     0.0
+    >>> when = Question.parse("Hvornår sluttede mødet?")
+    >>> [answer_shape(when, x) for x in ("Mødet sluttede kl. 12.00.", "Næste møde er d. 16/9.", "Mødet sluttede.")]
+    [1.0, 1.0, 0.0]
     """
     if q.quantity and re.search(r"\d", _DATE_NUMBER.sub(" ", sentence)):
         return 1.0
