@@ -11,8 +11,10 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -185,19 +187,27 @@ class Assistant:
         return Retrieved(q.text, tuple(hits), tuple(sources), chosen, time.perf_counter() - t0, self._case_of(hits))
 
     def _case_of(self, hits: Sequence[ItemHit]) -> tuple[Source, ...]:
-        """The other items with the best hit's case number, oldest first; () when it has none or when the
-        number recurs at more than `_CASE_ITEMS` meetings (a standing item such as "Underskriftsark")."""
+        """The other items with the best hit's case number at meetings within a year of its meeting, oldest
+        first; () when it has none, or when one body treats it at more than `_CASE_PER_BODY` of those
+        meetings: a standing item's number ("Underskriftsark", "Godkendelse af dagsorden"), not a matter's."""
         best = hits[0].item if hits else None
-        if best is None or not best.case_number:
+        if best is None or not best.case_number or not hits[0].date:
             return ()
+        day = date.fromisoformat(hits[0].date[:10])
         have = {(h.doc_id, h.number) for h in hits}
         found = [
             item_source(ItemRef(doc_id, item.number, item.title, info.body, info.date), item, context=info.head)
             for doc_id, info in self.index.documents.items()
+            if info.date and abs((date.fromisoformat(info.date[:10]) - day).days) <= 366
             for item in self.index.items(doc_id)
             if item.case_number == best.case_number and (doc_id, item.number) not in have
         ]
-        return tuple(sorted(found, key=lambda s: s.date or "")) if len(found) < _CASE_ITEMS else ()
+        per_body = Counter(
+            s.body for s in [*found, *(h for h in hits if h.item and h.item.case_number == best.case_number)]
+        )
+        if per_body and max(per_body.values()) > _CASE_PER_BODY:
+            return ()
+        return tuple(sorted(found, key=lambda s: s.date or ""))
 
     def _each_year_first(
         self, question: str, hits: list[ItemHit], years: Sequence[str], within: Filters
@@ -377,8 +387,9 @@ class Assistant:
         return rows
 
 
-# A case number at this many meetings or more is a standing item's ("Godkendelse af dagsorden"), not a matter's.
-_CASE_ITEMS = 8
+# A case number one body treats at more meetings than this within a year is a standing item's ("Godkendelse af
+# dagsorden" comes to every meeting); a matter goes to each body a few times (Greve's Villa Sitka: 4 in a year).
+_CASE_PER_BODY = 6
 
 
 def _num(number: str | None) -> tuple[int, str]:

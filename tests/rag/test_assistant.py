@@ -124,6 +124,19 @@ def test_retrieval_brings_the_best_items_case_at_its_other_meetings_oldest_first
     assert all(s.number == "1" for s in found.case)
 
 
+def test_a_standing_items_case_number_brings_no_case(tmp_path: Path) -> None:
+    # "Godkendelse af dagsorden" keeps one case number at every meeting of a body: it is no matter's history.
+    for month in range(1, 9):
+        text = f"Referat af møde i Økonomiudvalget, Tarmvig Kommune, den 10/{month} 2023\n\n"
+        text += "Punkt 1. Godkendelse af dagsorden\nSagsnr.: 23/00001\n\nBeslutning\nGodkendt.\n"
+        (tmp_path / f"oeu_{month}.txt").write_text(text, encoding="utf-8")
+    embedder = HashEmbedder(64)
+    index = Index.open_or_create(tmp_path / "index", embedder)
+    ingest_files(expand_paths([tmp_path]), index, embedder)
+    found = Assistant(tmp_path / "index", embedder).retrieve("Godkendelse af dagsorden", top_k=1)
+    assert found.hits and found.hits[0].date and found.case == ()
+
+
 def test_ingest_creates_the_index_and_a_gone_file_can_be_removed(tmp_path: Path) -> None:
     a = Assistant(tmp_path / "index", HashEmbedder(64))
     assert a.stale_documents([tmp_path]) == []  # no index yet
