@@ -31,11 +31,11 @@ from rag.checks import (
     failures,
     is_heading,
     model_abstained,
+    names_mentioned,
     relevance,
-    ungrounded,
 )
 from rag.citations import Citation, Source, relabel, verify
-from rag.filters import first_of_year
+from rag.filters import first_of_period
 from rag.generate import Generator
 from rag.prompt import ABSTAIN, build_messages
 from rag.question import Question, content_terms, shared_terms
@@ -233,12 +233,16 @@ def section_decision(source: Source) -> Source:
     """
     if source.decision or source.outcome == "ingen":
         return source
-    item = AgendaItem(source.doc_id, source.number, source.title, source.text, (0, 0))
-    for section in decision_texts(item):
+    for section in _decision_sections(source):
         first = next((p for p in re.split(r"\n\s*\n", section) if p.strip()), "")
         if section != source.text and first:
             return replace(source, decision=(" ".join(first.split()),))
     return source
+
+
+def _decision_sections(source: Source) -> list[str]:
+    """The texts of `source`'s decision sections, as the register reads them (`ingest.decisions`)."""
+    return decision_texts(AgendaItem(source.doc_id, source.number, source.title, source.text, (0, 0)))
 
 
 def _unregistered(source: Source) -> Source:
@@ -273,7 +277,7 @@ def one_per_period(periods: Sequence[str], sources: Sequence[Source]) -> list[So
     >>> [s.number for s in one_per_period(["2021-01", "2022-06"], [b, a])]
     ['10', '9']
     """
-    picked = [s for p in periods if (s := first_of_year(sources, p)) is not None]
+    picked = [s for p in periods if (s := first_of_period(sources, p)) is not None]
     return picked if len(picked) > 1 else []
 
 
@@ -288,8 +292,7 @@ def first_grounded(q: Question, sources: Sequence[Source]) -> Source:
     >>> first_grounded(Question.parse("Hvem betaler for gangbroen over Nældebjergvej?"), [a, b]).number
     '33'
     """
-    names = replace(q, named=tuple(t for t in q.named if not t.isdigit()))
-    return next((s for s in sources if not ungrounded(names, [s], also=sources)), sources[0])
+    return next((s for s in sources if names_mentioned(q, s, also=sources)), sources[0])
 
 
 def one_per_body(q: Question, sources: Sequence[Source]) -> list[Source]:
@@ -432,8 +435,7 @@ def decision_passage(source: Source) -> str:
     if not source.decision:
         return said
     first = " ".join(source.decision[0].split())
-    item = AgendaItem(source.doc_id, source.number, source.title, source.text, (0, 0))
-    for section in decision_texts(item):
+    for section in _decision_sections(source):
         # Minutes without a decision section (running notes) give the whole item: only its decision counts.
         if section == source.text or first not in " ".join(section.split()):
             continue
@@ -457,8 +459,7 @@ def vote_passage(source: Source) -> str | None:
     >>> vote_passage(s)
     'For stemte: (V) og (D). Imod stemte: (A), idet prisen er for høj.'
     """
-    item = AgendaItem(source.doc_id, source.number, source.title, source.text, (0, 0))
-    for section in decision_texts(item) or [source.text]:
+    for section in _decision_sections(source) or [source.text]:
         out: list[str] = []
         for passage in (p for p in passages(section) if VOTE.search(p)):
             if out and len(" ".join([*out, passage])) > _DECISION_CHARS:

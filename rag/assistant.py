@@ -8,7 +8,6 @@ generation: llama.cpp contexts are not thread-safe.
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 import time
 from collections import Counter
@@ -23,11 +22,11 @@ from ingest.errors import IndexMissing
 from ingest.records import AgendaItem, Outcome
 from rag.answer import Answer, AnswerConfig, Checked, Timings, answer_stream, list_register
 from rag.brief import Briefing, brief
-from rag.checks import ungrounded
+from rag.checks import names_mentioned
 from rag.citations import ItemRef, Source
 from rag.corpus import FileReport, ingest_files, stale_documents
 from rag.embed import Embedder
-from rag.filters import Filters, dates_the_meeting, first_of_year
+from rag.filters import Filters, dates_the_meeting, first_of_period
 from rag.generate import Generator
 from rag.index import DocumentInfo, Index
 from rag.prompt import static_prefix
@@ -174,17 +173,22 @@ class Assistant:
             # 2021") is: no meeting that day means the documents cannot answer.
             chosen = filters or Filters()
             hits = self.retriever.retrieve(q.text, top_k=top_k or self.top_k, filters=chosen)
-        sources = [source_of(h, self.index.documents.get(h.doc_id)) for h in hits]
-        if implied.active and not (filters and filters.active) and hits and not one_day and _unnamed(q, sources):
+        if implied.active and not (filters and filters.active) and hits and not one_day and self._unnamed(q, hits):
             # "KKR's konstituerende møde i 2026" is announced at a meeting in 2022: when no meeting of the
             # time the question names mentions what it names, that time dates the event, not the meeting.
             chosen = filters or Filters()
             hits = self.retriever.retrieve(q.text, top_k=k, filters=chosen)
-            sources = [source_of(h, self.index.documents.get(h.doc_id)) for h in hits]
         if len(q.years) > 1:
             hits = self._each_year_first(q.text, hits, q.years, chosen)
-            sources = [source_of(h, self.index.documents.get(h.doc_id)) for h in hits]
-        return Retrieved(q.text, tuple(hits), tuple(sources), chosen, time.perf_counter() - t0, self._case_of(hits))
+        sources = tuple(self._source(h) for h in hits)
+        return Retrieved(q.text, tuple(hits), sources, chosen, time.perf_counter() - t0, self._case_of(hits))
+
+    def _source(self, hit: ItemHit) -> Source:
+        return source_of(hit, self.index.documents.get(hit.doc_id))
+
+    def _unnamed(self, q: Question, hits: Sequence[ItemHit]) -> bool:
+        """Whether the question names an acronym or name (years aside) that none of `hits` mentions."""
+        return any(t for t in q.named if not t.isdigit()) and not any(names_mentioned(q, self._source(h)) for h in hits)
 
     def _case_of(self, hits: Sequence[ItemHit]) -> tuple[Source, ...]:
         """The other items with the best hit's case number at meetings within a year of its meeting, oldest
@@ -219,7 +223,7 @@ class Assistant:
             lo, hi = max(f"{year}-01-01", within.date_from or ""), min(f"{year}-12-31", within.date_to or "9999")
             if lo > hi:  # the user's own date filter leaves this year out
                 continue
-            hit = first_of_year(hits, year)
+            hit = first_of_period(hits, year)
             if hit is None:
                 of_year = Filters(within.bodies, lo, hi, within.doc_ids)
                 hit = next(iter(self.retriever.retrieve(question, top_k=1, filters=of_year)), None)
@@ -394,9 +398,3 @@ _CASE_PER_BODY = 6
 
 def _num(number: str | None) -> tuple[int, str]:
     return (int(number), "") if number and number.isdigit() else (-1, number or "")
-
-
-def _unnamed(q: Question, sources: Sequence[Source]) -> bool:
-    """Whether the question names an acronym or name (years aside) that none of `sources` mentions."""
-    names = tuple(t for t in q.named if not t.isdigit())
-    return bool(names) and all(ungrounded(dataclasses.replace(q, named=names), [s]) for s in sources)

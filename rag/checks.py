@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from ingest.danish import PARTIES, VOTE, split_sentences
@@ -304,6 +304,12 @@ def ungrounded(q: Question, sources: Sequence[Source], also: Sequence[Source] = 
         return _fold(term) in text or (letter is not None and _fold(f"({letter})") in text)
 
     return [t for t in q.named if not mentioned(t, anywhere if _YEAR.fullmatch(t) and t <= latest else own)]
+
+
+def names_mentioned(q: Question, source: Source, also: Sequence[Source] = ()) -> bool:
+    """Whether `source` mentions every acronym and name the question uses, years aside (see `ungrounded`):
+    a year is mentioned in many items that are not about the matter."""
+    return not ungrounded(replace(q, named=tuple(t for t in q.named if not t.isdigit())), [source], also=also)
 
 
 def _fold(text: str) -> str:

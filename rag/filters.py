@@ -220,9 +220,10 @@ class _Dated(Protocol):
 D = TypeVar("D", bound=_Dated)
 
 
-def first_of_year(items: Iterable[D], year: str) -> D | None:
-    """The first of `items` (best first) whose meeting was held in `year` ("2021", or a month "2021-01")."""
-    return next((x for x in items if (x.date or "").startswith(year)), None)
+def first_of_period(items: Iterable[D], period: str) -> D | None:
+    """The first of `items` (best first) whose meeting was held in `period`: a year ("2021") or a month
+    ("2021-01")."""
+    return next((x for x in items if (x.date or "").startswith(period)), None)
 
 
 def _bound(word: str, p: tuple[date, date] | None) -> Filters:
