@@ -99,6 +99,22 @@ PARTIES: dict[str, str] = {
     "dansk folkeparti": "O", "venstre": "V", "enhedslisten": "Ø", "alternativet": "Å",
     "danmarksdemokraterne": "Æ",
 }  # fmt: skip
+
+
+# A case number as portals and journals write it: digits joined by - / . ("23-013356", "1-00-14-22",
+# "12/27845", "20-072985K").
+CASE_NUMBER = re.compile(r"(?<![\w-])\d{1,4}(?:[-/.]\d{2,})+[A-Za-z]?(?![\w-])")
+
+
+def plural(n: int, one: str, many: str) -> str:
+    """Danish number agreement: `one` for exactly 1, else `many` ("1 møde", "0 møder", "2 møder").
+
+    >>> f"1 {plural(1, 'punkt', 'punkter')}", f"3 {plural(3, 'punkt', 'punkter')}"
+    ('1 punkt', '3 punkter')
+    """
+    return one if n == 1 else many
+
+
 # A recorded vote or a minority's statement: "For stemte: (V), (D)", "(F) undlod at tage stilling",
 # "Mindretalsudtalelse", "(Ø) ønsker tilført protokollen", "enstemmigt".
 VOTE = re.compile(

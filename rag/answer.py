@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
-from ingest.danish import BULLET, VOTE, split_sentences
+from ingest.danish import BULLET, VOTE, plural, split_sentences
 from ingest.decisions import decision_texts
 from ingest.records import AgendaItem
 from rag.checks import (
@@ -313,28 +313,20 @@ def one_per_body(q: Question, sources: Sequence[Source]) -> list[Source]:
     >>> one_per_body(ask("Hvad ville Byrådet og udvalget have undersøgt?"), [a, c, b])
     []
     """
-    asked = set(q.terms)
     picked: dict[str, Source] = {}
     for s in sources:
-        name = [t for t in content_terms(s.body or "") if not t[:1].isdigit()]
-        # Each word of the name, or an inflection of it (not a word it ends in: "udvalget" names no committee).
-        named = bool(name) and all(any(_inflects(a, t) for a in asked) for t in name)
-        if s.body not in picked and (named or (_STANDING in asked and _is_standing_committee(s.body or ""))):
+        named = q.names_body(s.body)
+        if s.body not in picked and (named or (_STANDING in q.terms and is_standing_committee(s.body or ""))):
             picked[s.body or ""] = s
     return list(picked.values()) if len(picked) > 1 else []
-
-
-def _inflects(word: str, stem: str) -> bool:
-    """Whether `word` is `stem` or an inflection of it (at most three letters more: "byrådets"), not a
-    compound it heads ("byrådsmedlem") or ends ("udvalg" in "økonomiudvalg")."""
-    return (word.startswith(stem) and len(word) - len(stem) <= 3) or stem.startswith(word)
 
 
 # "fagudvalget" names the standing committee that treats a case before Økonomiudvalget and the council.
 _STANDING = "fagudvalg"
 
 
-def _is_standing_committee(body: str) -> bool:
+def is_standing_committee(body: str) -> bool:
+    """Whether `body` is a standing committee ("fagudvalg"): a committee other than Økonomiudvalget."""
     b = body.casefold()
     return "udvalg" in b and "økonomiudvalg" not in b
 
@@ -343,7 +335,8 @@ def list_register(outcome: str, sources: Sequence[Source]) -> tuple[str, list[Ci
     """A listing answer from register rows (as Sources), one cited line per item, in date order."""
     if not sources:
         return f"Beslutningsregistret har ingen punkter med udfaldet »{outcome}« for det, der spørges om.", []
-    lines = [f"Ifølge beslutningsregistret ({len(sources)} punkter med udfaldet »{outcome}«):"]
+    n = len(sources)
+    lines = [f"Ifølge beslutningsregistret har {n} {plural(n, 'punkt', 'punkter')} udfaldet »{outcome}«:"]
     for s in sources:
         lines.append(f"- {s.title}: »{' '.join(s.decision)}« [{s.label}]")
     return "\n".join(lines), [Citation.of(s) for s in sources]

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -20,10 +19,20 @@ from typing import Any
 
 from ingest.errors import IndexMissing
 from ingest.records import AgendaItem, Outcome
-from rag.answer import Answer, AnswerConfig, Checked, Timings, answer_stream, list_register
+from rag.answer import (
+    Answer,
+    AnswerConfig,
+    Checked,
+    Timings,
+    answer_stream,
+    is_standing_committee,
+    list_register,
+)
 from rag.brief import Briefing, brief
-from rag.checks import names_mentioned
-from rag.citations import ItemRef, Source
+from rag.cases import Case, is_case_number, is_standing, linked, superseded, timeline
+from rag.checks import names_mentioned, relevance
+from rag.citations import Citation, ItemRef, Source
+from rag.conversation import Reading, Turn, read
 from rag.corpus import FileReport, ingest_files, stale_documents
 from rag.embed import Embedder
 from rag.filters import Filters, dates_the_meeting, first_of_period
@@ -32,6 +41,7 @@ from rag.index import DocumentInfo, Index
 from rag.prompt import static_prefix
 from rag.question import Question, content_terms, shared_terms
 from rag.retrieve import ItemHit, Retriever, fuse_rankings
+from rag.tally import count_items, count_meetings
 
 
 @dataclass(frozen=True)
@@ -140,8 +150,8 @@ class Assistant:
 
     def reload(self) -> None:
         """Forget the loaded index (after an ingest elsewhere); the models stay loaded."""
-        self.__dict__.pop("index", None)
-        self.__dict__.pop("retriever", None)
+        for cached in ("index", "retriever", "case_numbers"):
+            self.__dict__.pop(cached, None)
 
     def retrieve(
         self, question: str | Question, *, filters: Filters | None = None, top_k: int | None = None
@@ -192,26 +202,67 @@ class Assistant:
 
     def _case_of(self, hits: Sequence[ItemHit]) -> tuple[Source, ...]:
         """The other items with the best hit's case number at meetings within a year of its meeting, oldest
-        first; () when it has none, or when one body treats it at more than `_CASE_PER_BODY` of those
-        meetings: a standing item's number ("Underskriftsark", "Godkendelse af dagsorden"), not a matter's."""
+        first; () when it has none, or when it is a standing item's number (`rag.cases.is_standing`)."""
         best = hits[0].item if hits else None
         if best is None or not best.case_number or not hits[0].date:
             return ()
+        case = self._case(hits[0].doc_id, best)
         day = date.fromisoformat(hits[0].date[:10])
-        have = {(h.doc_id, h.number) for h in hits}
-        found = [
-            item_source(ItemRef(doc_id, item.number, item.title, info.body, info.date), item, context=info.head)
-            for doc_id, info in self.index.documents.items()
-            if info.date and abs((date.fromisoformat(info.date[:10]) - day).days) <= 366
-            for item in self.index.items(doc_id)
-            if item.case_number == best.case_number and (doc_id, item.number) not in have
-        ]
-        per_body = Counter(
-            s.body for s in [*found, *(h for h in hits if h.item and h.item.case_number == best.case_number)]
-        )
-        if per_body and max(per_body.values()) > _CASE_PER_BODY:
+        near = [s for s in case.steps if s.date and abs((date.fromisoformat(s.date[:10]) - day).days) <= 366]
+        if is_standing(near):
             return ()
-        return tuple(sorted(found, key=lambda s: s.date or ""))
+        have = {(h.doc_id, h.number) for h in hits}
+        return tuple(s for s in near if (s.doc_id, s.number) not in have)
+
+    @cached_property
+    def case_numbers(self) -> dict[str, tuple[tuple[str, str | None], ...]]:
+        """Case number -> (document id, item number) of every indexed item that has it."""
+        found: dict[str, list[tuple[str, str | None]]] = {}
+        for doc_id in self.index.documents:
+            for item in self.index.items(doc_id):
+                if item.case_number:
+                    found.setdefault(item.case_number, []).append((doc_id, item.number))
+        return {k: tuple(v) for k, v in found.items()}
+
+    def _item_source(self, doc_id: str, item: AgendaItem) -> Source:
+        info = self.index.documents[doc_id]
+        return item_source(ItemRef(doc_id, item.number, item.title, info.body, info.date), item, context=info.head)
+
+    def _case(self, doc_id: str, item: AgendaItem) -> Case:
+        """The case of one indexed item over all meetings and bodies (`rag.cases.linked`)."""
+        seed = self._item_source(doc_id, item)
+        if item.case_number:
+            where = self.case_numbers.get(item.case_number, ())
+            pairs = [(self.index.item(d, n), d) for d, n in where]
+            return linked(seed, item.case_number, [(self._item_source(d, it), it.case_number) for it, d in pairs if it])
+        body = self.index.documents[doc_id].body
+        same_body = [
+            (self._item_source(d, it), it.case_number)
+            for d, info in self.index.documents.items()
+            if info.body == body
+            for it in self.index.items(d)
+        ]
+        return linked(seed, None, same_body)
+
+    def case(self, query: str, *, filters: Filters | None = None) -> Case | None:
+        """A case over time: the items with the case number `query` ("21-014439"), or the case of the best
+        retrieved item for a query ("Villa Sitka") that is not a standing item, oldest meeting first; None
+        when nothing matches. Raises what `retrieve` raises.
+
+        Usage: `assistant.case("cykelstien på Tune Ringvej").steps[-1].label`.
+        """
+        wanted = query.strip().upper()
+        if is_case_number(wanted):
+            where = self.case_numbers.get(wanted, ())
+            for doc_id, number in where[:1]:
+                item = self.index.item(doc_id, number)
+                return self._case(doc_id, item) if item else None
+            return None
+        hits = [h for h in self.retrieve(query, filters=filters, top_k=_CASE_HITS).hits if h.item and h.item.number]
+        cases = [case for h in hits if h.item and not is_standing((case := self._case(h.doc_id, h.item)).steps)]
+        # The case treated at the most meetings among the best hits: "sagen om Villa Sitka" is the matter
+        # that went committee -> Økonomiudvalget -> Byrådet, not a one-off orientation about it.
+        return max(cases, key=lambda c: len(c.steps), default=None)
 
     def _each_year_first(
         self, question: str, hits: list[ItemHit], years: Sequence[str], within: Filters
@@ -232,22 +283,82 @@ class Assistant:
         first = {(h.doc_id, h.number) for h in firsts}
         return [*firsts, *(h for h in hits if (h.doc_id, h.number) not in first)]
 
+    def converse_stream(
+        self, question: str, previous: Turn | None, *, filters: Filters | None = None
+    ) -> Iterator[Reading | Retrieved | Checked | str | Answer]:
+        """`ask_stream` for a question in a conversation whose last answered turn is `previous` (None: it starts
+        here). Yields the `Reading` first (show `understood` when `rewritten`). A follow-up with nothing to
+        follow is answered by asking back (`Answer.failed == ("unresolved",)`, abstained). A follow-up about the
+        same thing prefers the items the previous answer cited; an answer to a follow-up that cites none of
+        them nor their cases says so.
+
+        Usage: `turn = next_turn(reading, answer)` after each question, then pass it as `previous`.
+        """
+        reading = read(question, previous)
+        yield reading
+        if reading.understood is None:
+            ask = reading.ask_back or ""
+            yield Answer(
+                question, ask, (), (), abstained=True, extractive=True, problems=(ask,), failed=("unresolved",)
+            )
+            return
+        prefer: Sequence[ItemRef] = ()
+        if previous and reading.same_items and not Question.parse(reading.understood).latest:
+            prefer = previous.cited
+        elif previous and reading.bodies:  # "Hvad besluttede Byrådet så?": the case at that body
+            q = Question.parse(reading.understood)
+            at_body = [s for s in self._cases_of(previous.cited) if q.names_body(s.body)]
+            since = previous.cited[0].date or "" if previous.cited else ""
+            # "så": the body's next treatment after the previous answer's meeting, else its last one
+            prefer = [s for s in at_body if (s.date or "") >= since][:1] or at_body[-1:]
+        for event in self.ask_stream(reading.understood, filters=filters, prefer=prefer):
+            if isinstance(event, Answer) and reading.followup and previous and self._elsewhere(event, previous):
+                event = replace(event, text=f"{event.text}\n\n{_ELSEWHERE}")
+            yield event
+
+    def _cases_of(self, cited: Sequence[ItemRef]) -> list[Source]:
+        """The case steps (oldest first) of the cited items that have a case number, standing items aside."""
+        steps: dict[tuple[str, str | None], Source] = {}
+        for c in cited:
+            item = self.item(c.doc_id, c.number)
+            if item is not None and item.case_number and c.doc_id in self.index.documents:
+                case = self._case(c.doc_id, item)
+                if not is_standing(case.steps):
+                    steps.update({(s.doc_id, s.number): s for s in case.steps})
+        return sorted(steps.values(), key=lambda s: s.date or "")
+
+    def _elsewhere(self, answer: Answer, previous: Turn) -> bool:
+        """Whether `answer` cites items, none of them cited by `previous` nor of their cases."""
+        if answer.abstained or not answer.citations or not previous.cited:
+            return False
+        before = {(c.doc_id, c.number) for c in previous.cited}
+        cases = {it.case_number for c in previous.cited if (it := self.item(c.doc_id, c.number)) and it.case_number}
+        return not any(
+            (c.doc_id, c.number) in before or ((it := self.item(c.doc_id, c.number)) and it.case_number in cases)
+            for c in answer.citations
+        )
+
     def ask_stream(
-        self, question: str | Question, *, filters: Filters | None = None
+        self, question: str | Question, *, filters: Filters | None = None, prefer: Sequence[ItemRef] = ()
     ) -> Iterator[Retrieved | Checked | str | Answer]:
         """Yield the retrieved sources first, then the checked extractive answer (`Checked`, when a model
         will phrase it), then the draft tokens of its summary, then the final `Answer`.
 
         "Hvilke sager blev udsat i 2022?" is answered from the whole decision register (with the
-        question's time phrase as a filter), not from the top-k items retrieval happens to find.
+        question's time phrase as a filter), not from the top-k items retrieval happens to find; so are counts
+        over the collection ("Hvor mange møder holdt udvalget i 2024?", `rag.tally`). "Hvordan er sagen om X
+        forløbet?" is answered by the case's timeline (`rag.cases`), and a question about the newest state
+        ("seneste", "status") leads with the newest treatment and says what it supersedes. `prefer` (the items
+        a previous answer cited) go first when retrieval finds them.
         """
         q = Question.of(question)
+        t0 = time.perf_counter()
         if q.outcome and self.answer_config.use_register:
-            t0 = time.perf_counter()
-            chosen = (filters or Filters()).or_else(q.filters)
+            chosen = self._named_bodies(q, (filters or Filters()).or_else(q.filters))
             rows = self.register_sources(filters=chosen, outcome=q.outcome)
-            if q.topic:  # "Hvilke kommissorier blev godkendt?": only the items about that
-                topic = set(q.topic)
+            if topic := self._topic_beyond_bodies(q) - (
+                _TALLY_WORDS if q.tally else frozenset()
+            ):  # "Hvilke kommissorier blev godkendt?": the items about that
                 rows = [r for r in rows if shared_terms(topic, content_terms(f"{r.title} {' '.join(r.decision)}"))]
             seconds = time.perf_counter() - t0
             yield Retrieved(q.text, (), tuple(rows), chosen, seconds)
@@ -255,10 +366,27 @@ class Assistant:
             timings = Timings(seconds, None, seconds, seconds)
             yield Answer(q.text, text, tuple(cites), tuple(rows), extractive=True, timings=timings)
             return
-        found = self.retrieve(q, filters=filters)
+        if q.tally and (counted := self._tally(q, filters)) is not None:
+            text, cites, counted_sources = counted
+            seconds = time.perf_counter() - t0
+            yield Retrieved(q.text, (), counted_sources, filters or Filters(), seconds)
+            timings = Timings(seconds, None, seconds, seconds)
+            yield Answer(q.text, text, tuple(cites), counted_sources, extractive=True, timings=timings)
+            return
+        if q.history and (case := self.case(q.text, filters=filters)) is not None:
+            text, cites = timeline(case)
+            seconds = time.perf_counter() - t0
+            yield Retrieved(q.text, (), case.steps, filters or Filters(), seconds)
+            timings = Timings(seconds, None, seconds, seconds)
+            yield Answer(q.text, text, tuple(cites), case.steps, extractive=True, timings=timings)
+            return
+        found = self._preferring(self.retrieve(q, filters=filters), prefer)
+        earlier: tuple[Source, ...] = ()
+        if q.latest and found.hits:
+            found, earlier = self._newest_first(q, found)
         yield found
         with self._lock:
-            yield from answer_stream(
+            for event in answer_stream(
                 q,
                 found.sources,
                 self.generator,
@@ -266,7 +394,93 @@ class Assistant:
                 config=self.answer_config,
                 retrieval_s=found.seconds,
                 similarity=self.similarity if self.answer_config.use_meaning else None,
-            )
+            ):
+                yield _superseding(event, found.sources[0], earlier) if earlier else event
+
+    def _preferring(self, found: Retrieved, prefer: Sequence[ItemRef]) -> Retrieved:
+        """`found` led by the first of `prefer` (items a conversation points at), whether retrieval found it
+        or not: a follow-up is about what the conversation named."""
+        first = next(iter(prefer), None)
+        if first is None or (
+            found.sources and (found.sources[0].doc_id, found.sources[0].number) == (first.doc_id, first.number)
+        ):
+            return found
+        item = self.item(first.doc_id, first.number)
+        if item is None or first.doc_id not in self.index.documents:
+            return found
+        source = self._item_source(first.doc_id, item)
+        key = (first.doc_id, first.number)
+        return replace(
+            found,
+            hits=tuple(h for h in found.hits if (h.doc_id, h.number) != key),
+            sources=(source, *(s for s in found.sources if (s.doc_id, s.number) != key)),
+        )
+
+    def _newest_first(self, q: Question, found: Retrieved) -> tuple[Retrieved, tuple[Source, ...]]:
+        """For a question about the newest state ("seneste", "status"): `found` led by the newest treatment
+        of the best hit's case, with the case's earlier treatments apart (oldest first); without a linked
+        case, led by the newest of the hits that are as much about the question as the best one."""
+        best = found.hits[0]
+        if best.item is not None and best.item.number is not None:
+            case = self._case(best.doc_id, best.item)
+            if len(case.steps) > 1 and not is_standing(case.steps):
+                # "Hvad besluttede udvalget på det seneste møde?": the newest treatment by the body it names
+                named = self._named_bodies(q, Filters()).bodies
+                last = ([s for s in case.steps if s.body in named] or list(case.steps))[-1]
+                steps = {(s.doc_id, s.number) for s in case.steps}
+                rest = tuple(s for s in found.sources if (s.doc_id, s.number) not in steps)
+                earlier = tuple(s for s in case.steps if s != last)
+                return replace(found, sources=(last, *rest), case=()), earlier
+        top = relevance(q, found.sources[0])
+        peers = [s for s in found.sources if relevance(q, s) >= top]
+        newest = max(peers, key=lambda s: s.date or "")
+        return replace(found, sources=(newest, *(s for s in found.sources if s != newest))), ()
+
+    def _named_bodies(self, q: Question, filters: Filters) -> Filters:
+        """`filters` narrowed to the indexed bodies the question names ("Hvor mange møder holdt Byrådet?"),
+        unless the user chose bodies."""
+        if filters.bodies:
+            return filters
+        named = tuple(b for b in self.bodies() if q.names_body(b))
+        if not named and _COMMITTEE in q.terms:  # "udvalget": the standing committees, not the council
+            named = tuple(b for b in self.bodies() if is_standing_committee(b))
+        return replace(filters, bodies=named) if named else filters
+
+    def _topic_beyond_bodies(self, q: Question) -> set[str]:
+        """The question's topic terms less the words of the bodies it names."""
+        named = {t for b in self.bodies() if q.names_body(b) for t in content_terms(b)}
+        return {t for t in q.topic if t not in named and not any(t.startswith(n) for n in named)}
+
+    def _tally(self, q: Question, filters: Filters | None) -> tuple[str, list[Citation], tuple[Source, ...]] | None:
+        """A count over the collection (`rag.tally`) of the meetings or agenda items of the bodies the question
+        names (else all) in its period; None when the question also names a matter ("Hvor mange møder har
+        behandlet cykelstien?"): that is not a count of the collection."""
+        if self._topic_beyond_bodies(q) - _TALLY_WORDS:
+            return None
+        chosen = self._named_bodies(q, (filters or Filters()).or_else(q.filters))
+        meetings: dict[tuple[str | None, str | None], str] = {}
+        for doc_id, info in self.documents():
+            if chosen.matches(doc_id=doc_id, body=info.body, date=info.date) and self.index.items(doc_id):
+                key = (info.body, info.date)
+                if key not in meetings or info.kind == "referat":  # a meeting's agenda and minutes count once
+                    meetings[key] = doc_id
+        if q.tally == "meetings":
+            firsts = [self.index.items(d)[0] for d in meetings.values()]
+            found = tuple(self._item_source(d, it) for d, it in zip(meetings.values(), firsts, strict=True))
+            text, cites = count_meetings(found, chosen)
+            return text, cites, found
+        ordered = sorted(meetings.items(), key=lambda kv: (kv[0][1] or "", kv[0][0] or ""))
+        items = tuple(self._item_source(d, it) for _k, d in ordered for it in self.index.items(d) if it.number)
+        text, cites = count_items(items, chosen)
+        return text, cites, items
+
+    def bodies(self) -> list[str]:
+        """The bodies of the indexed documents, sorted; [] without an index."""
+        try:
+            docs = self.index.documents.values()
+        except IndexMissing:
+            return []
+        return sorted({info.body for info in docs if info.body}, key=str.casefold)
 
     def similarity(self, question: str, texts: Sequence[str]) -> list[float]:
         """How close in meaning each text is to the question: the cosine of their embeddings."""
@@ -391,9 +605,48 @@ class Assistant:
         return rows
 
 
-# A case number one body treats at more meetings than this within a year is a standing item's ("Godkendelse af
-# dagsorden" comes to every meeting); a matter goes to each body a few times (Greve's Villa Sitka: 4 in a year).
-_CASE_PER_BODY = 6
+_COMMITTEE = "udvalg"
+# How many of the best hits a case lookup by query chooses among.
+_CASE_HITS = 3
+# Words of a count over the collection that name no matter: "Hvor mange møder holdt udvalget i alt?"
+_TALLY_WORDS = frozenset(
+    content_terms(
+        "hvor mange møder sager punkter dagsordenspunkter beslutninger holdt afholdt havde har været behandlede "
+        "behandlet var der på mødet møderne udvalget udvalgene i alt samlet årligt om året"
+    )
+)
+
+
+_ELSEWHERE = "Bemærk: Svaret bygger på et andet punkt end det forrige svar."
+
+
+def next_turn(reading: Reading, answer: Answer) -> Turn:
+    """The turn a conversation remembers after `answer` to the question read as `reading`: what the next
+    follow-up is read against, with the title and text of the first item the answer cites. An unresolved
+    question leaves no turn of its own (the caller keeps the last)."""
+    first = answer.citations[0] if answer.citations else None
+    source = next((s for s in answer.sources if first and (s.doc_id, s.number) == (first.doc_id, first.number)), None)
+    context = f"{source.title}\n{source.text}" if source else ""
+    return Turn(reading.question, reading.understood or reading.question, answer.citations, context)
+
+
+def _superseding(event: Checked | str | Answer, newest: Source, earlier: Sequence[Source]) -> Checked | str | Answer:
+    """`event` with the line that says the newest decision supersedes the earlier ones (`rag.cases.superseded`)
+    under its text; abstentions and draft tokens pass unchanged."""
+    answer = event.answer if isinstance(event, Checked) else event
+    if isinstance(answer, str) or answer.abstained:
+        return event
+    line, before = superseded(newest, earlier)
+    if not line:
+        return event
+    more = tuple(Citation.of(s) for s in before)
+    changed = replace(
+        answer,
+        text=f"{answer.text}\n\n{line}",
+        citations=tuple(dict.fromkeys([*answer.citations, *more])),
+        sources=(*answer.sources, *(s for s in before if s not in answer.sources)),
+    )
+    return Checked(changed) if isinstance(event, Checked) else changed
 
 
 def _num(number: str | None) -> tuple[int, str]:

@@ -154,6 +154,21 @@ def filters_from_question(question: str) -> tuple[Filters, str]:
     return Filters(date_from=span[0].isoformat(), date_to=span[1].isoformat()), question
 
 
+def time_phrases(question: str) -> list[str]:
+    """The time phrases in `question` as written, in order ("i 2022", "den 15. maj 2023", "fra 2021 til
+    2022"): what a follow-up replaces ("Og i 2023?").
+
+    >>> time_phrases("Hvad besluttede KD-Net om Midttrafik i januar 2021?")
+    ['i januar 2021']
+    """
+    spans: list[tuple[int, int]] = []
+    for pattern in (_RANGE, _PERIOD, _IN_TWO, _BOUND, _ON_DAY, _IN_POINT):
+        for m in pattern.finditer(question.lower()):
+            if not any(a <= m.start() < b or m.start() <= a < m.end() for a, b in spans):
+                spans.append((m.start(), m.end()))
+    return [question[a:b].strip() for a, b in sorted(spans)]
+
+
 def dates_the_meeting(question: str) -> bool:
     """True when the question's time phrase plainly dates a meeting: a named day, or a meeting word in the
     question ("mødet i juni 2022", "møder efter 2021", "referatet fra 22.01.2021").

@@ -30,7 +30,10 @@ from rag.filters import Filters, filters_from_question, named_months, named_year
 from rag.lexical import tokenize
 
 # Words that say what kind of answer is wanted, not what it is about.
-_ASKING = frozenset(tokenize("beslutte besluttede beslutning vedtog godkendte blev sket skete mødet punkt"))
+_ASKING = frozenset(
+    # "seneste", "stadig": which meeting is wanted (`Question.latest`), not what it is about
+    tokenize("beslutte besluttede beslutning vedtog godkendte blev sket skete mødet punkt seneste sidste stadig")
+)
 _ENGLISH = frozenset("the and of to is was were what which who how did does for with that this on".split())
 _DANISH = frozenset("og at det er en til på som med for af den de ikke blev var har om der".split())
 
@@ -81,6 +84,25 @@ _ROLE_Q = re.compile(
     r"\bhvem\s+(?:er|var|bliver|blev)\s+(?:den\s+nye\s+|ny\s+)?(?P<role>[a-zæøå]{4,})\s+(?:for|af|i|på)\s+(?P<of>[^?.!]+)",
     re.I,
 )
+# The newest meeting is wanted: "på det seneste møde", "Hvad er status for ...?", "Er det stadig ...?".
+_LATEST_Q = re.compile(
+    r"\bsenest\w*|\bnu\b|\bstatus\b|\bstadig\w*|\bendelig\w*|\baktuel\w*|\bi dag\b|\blatest\b|\bcurrent\w*",
+    re.I,
+)
+_STATUS_Q = re.compile(r"\bstatus\b|\bhvor langt\b|\bhvor står\b", re.I)
+# A case's course over meetings: "Hvordan er sagen om X forløbet?", "Hvad er historikken for ...?".
+_HISTORY_Q = re.compile(
+    r"\bforløb\w*|\bhistorik\w*|\btidslinje\w*|\bgennem (?:tiden|årene)|\bhvad er der sket (?:i|med)\b"
+    r"|\bhvilke (?:møder|organer) har behandlet\b|\bhistory\b",
+    re.I,
+)
+# Counting over the collection, from metadata and the register: "Hvor mange møder holdt udvalget i 2024?",
+# "Hvor mange sager blev udsat?", "Hvor mange punkter var der på mødet den ...?".
+_TALLY_Q = re.compile(
+    r"\bhvor mange (?:(?:af\s+)?(?:de\s+)?)?(?P<what>møder|sager|punkter|dagsordenspunkter|beslutninger)\b"
+    r"|\bhow many (?P<en>meetings|cases|items)\b",
+    re.I,
+)
 _TOTAL = re.compile(r"\bi alt\b|\bsamle(?:t|de)\b|\bsammenlagt\b|\btotal\w*|\bin all\b", re.I)
 _LISTING_Q = re.compile(r"\b(hvilke|hvad for nogle|which)\b", re.IGNORECASE)
 _YES_NO_Q = re.compile(
@@ -106,7 +128,7 @@ _ACRONYM = re.compile(r"\b[A-ZÆØÅ]{2,}[A-ZÆØÅ0-9]*\b")
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _NAME = re.compile(r"(?<=[a-zæøå,] )[A-ZÆØÅ][a-zæøå]+(?:-[A-ZÆØÅa-zæøå]+)*")
 
-INTENTS = ("listing", "decision", "count", "quantity", "role", "who", "when", "list", "yes/no", "open")
+INTENTS = ("listing", "tally", "decision", "count", "quantity", "role", "who", "when", "list", "yes/no", "open")
 
 
 def content_terms(text: str) -> list[str]:
@@ -179,6 +201,9 @@ class Question:
     who: bool  # asks for a name
     when: bool  # asks for a date or time
     vote: bool  # asks how members voted (a decision question: the vote is recorded with the decision)
+    latest: bool = False  # asks for the newest state ("seneste", "status", "stadig", "nu")
+    history: bool = False  # asks for a case's course over meetings ("Hvordan er sagen om X forløbet?")
+    tally: str | None = None  # counts over the collection: "meetings" or "items" ("Hvor mange møder ...?")
 
     @classmethod
     def parse(cls, text: str) -> Question:
@@ -194,12 +219,13 @@ class Question:
         who = bool(_WHO_Q.search(text))
         when = bool(_WHEN_Q.search(text))
         vote = bool(_VOTE_Q.search(text))
-        decision = vote or bool(_DECISION_Q.search(text))
+        decision = vote or bool(_DECISION_Q.search(text)) or bool(_STATUS_Q.search(text))
         topic = tuple(t for t in terms if t not in _LISTING_WORDS and t not in _MONTHS and not t[:1].isdigit())
         # A listing names at most what is listed and who decided ("Hvilke kommissorier godkendte
         # kommunaldirektørerne?"); more is a matter asked about ("Hvilke betingelser godkendte udvalget for
         # forhandlingerne om gratis pendlerparkering ved stationen?"): a decision question.
-        outcome = _listed_outcome(text) if len(topic) <= _LISTING_TOPIC else None
+        tally = _tally(text)
+        outcome = _listed_outcome(text, counting=tally == "items") if len(topic) <= _LISTING_TOPIC else None
         counted = _counted(text)
         m = _ROLE_Q.search(text)
         role = (m["role"].lower(), m["of"].strip()) if m else None
@@ -208,6 +234,8 @@ class Question:
         intent = (
             "listing"
             if outcome
+            else "tally"
+            if tally
             else "decision"
             if decision
             else "count"
@@ -246,6 +274,9 @@ class Question:
             who=who,
             when=when,
             vote=vote,
+            latest=bool(_LATEST_Q.search(text)),
+            history=bool(_HISTORY_Q.search(text)),
+            tally=tally,
         )
 
     @classmethod
@@ -258,16 +289,48 @@ class Question:
         """The acronyms among the named terms ("FGU", "KD-Net" does not count: it is a name)."""
         return tuple(t for t in self.named if _ACRONYM.fullmatch(t))
 
+    def names_body(self, body: str | None) -> bool:
+        """Whether the question names `body`: every word of its name (years aside) or an inflection of it
+        occurs, not a word it ends in ("udvalget" names no committee, "byrådet" names "Byråd 2022-2025").
+
+        >>> Question.parse("Hvad gjorde Byrådet bagefter?").names_body("Byråd 2022-2025")
+        True
+        >>> Question.parse("Hvad sagde udvalget?").names_body("Økonomiudvalget")
+        False
+        """
+        name = [t for t in content_terms(body or "") if not t[:1].isdigit()]
+        return bool(name) and all(any(_inflects(a, t) for a in self.terms) for t in name)
+
     @property
     def expects_shape(self) -> bool:
         """Whether the answer must hold a particular kind of thing: an amount, a name or a date."""
         return self.quantity or self.who or self.when
 
 
-def _listed_outcome(text: str) -> str | None:
-    if not _LISTING_Q.search(text):
+def _inflects(word: str, stem: str) -> bool:
+    """Whether `word` is `stem` or an inflection of it (at most three letters more: "byrådets"), not a
+    compound it heads ("byrådsmedlem") or ends ("udvalg" in "økonomiudvalg")."""
+    return (word.startswith(stem) and len(word) - len(stem) <= 3) or stem.startswith(word)
+
+
+def _listed_outcome(text: str, *, counting: bool = False) -> str | None:
+    if not (counting or _LISTING_Q.search(text)):
         return None
     return next((outcome for outcome, pattern in _OUTCOME_WORDS if pattern.search(text)), None)
+
+
+def _tally(text: str) -> str | None:
+    """What a count over the collection counts: "meetings" or "items" (agenda items, cases, decisions).
+
+    >>> _tally("Hvor mange møder holdt udvalget i 2024?"), _tally("Hvor mange sager blev udsat?")
+    ('meetings', 'items')
+    >>> _tally("Hvor mange elever?") is None
+    True
+    """
+    m = _TALLY_Q.search(text)
+    if not m:
+        return None
+    return "meetings" if (m["what"] or m["en"]).lower() in ("møder", "meetings") else "items"
 
 
 # Verbs that follow "hvor mange" in place of what is counted ("Hvor mange mødte op?"): people are counted,

@@ -25,6 +25,7 @@ from typing import Literal
 
 import numpy as np
 
+from ingest.danish import CASE_NUMBER
 from ingest.errors import ConfigError, IndexMismatch
 from ingest.records import AgendaItem, Chunk
 from rag.citations import ItemRef
@@ -60,11 +61,6 @@ class ItemHit(ItemRef):
     score: float
     chunks: tuple[ChunkHit, ...]
     item: AgendaItem | None = None
-
-
-# What a case number looks like in a question: digits joined by - / . ("23-013356", "1-00-14-22",
-# "12/27845", "20-072985K"); only numbers that are some indexed item's case number count.
-_CASE_TOKEN = re.compile(r"(?<![\w-])\d{1,4}(?:[-/.]\d{2,})+[A-Za-z]?(?![\w-])")
 
 
 class Retriever:
@@ -153,7 +149,7 @@ class Retriever:
 
     def _named_cases(self, question: str, filters: Filters | None) -> set[tuple[str, str | None]]:
         """(document id, item number) of the items whose case number the question names."""
-        wanted = {m.group(0).upper() for m in _CASE_TOKEN.finditer(question)}
+        wanted = {m.group(0).upper() for m in CASE_NUMBER.finditer(question)}
         if not wanted:
             return set()
         docs = self.index.documents

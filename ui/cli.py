@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from rag.answer import Answer
     from rag.assistant import Assistant
     from rag.citations import ItemRef
+    from rag.conversation import Turn
     from rag.embed import Embedder
     from rag.filters import Filters
     from rag.generate import Generator
@@ -446,6 +447,122 @@ def _show_answer(a: Answer, draft: str, checked: Answer | None = None) -> None:
         out.print(f"  {escape(f'[{c}]')}", highlight=False)
 
 
+def _turn_events(a: Assistant, question: str, previous: Turn | None, f: Filters, *, as_json: bool) -> Turn | None:
+    """Answer one turn of a chat (printed like `ask`); the turn to remember, or None when it was not
+    understood (the previous turn stays)."""
+    from rag.answer import Answer, Checked
+    from rag.assistant import Retrieved, next_turn
+    from rag.conversation import Reading
+
+    hits: Sequence[ItemHit] = ()
+    checked: Answer | None = None
+    reading: Reading | None = None
+    draft: list[str] = []
+    for event in a.converse_stream(question, previous, filters=f):
+        if isinstance(event, Reading):
+            reading = event
+            if event.rewritten and not as_json:
+                out.print(f"[dim]Forstået som: {escape(event.understood or '')}[/]", highlight=False)
+        elif isinstance(event, Retrieved):
+            hits = event.hits
+        elif isinstance(event, Checked):
+            checked = event.answer
+            if not as_json:
+                out.print("[bold]Svar:[/] " + escape(checked.text), highlight=False)
+        elif isinstance(event, Answer):
+            assert reading is not None
+            if as_json:
+                _print_json({**_answer_json(None, event, hits), "understood": reading.understood})
+            else:
+                _show_answer(event, "".join(draft), checked)
+            return next_turn(reading, event) if reading.understood is not None else None
+        elif not as_json:
+            draft.append(event)
+            sys.stdout.write(event)
+            sys.stdout.flush()
+    return None
+
+
+_RESTART = ("start forfra", "/forfra", "/reset")
+
+
+@app.command()
+def chat(
+    index: IndexOpt = None,
+    as_json: JsonOpt = False,
+    body: BodyOpt = None,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    no_llm: Annotated[bool, typer.Option("--no-llm", help="Quote the sources instead of generating.")] = False,
+) -> None:
+    """A conversation: follow-ups ("Hvad koster det?", "Og i 2022?", "Hvad besluttede Byrådet så?") are read
+    against the previous question, and the reading is shown ("Forstået som: ..."). "Start forfra" clears it.
+
+    In a terminal it reads questions with line editing and history (Ctrl-D ends). With --json it reads one
+    question per line from standard input and prints each turn as one JSON object, like `ask --json`, with
+    the question as understood under "understood" (null when Referat had to ask what it refers to).
+
+    Example: printf 'Hvad besluttede KD-Net om Midttrafik?\\nHvad koster det?\\n' | referat chat --json
+    """
+    with _edge():
+        a = _assistant(index, llm=not no_llm)
+        f = _filters(body, date_from, date_to)
+        previous: Turn | None = None
+        for line in _chat_lines(interactive=not as_json and sys.stdin.isatty()):
+            question = line.strip()
+            if not question:
+                continue
+            if question.casefold().rstrip(".!") in _RESTART:
+                previous = None
+                if not as_json:
+                    out.print("[dim]Samtalen er startet forfra.[/]")
+                continue
+            previous = _turn_events(a, question, previous, f, as_json=as_json) or previous
+
+
+def _chat_lines(*, interactive: bool) -> Iterator[str]:
+    """Questions: typed at a prompt with readline history in a terminal, else lines of standard input."""
+    if not interactive:
+        yield from sys.stdin
+        return
+    import readline  # noqa: F401  (line editing and history for input())
+
+    while True:
+        try:
+            yield input("\nSpørgsmål> ")
+        except EOFError:
+            return
+
+
+@app.command()
+def case(
+    query: Annotated[str, typer.Argument(help="A case number (21-014439) or words naming the matter.")],
+    index: IndexOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """A case's history: every meeting that treated it (linked by case number across bodies, or by a
+    near-identical title within one body), oldest first, with outcome and decision, each cited.
+
+    Example: referat case 22-011322   or   referat case "Villa Sitka"
+    """
+    from rag.cases import timeline
+
+    with _edge():
+        found = _assistant(index, llm=False).case(query)
+    if found is None:
+        if as_json:
+            _print_json({"query": query, "case": None, "steps": []})
+        else:
+            err.print(f"Ingen sag fundet for {escape(repr(query))}.")
+        raise typer.Exit(1)
+    if as_json:
+        steps = [{**_ref_json(s), "outcome": s.outcome, "decision": " ".join(s.decision)} for s in found.steps]
+        _print_json({"query": query, "case": found.key, "title": found.title, "steps": steps})
+        return
+    text, _cites = timeline(found)
+    out.print(escape(text), highlight=False)
+
+
 @app.command()
 def brief(
     topic: Annotated[str, typer.Argument(help="The topic of the briefing note.")],
@@ -541,9 +658,13 @@ def eval_(
     Example: referat eval --corpus data/sample --questions eval/dev.jsonl --out reports/ --min hit@5=0.9
     Side by side: ... --llm qwen2.5-coder-1.5b --llm smollm2-135m --no-llm --variant uden-register:use_register=false
     """
+    from rag.measure.conversations import is_conversation_set
     from rag.measure.eval_run import run_eval
     from rag.measure.evaluation import failed_thresholds, load_questions, parse_thresholds
 
+    if questions.is_file() and is_conversation_set(questions):
+        _eval_conversations(questions, out_dir, index, llm=not no_llm)
+        return
     with _edge():
         thresholds = parse_thresholds(minimum or [])
         qs = load_questions(questions)
@@ -573,6 +694,28 @@ def eval_(
     if misses:
         err.print("[bold red]Under tærsklen:[/] " + "; ".join(misses))
         raise typer.Exit(1)
+
+
+def _eval_conversations(questions: Path, out_dir: Path, index: Path | None, *, llm: bool) -> None:
+    """`referat eval` on a conversation set (lines with "turns"): each dialogue through the chat's own path,
+    with the default LLM unless `llm` is False (--no-llm)."""
+    from rag.measure.conversations import load_conversations, markdown, run_conversations
+
+    with _edge():
+        if index is None:
+            err.print("[bold red]Fejl:[/] a conversation set is evaluated on an index: give --index DIR")
+            raise typer.Exit(2)
+        a = _assistant(index, llm=llm)
+        report = run_conversations(
+            a,
+            load_conversations(questions),
+            on_turn=lambda r: err.print(escape(f"  {r['id']}: {(r['understood'] or '?')[:70]!r}"), highlight=False),
+        )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    text = markdown(report, corpus=str(index), questions=str(questions))
+    (out_dir / "report.md").write_text(text, encoding="utf-8")
+    sys.stdout.write(text)
 
 
 @app.command()

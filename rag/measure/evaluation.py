@@ -19,7 +19,9 @@ from ingest.errors import ConfigError
 from rag.answer import Answer
 from rag.question import is_danish
 
-TYPES = ("fact", "decision", "list", "multi", "unanswerable", "crosslingual")
+# "latest": a "seneste"/status question whose gold is the newest meeting's item; "history": a case's course;
+# "count": a count over the collection (eval/timecount.jsonl).
+TYPES = ("fact", "decision", "list", "multi", "unanswerable", "crosslingual", "latest", "history", "count")
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,9 @@ def answer_metrics(results: Sequence[AnswerResult]) -> dict[str, float]:
     ]
     cited = [(r, (c.doc_id, c.number)) for r in results if r.question.answerable for c in r.answer.citations]
     cite_prec = sum(key in set(r.question.gold) for r, key in cited) / len(cited) if cited else 1.0
+    # The first item cited is a gold one: for "latest" questions, the answer leads with the newest meeting.
+    led = [r for r in results if r.question.answerable and not r.answer.abstained and r.answer.citations]
+    first_gold = [(r.answer.citations[0].doc_id, r.answer.citations[0].number) in set(r.question.gold) for r in led]
     cite_rec_parts = [
         len({(c.doc_id, c.number) for c in r.answer.citations} & set(r.question.gold)) / len(r.question.gold)
         for r in results
@@ -138,6 +143,7 @@ def answer_metrics(results: Sequence[AnswerResult]) -> dict[str, float]:
         "fact_recall": statistics.fmean(recalls) if recalls else 0.0,
         "citation_precision": cite_prec,
         "citation_recall": statistics.fmean(cite_rec_parts) if cite_rec_parts else 0.0,
+        "first_citation_gold": statistics.fmean(first_gold) if first_gold else 0.0,
         "abstention_precision": len(true_abst) / len(abstained) if abstained else 1.0,
         "abstention_recall": len(true_abst) / len(unanswerable) if unanswerable else 1.0,
         "false_abstentions": len(abstained) - len(true_abst),
@@ -233,7 +239,7 @@ class Report:
             for config, types in self.answers_by_type.items():
                 lines += [
                     f"### Answers by type: {config}\n",
-                    _table(types, ["n", "fact_recall", "citation_precision", "false_abstentions"]),
+                    _table(types, _BY_TYPE_COLUMNS),
                     "",
                 ]
             for config, counts in self.reasons.items():
@@ -281,6 +287,9 @@ class Report:
             fig.savefig(paths[-1], dpi=110)
             plt.close(fig)
         return paths
+
+
+_BY_TYPE_COLUMNS = ["n", "fact_recall", "citation_precision", "first_citation_gold", "false_abstentions"]
 
 
 def _table(rows: dict[str, dict[str, float]], cols: Iterable[str]) -> str:
