@@ -14,6 +14,7 @@ import os
 import re
 import tempfile
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from rag.assistant import Assistant
     from rag.citations import Source
     from rag.corpus import FileReport
+    from rag.index import DocumentInfo
 
 # Gradio's own shapes: the chat in its "messages" form ({"role", "content"} dicts), and a component update.
 Chat = list[dict[str, Any]]
@@ -52,6 +54,7 @@ MAX_FILE_SIZE = MAX_FILE_BYTES
 OUTCOMES = ["godkendt", "taget til efterretning", "drøftet", "besluttet", "udsat", "afvist", "ingen", "ukendt"]
 ALL = "Alle"
 DECISION_HEADERS = ["Organ", "Dato", "Punkt", "Titel", "Udfald", "Beslutning", "Dokument"]
+DECISION_CELL_CHARS = 200
 NO_SOURCES = '<p class="kilde-tom">Kilderne vises her, så snart du har stillet et spørgsmål.</p>'
 SEARCHING = "_Søger i referaterne …_"
 WRITING = "_Kilderne er fundet – svaret skrives …_"
@@ -453,26 +456,83 @@ def markdown_to_docx(markdown: str, path: Path) -> Path:
     return path
 
 
-DOCUMENT_HEADERS = ["Organ", "Dato", "Art", "Punkter", "Fil", "Id"]
+DOCUMENT_HEADERS = ["Organ", "Dato", "Titel", "Art", "Punkter", "Fil"]
+TITLE_CHARS = 100
+# Where a document's opening stops naming the meeting and goes on to its details: "Referat af møde i KD-Net,
+# den 22. januar 2021 Tid og sted: ...", "Byråd 2022-2025 Referat 15. maj 2023 kl. 19.00 Sted: ...".
+_HEAD_DETAILS = re.compile(
+    r"(?<=[a-zæøå]{3})\.(?=\s+[A-ZÆØÅ])"  # the end of the first sentence: "... på Søhusskolen. Der var mødt"
+    r"|,?\s(?:Tid og sted|Mødedato|Mødested|Mødetidspunkt|Deltagere|Fremmødte|Fraværende|Indholdsfortegnelse"
+    r"|(?:Sted|Tid|Dato|Afbud|Referent|Til stede)\s*:|kl\.\s*\d)"
+)
+# A page header the text layer repeats before the title it copies: "Dagsorden for bestyrelsesmøde i IMADA
+# Fagråd Dagsorden for bestyrelsesmøde i IMADA Fagråd 13. December, 2024".
+_REPEATED_OPENING = re.compile(r"^(.{12,}?)\s+(?=\1)")
+
+
+def _shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(" ,.;:–-") + " …"
+
+
+def document_title(info: DocumentInfo, opening: str | None = None) -> str:
+    """A title a person reads for an indexed document: the document's own words before its first item, up to
+    where it lists the meeting's details, at most TITLE_CHARS; else `opening` (the title of its unnumbered
+    part, for a document without recognised items); else its file name without extension.
+
+    >>> from rag.index import DocumentInfo
+    >>> head = "Referat af møde i KD-Net, den 22. januar 2021 Tid og sted: Fredag, kl. 10.00"
+    >>> document_title(DocumentInfo("h", "/x/003_fc01.txt", "KD-Net", "2021-01-22", "referat", 21, 94, "", head))
+    'Referat af møde i KD-Net, den 22. januar 2021'
+    """
+    head = _REPEATED_OPENING.sub("", info.head.strip())
+    cut = _HEAD_DETAILS.search(head)
+    title = (head[: cut.start()] if cut else head).strip(" ,.;:–-")
+    if not title:
+        title = (opening or "").strip() or Path(info.source).stem
+    return _shorten(" ".join(title.split()), TITLE_CHARS)
 
 
 def document_rows(assistant: Assistant) -> list[list[str]]:
-    """The indexed documents as table rows (DOCUMENT_HEADERS), newest meeting first; none without an index."""
+    """The indexed documents as table rows, newest meeting first; none without an index. Each row holds the
+    DOCUMENT_HEADERS columns and then the document id, which is for removing it, not for reading."""
     with _shown():
         try:
             docs = assistant.documents()
         except IndexMissing:
             return []
-    return [
-        [info.body or "", _date_dk(info.date) if info.date else "", info.kind or "", str(info.n_items),
-         Path(info.source).name, doc_id]
-        for doc_id, info in docs
-    ]  # fmt: skip
+    rows = []
+    for doc_id, info in docs:
+        opening = None
+        if not info.head.strip():
+            item = assistant.item(doc_id, None)
+            opening = item.title if item else None
+        rows.append(
+            [
+                info.body or "",
+                _date_dk(info.date) if info.date else "",
+                document_title(info, opening),
+                (info.kind or "").capitalize(),
+                str(info.n_items),
+                Path(info.source).name,
+                doc_id,
+            ]
+        )
+    return rows
+
+
+def shown_documents(rows: Sequence[Sequence[str]]) -> list[list[str]]:
+    """`document_rows` as the table shows them: without the document id."""
+    return [list(r[: len(DOCUMENT_HEADERS)]) for r in rows]
 
 
 def document_choices(rows: Sequence[Sequence[str]]) -> list[tuple[str, str]]:
-    """(label a person reads, document id) for the remove dropdown."""
-    return [(" · ".join(x for x in (r[0], r[1], r[4]) if x), r[5]) for r in rows]
+    """(label a person reads: organ · date · title, document id) for the remove dropdown; the file name is
+    added where two documents would otherwise read the same."""
+    labels = [" · ".join(x for x in (r[0], r[1], r[2]) if x) for r in rows]
+    twice = {label for label, n in Counter(labels).items() if n > 1}
+    return [(f"{label} ({r[5]})" if label in twice else label, r[-1]) for label, r in zip(labels, rows, strict=True)]
 
 
 def remove_document(assistant: Assistant, doc_id: str | None, *, lock: threading.Lock | None = None) -> str:
@@ -492,11 +552,25 @@ def decision_rows(
     date_from: str | None,
     date_to: str | None,
     outcome: str | None,
+    show_all: bool = False,
 ) -> list[list[str]]:
-    """The decision register as table rows (DECISION_HEADERS)."""
+    """The decision register as table rows (DECISION_HEADERS): newest meeting first, each meeting's items in
+    order; none without an index.
+
+    Items that decide nothing (outcome "ingen": a paper's or an agenda's items, a document's opening before its
+    first item) are left out unless `show_all`, or unless the chosen `outcome` asks for them."""
     filters = make_filters(bodies, date_from, date_to)
+    chosen = None if outcome in (None, "", ALL) else outcome
     with _shown():
-        rows = assistant.decisions(filters=filters, outcome=None if outcome in (None, "", ALL) else outcome)
+        try:
+            rows = assistant.decisions(filters=filters, outcome=chosen)
+        except IndexMissing:
+            return []
+    if not (show_all or chosen):
+        rows = [r for r in rows if r.outcome != "ingen" and r.number is not None]
+    # The register comes in date order, each meeting's items in order: a stable sort on the date alone turns
+    # the meetings round and keeps the items in order (an undated document goes last).
+    rows = sorted(rows, key=lambda r: r.date or "", reverse=True)
     return [
         [
             r.body or "",
@@ -561,6 +635,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         with gr.Row(equal_height=True):
             bodies = gr.Dropdown(
                 label="Organ",
+                elem_id="organ",
                 choices=[],
                 multiselect=True,
                 allow_custom_value=True,
@@ -594,12 +669,19 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     f"højst {MAX_FILE_SIZE // 1_000_000} MB pr. fil). "
                     "De indlæses og kan søges i med det samme."
                 )
-                upload = gr.File(label="Filer", file_count="multiple", file_types=FILE_TYPES, elem_id="upload")
+                upload = gr.File(
+                    label="Filer", file_count="multiple", file_types=FILE_TYPES, elem_id="upload", height=140
+                )
                 ingest_btn = gr.Button("Indlæs filer", variant="primary", elem_id="indlaes")
                 ingest_report = gr.Markdown(elem_id="indlaes-rapport")
                 gr.Markdown("### Indlæste dokumenter")
                 doc_table = gr.Dataframe(
-                    headers=DOCUMENT_HEADERS, interactive=False, wrap=True, elem_id="dokument-tabel", max_height=360
+                    headers=DOCUMENT_HEADERS,
+                    interactive=False,
+                    wrap=True,
+                    elem_id="dokument-tabel",
+                    max_height=360,
+                    column_widths=["15%", "9%", "40%", "9%", "7%", "20%"],
                 )
                 with gr.Row():
                     doc_choice = gr.Dropdown(label="Dokument", choices=[], scale=4, elem_id="fjern-valg")
@@ -616,16 +698,31 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     dl_docx = gr.DownloadButton("Hent som Word (DOCX)", visible=False)
 
             with gr.Tab("Beslutninger", id="beslutninger"):
-                with gr.Row():
-                    outcome = gr.Dropdown(label="Udfald", choices=[ALL, *OUTCOMES], value=ALL, scale=1)
+                gr.Markdown(
+                    "Nyeste møde først. Organ og datoer vælges i filteret øverst. "
+                    "Klik på en række for at se hele punktet."
+                )
+                with gr.Row(equal_height=True):
+                    outcome = gr.Dropdown(
+                        label="Udfald", choices=[ALL, *OUTCOMES], value=ALL, scale=1, elem_id="udfald"
+                    )
+                    show_all = gr.Checkbox(
+                        label="Vis også punkter uden beslutning",
+                        value=False,
+                        scale=1,
+                        elem_id="vis-alle",
+                        info="Indledninger og punkter i dagsordener og notater, der ikke beslutter noget",
+                    )
                     show_btn = gr.Button("Vis beslutninger", variant="primary", scale=1)
                 table = gr.Dataframe(
                     headers=DECISION_HEADERS,
                     interactive=False,
                     wrap=True,
                     elem_id="beslutninger-tabel",
-                    max_height=480,
-                    column_widths=["10%", "10%", "6%", "24%", "10%", "28%", "12%"],
+                    max_height=600,
+                    # A long decision is cut short in its cell: a click shows the whole item under the table.
+                    max_chars=DECISION_CELL_CHARS,
+                    column_widths=["12%", "9%", "5%", "23%", "10%", "31%", "10%"],
                 )
                 rows_state = gr.State([])
                 item_view = gr.HTML("<p>Vælg en række for at se hele punktet.</p>", elem_id="punkt")
@@ -645,31 +742,51 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         question.submit(**ask_args)
         reset.click(start_over, outputs=[chat, cards, question, *filters], queue=False)
 
+        register_in = [*filters, outcome, show_all]
+        register_out = [table, rows_state]
+
+        def on_decisions(b: list[str], f: str, t: str, o: str, a: bool) -> tuple[list[list[str]], list[list[str]]]:
+            rows = decision_rows(assistant, b, f, t, o, a)
+            return rows, rows
+
+        def on_documents() -> tuple[list[list[str]], Update]:
+            rows = document_rows(assistant)
+            return shown_documents(rows), gr.update(choices=document_choices(rows), value=None)
+
+        # Whatever changes the documents refreshes all that lists them: the body filter, the documents and
+        # the register (under the filters as they stand).
         def on_ingest(
             files: list[Any],
+            b: list[str],
+            f: str,
+            t: str,
+            o: str,
+            a: bool,
             progress: gr.Progress = gr.Progress(),  # noqa: B008
-        ) -> tuple[str, Update, None, list[list[str]], Update]:
+        ) -> tuple[Any, ...]:
             def report(done: int, total: int, name: str) -> None:
                 progress((done, total), desc=f"Indlæser {name}", unit="filer")
 
             text = ingest_uploads(assistant, files, on_progress=report, lock=ingest_lock)
-            return text, gr.update(choices=body_choices(assistant)), None, *on_documents()
+            bodies_now = gr.update(choices=body_choices(assistant))
+            return text, bodies_now, None, *on_documents(), *on_decisions(b, f, t, o, a)
 
-        def on_documents() -> tuple[list[list[str]], Update]:
-            rows = document_rows(assistant)
-            return rows, gr.update(choices=document_choices(rows), value=None)
-
-        def on_remove(doc_id: str | None) -> tuple[str, Update, list[list[str]], Update]:
+        def on_remove(doc_id: str | None, b: list[str], f: str, t: str, o: str, a: bool) -> tuple[Any, ...]:
             text = remove_document(assistant, doc_id, lock=ingest_lock)
-            return text, gr.update(choices=body_choices(assistant)), *on_documents()
+            bodies_now = gr.update(choices=body_choices(assistant))
+            return text, bodies_now, *on_documents(), *on_decisions(b, f, t, o, a)
 
         ingest_btn.click(
             on_ingest,
-            inputs=[upload],
-            outputs=[ingest_report, bodies, upload, doc_table, doc_choice],
+            inputs=[upload, *register_in],
+            outputs=[ingest_report, bodies, upload, doc_table, doc_choice, *register_out],
             concurrency_id="model",
         )
-        remove_btn.click(on_remove, inputs=[doc_choice], outputs=[remove_report, bodies, doc_table, doc_choice])
+        remove_btn.click(
+            on_remove,
+            inputs=[doc_choice, *register_in],
+            outputs=[remove_report, bodies, doc_table, doc_choice, *register_out],
+        )
 
         def on_brief(tp: str, b: list[str], f: str, t: str) -> tuple[str, Update, Update]:
             md, md_path, docx_path = make_brief(assistant, tp, b, f, t)
@@ -678,22 +795,19 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         brief_btn.click(on_brief, inputs=[topic, *filters], outputs=[brief_md, dl_md, dl_docx])
         topic.submit(on_brief, inputs=[topic, *filters], outputs=[brief_md, dl_md, dl_docx])
 
-        def on_decisions(b: list[str], f: str, t: str, o: str) -> tuple[list[list[str]], list[list[str]]]:
-            rows = decision_rows(assistant, b, f, t, o)
-            return rows, rows
-
-        show_btn.click(on_decisions, inputs=[*filters, outcome], outputs=[table, rows_state])
-        outcome.change(on_decisions, inputs=[*filters, outcome], outputs=[table, rows_state])
+        show_btn.click(on_decisions, inputs=register_in, outputs=register_out)
+        outcome.change(on_decisions, inputs=register_in, outputs=register_out)
+        show_all.change(on_decisions, inputs=register_in, outputs=register_out)
 
         def on_select(rows: list[list[str]], evt: gr.SelectData) -> str:
             return selected_item(assistant, rows, evt.index, getattr(evt, "row_value", None))
 
         table.select(on_select, inputs=[rows_state], outputs=[item_view])
 
-        def on_load() -> tuple[Update, list[list[str]], Update]:
-            return gr.update(choices=body_choices(assistant)), *on_documents()
+        def on_load(b: list[str], f: str, t: str, o: str, a: bool) -> tuple[Any, ...]:
+            return gr.update(choices=body_choices(assistant)), *on_documents(), *on_decisions(b, f, t, o, a)
 
-        demo.load(on_load, outputs=[bodies, doc_table, doc_choice])
+        demo.load(on_load, inputs=register_in, outputs=[bodies, doc_table, doc_choice, *register_out])
     return demo
 
 

@@ -18,6 +18,7 @@ from rag.assistant import Assistant, Retrieved
 from rag.citations import Citation, Source
 from rag.embed import HashEmbedder
 from rag.filters import Filters
+from rag.index import DocumentInfo
 from ui import app as ui
 
 MIDTTRAFIK = Source(
@@ -264,6 +265,225 @@ def test_decision_table_filters_and_a_row_opens_its_item(assistant: Assistant, u
     shown = ui.selected_item(assistant, rows, [1, 3])
     assert "Anlægsudgiften er 4,2 mio. kr." in shown and "Beslutning (godkendt)" in shown
     assert ui.selected_item(assistant, rows, [0, 0], row_value=rows[1]) == shown
+
+
+# A later meeting of the same body, with a closing line after its last item (an unnumbered part that decides
+# nothing), and an agenda for a meeting after that (its items decide nothing yet).
+MAY = """Referat af møde i Byrådet, Tarmvig Kommune, den 9. maj 2023
+
+Tid og sted: Tirsdag den 9. maj 2023, kl. 17.00, Byrådssalen
+
+Punkt 1. Godkendelse af dagsorden
+
+Beslutning
+Dagsordenen blev godkendt.
+
+Punkt 2. Orientering om skøjtebanens første sæson
+
+Beslutning
+Byrådet tog orienteringen til efterretning.
+
+Punkt 10. Salg af grund ved Tarmvig Havn
+
+Beslutning
+Byrådet godkendte salget af grunden.
+
+Referent: Jens Hansen
+"""
+JUNE_AGENDA = """Dagsorden til møde i Byrådet, Tarmvig Kommune, den 13. juni 2023
+
+Punkt 1. Godkendelse af dagsorden
+
+Indstilling
+Det indstilles, at dagsordenen godkendes.
+
+Punkt 2. Budget 2024
+
+Sagsfremstilling
+Forvaltningen fremlægger forslaget til budget 2024.
+"""
+
+
+@pytest.fixture
+def meetings(assistant: Assistant, uploaded: str, tmp_path: Path) -> Assistant:
+    """The March minutes (uploaded), the May minutes and the June agenda, all of Byrådet."""
+    may = tmp_path / "tarmvig_maj.txt"
+    may.write_text(MAY, encoding="utf-8")
+    june = tmp_path / "dagsorden_juni.txt"
+    june.write_text(JUNE_AGENDA, encoding="utf-8")
+    assert "2 af 2 filer indlæst" in ui.ingest_uploads(assistant, [may, june])
+    return assistant
+
+
+def _numbers(rows: list[list[str]]) -> list[tuple[str, str]]:
+    return [(r[1], r[2]) for r in rows]
+
+
+def test_register_shows_the_newest_meeting_first_and_its_items_in_order(meetings: Assistant) -> None:
+    rows = ui.decision_rows(meetings, [], "", "", ui.ALL)
+    assert _numbers(rows) == [
+        ("09.05.2023", "1"), ("09.05.2023", "2"), ("09.05.2023", "10"),
+        ("14.03.2023", "1"), ("14.03.2023", "2"),
+    ]  # fmt: skip
+
+
+def test_register_leaves_out_items_that_decide_nothing_unless_asked(meetings: Assistant) -> None:
+    shown = ui.decision_rows(meetings, [], "", "", ui.ALL)
+    assert all(r[4] != "ingen" and r[2] != "-" for r in shown)
+    everything = ui.decision_rows(meetings, [], "", "", ui.ALL, True)
+    # The register puts a meeting's unnumbered parts before its items.
+    assert _numbers(everything) == [
+        ("13.06.2023", "1"), ("13.06.2023", "2"),
+        ("09.05.2023", "-"), ("09.05.2023", "1"), ("09.05.2023", "2"), ("09.05.2023", "10"),
+        ("14.03.2023", "1"), ("14.03.2023", "2"),
+    ]  # fmt: skip
+    # Choosing the outcome "ingen" is asking for them: the agenda's items and the minutes' closing line.
+    nothing = ui.decision_rows(meetings, [], "", "", "ingen")
+    assert _numbers(nothing) == [("13.06.2023", "1"), ("13.06.2023", "2"), ("09.05.2023", "-")]
+    assert _numbers(ui.decision_rows(meetings, [], "", "", "taget til efterretning")) == [("09.05.2023", "2")]
+
+
+def test_register_filters_by_date_and_a_row_opens_its_item_after_the_reorder(meetings: Assistant) -> None:
+    rows = ui.decision_rows(meetings, ["Byrådet"], "2023-04-01", "", ui.ALL)
+    assert _numbers(rows) == [("09.05.2023", "1"), ("09.05.2023", "2"), ("09.05.2023", "10")]
+    assert ui.decision_rows(meetings, [], "2023-01-01", "2023-03-31", ui.ALL)[1][3] == (
+        "Ny kunstig skøjtebane ved Tarmvig Havn"
+    )
+    everything = ui.decision_rows(meetings, [], "", "", ui.ALL, True)
+    opened = ui.selected_item(meetings, everything, [6, 2])  # 14.03.2023, punkt 1
+    assert "14.03.2023 · punkt 1" in opened and "Dagsordenen blev godkendt." in opened
+    shown = ui.selected_item(meetings, everything, [0, 0], row_value=everything[5])  # 09.05.2023, punkt 10
+    assert "09.05.2023 · punkt 10" in shown and "godkendte salget af grunden" in shown
+    closing = ui.selected_item(meetings, everything, [2, 0])
+    assert "indledning" in closing and "Referent: Jens Hansen" in closing
+
+
+def test_register_without_an_index_is_empty(assistant: Assistant) -> None:
+    assert ui.decision_rows(assistant, [], "", "", ui.ALL) == []
+
+
+def test_documents_read_by_body_date_and_title_not_by_file_id(meetings: Assistant) -> None:
+    rows = ui.document_rows(meetings)
+    assert [r[: len(ui.DOCUMENT_HEADERS)] for r in rows] == [
+        ["Byrådet", "13.06.2023", "Dagsorden til møde i Byrådet, Tarmvig Kommune, den 13. juni 2023", "Dagsorden",
+         "2", "dagsorden_juni.txt"],
+        ["Byrådet", "09.05.2023", "Referat af møde i Byrådet, Tarmvig Kommune, den 9. maj 2023", "Referat", "4",
+         "tarmvig_maj.txt"],
+        ["Byrådet", "14.03.2023", "Referat af møde i Byrådet, Tarmvig Kommune, den 14. marts 2023", "Referat", "2",
+         "tarmvig.txt"],
+    ]  # fmt: skip
+    assert [r[-1] for r in rows] == ["dagsorden_juni", "tarmvig_maj", "tarmvig"]
+    assert ui.shown_documents(rows) == [r[:-1] for r in rows]
+    assert all("tarmvig_maj" not in cell for r in ui.shown_documents(rows) for cell in r[:5])
+    assert ui.document_choices(rows)[1] == (
+        "Byrådet · 09.05.2023 · Referat af møde i Byrådet, Tarmvig Kommune, den 9. maj 2023",
+        "tarmvig_maj",
+    )
+    assert "Fjernet" in ui.remove_document(meetings, ui.document_choices(rows)[1][1])
+    assert [r[1] for r in ui.document_rows(meetings)] == ["13.06.2023", "14.03.2023"]
+
+
+def test_two_documents_that_read_the_same_are_told_apart_by_file_name() -> None:
+    rows = [
+        ["Byrådet", "14.03.2023", "Referat", "Referat", "2", "marts.pdf", "marts"],
+        ["Byrådet", "14.03.2023", "Referat", "Referat", "2", "marts_rettet.pdf", "marts_rettet"],
+        ["KD-Net", "", "Referat", "Referat", "3", "kd.pdf", "kd"],
+    ]
+    assert ui.document_choices(rows) == [
+        ("Byrådet · 14.03.2023 · Referat (marts.pdf)", "marts"),
+        ("Byrådet · 14.03.2023 · Referat (marts_rettet.pdf)", "marts_rettet"),
+        ("KD-Net · Referat", "kd"),
+    ]
+
+
+def _info(head: str, source: str = "/upload/byraadet_marts.pdf") -> DocumentInfo:
+    return DocumentInfo("hash", source, "Byrådet", "2023-03-14", "referat", 2, 2, "", head)
+
+
+@pytest.mark.parametrize(
+    ("head", "opening", "title"),
+    [
+        ("Byråd 2022-2025 Referat 15. maj 2023 kl. 19.00 Sted: Byrådssalen Deltagere: John T. Olsen", None,
+         "Byråd 2022-2025 Referat 15. maj 2023"),
+        ("REFERAT Udvalg for lighed i sundhed d. 21-02-2024 Mødedato Onsdag d. 21. februar 2024 kl. 09:00", None,
+         "REFERAT Udvalg for lighed i sundhed d. 21-02-2024"),
+        ("Generalforsamling: 9. februar 2010 på Næsbyhovedskoven. Der var mødt 62 personer i alt", None,
+         "Generalforsamling: 9. februar 2010 på Næsbyhovedskoven"),
+        ("Dagsorden for bestyrelsesmøde i IMADA Fagråd Dagsorden for bestyrelsesmøde i IMADA Fagråd 13. December, "
+         "2024 kl. 13.00 i Saunaen", None, "Dagsorden for bestyrelsesmøde i IMADA Fagråd 13. December, 2024"),
+        ("Til mødet i Kontaktudvalget den 23. august 2019 Inspirationspapir til dialogen i Kontaktudvalget om den "
+         "politiske forståelse mellem Socialdemokratiet", None,
+         "Til mødet i Kontaktudvalget den 23. august 2019 Inspirationspapir til dialogen i Kontaktudvalget om …"),
+        ("", "Sager på vej – Sundhed og Omsorg 2025", "Sager på vej – Sundhed og Omsorg 2025"),
+        ("", None, "byraadet_marts"),
+    ],
+)  # fmt: skip
+def test_document_title_is_the_documents_own_opening(head: str, opening: str | None, title: str) -> None:
+    assert ui.document_title(_info(head), opening) == title
+    assert len(ui.document_title(_info(head), opening)) <= ui.TITLE_CHARS + 2
+
+
+def test_a_document_without_items_is_titled_by_its_first_line(assistant: Assistant, tmp_path: Path) -> None:
+    notes = tmp_path / "noter_123.txt"
+    notes.write_text("Sager på vej – Sundhed og Omsorg 2025\nTil: Udvalget\nSag om plejehjem.\n", encoding="utf-8")
+    ui.ingest_uploads(assistant, [notes])
+    assert ui.document_rows(assistant)[0][2] == "Sager på vej – Sundhed og Omsorg 2025"
+
+
+def _handler(demo: gr.Blocks, name: str, event: str) -> tuple[Any, list[Any]]:
+    """The function `demo` runs on `event` (named `name`) and its inputs' values as they start out."""
+    fns = [f for f in demo.fns.values() if f.name == name and any(t[1] == event for t in f.targets)]
+    assert len(fns) == 1, f"{name} on {event}: {fns}"
+    return fns[0], [c.value for c in fns[0].inputs]
+
+
+def _outputs(fn: Any, values: tuple[Any, ...]) -> dict[str, Any]:
+    """Output values by elem_id (or by kind for a State)."""
+    return {c.elem_id or type(c).__name__: v for c, v in zip(fn.outputs, values, strict=True)}
+
+
+def test_the_app_opens_with_the_register_documents_and_bodies_filled(meetings: Assistant) -> None:
+    fn, inputs = _handler(ui.build_app(meetings), "on_load", "load")
+    out = _outputs(fn, fn.fn(*inputs))
+    register = ui.decision_rows(meetings, [], "", "", ui.ALL)
+    assert out["beslutninger-tabel"] == register and out["State"] == register
+    assert out["beslutninger-tabel"][0][1] == "09.05.2023"
+    assert out["dokument-tabel"] == ui.shown_documents(ui.document_rows(meetings))
+    assert [v for _label, v in out["fjern-valg"]["choices"]] == ["dagsorden_juni", "tarmvig_maj", "tarmvig"]
+    assert out["organ"]["choices"] == ["Byrådet"]
+
+
+def test_the_checkbox_and_the_outcome_refill_the_register(meetings: Assistant) -> None:
+    demo = ui.build_app(meetings)
+    checkbox = next(c for c in demo.blocks.values() if getattr(c, "elem_id", None) == "vis-alle")
+    assert isinstance(checkbox, gr.Checkbox) and checkbox.value is False
+    assert checkbox.label == "Vis også punkter uden beslutning"
+    for trigger, (outcome, show_all) in {"vis-alle": (ui.ALL, True), "udfald": ("ingen", False)}.items():
+        fns = [
+            f for f in demo.fns.values()
+            if f.name == "on_decisions" and any(demo.blocks[t[0]].elem_id == trigger for t in f.targets)
+        ]  # fmt: skip
+        assert len(fns) == 1, trigger
+        table, state = fns[0].fn([], "", "", outcome, show_all)
+        assert ("13.06.2023", "1") in _numbers(table) and state == table
+
+
+def test_removing_and_ingesting_refresh_bodies_documents_and_register(meetings: Assistant, tmp_path: Path) -> None:
+    demo = ui.build_app(meetings)
+    fn, _inputs = _handler(demo, "on_remove", "click")
+    out = _outputs(fn, fn.fn("tarmvig_maj", [], "", "", ui.ALL, False))
+    assert "Fjernet" in out["fjern-rapport"]
+    assert _numbers(out["beslutninger-tabel"]) == [("14.03.2023", "1"), ("14.03.2023", "2")]
+    assert [r[1] for r in out["dokument-tabel"]] == ["13.06.2023", "14.03.2023"]
+    assert out["organ"]["choices"] == ["Byrådet"]
+
+    other = tmp_path / "kd_net.txt"
+    other.write_text(TARMVIG.replace("Byrådet, Tarmvig Kommune", "KD-Net").replace("Byrådet", "KD-Net"), "utf-8")
+    fn, _inputs = _handler(demo, "on_ingest", "click")
+    out = _outputs(fn, fn.fn([str(other)], ["KD-Net"], "", "", ui.ALL, False, progress=lambda *a, **k: None))
+    assert out["organ"]["choices"] == ["Byrådet", "KD-Net"]
+    assert {r[0] for r in out["beslutninger-tabel"]} == {"KD-Net"}
+    assert "KD-Net" in {r[0] for r in out["dokument-tabel"]}
 
 
 def test_build_app_loads_nothing() -> None:
