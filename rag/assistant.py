@@ -399,22 +399,19 @@ class Assistant:
 
     def _preferring(self, found: Retrieved, prefer: Sequence[ItemRef]) -> Retrieved:
         """`found` led by the first of `prefer` (items a conversation points at), whether retrieval found it
-        or not: a follow-up is about what the conversation named."""
+        or not: a follow-up is about what the conversation named. `hits` stay retrieval's own."""
         first = next(iter(prefer), None)
-        if first is None or (
-            found.sources and (found.sources[0].doc_id, found.sources[0].number) == (first.doc_id, first.number)
-        ):
+        if first is None or first.doc_id not in self.index.documents:
             return found
-        item = self.item(first.doc_id, first.number)
-        if item is None or first.doc_id not in self.index.documents:
-            return found
-        source = self._item_source(first.doc_id, item)
         key = (first.doc_id, first.number)
-        return replace(
-            found,
-            hits=tuple(h for h in found.hits if (h.doc_id, h.number) != key),
-            sources=(source, *(s for s in found.sources if (s.doc_id, s.number) != key)),
-        )
+        item = self.item(first.doc_id, first.number)
+        retrieved = next((x for x in found.sources if (x.doc_id, x.number) == key), None)
+        if item is None or (retrieved is not None and retrieved == found.sources[0]):
+            return found
+        # Not retrieved this time: its passages are all candidates for quoting.
+        chunks = tuple(c.text for c in self.index.chunks_of(first.doc_id) if c.number == first.number)
+        source = retrieved or replace(self._item_source(first.doc_id, item), excerpts=chunks)
+        return replace(found, sources=(source, *(s for s in found.sources if (s.doc_id, s.number) != key)))
 
     def _newest_first(self, q: Question, found: Retrieved) -> tuple[Retrieved, tuple[Source, ...]]:
         """For a question about the newest state ("seneste", "status"): `found` led by the newest treatment
@@ -431,6 +428,8 @@ class Assistant:
                 rest = tuple(s for s in found.sources if (s.doc_id, s.number) not in steps)
                 earlier = tuple(s for s in case.steps if s != last)
                 return replace(found, sources=(last, *rest), case=()), earlier
+        if not q.decision:  # "Hvor mange ... nu?": the best item, not merely the newest that shares its words
+            return found, ()
         top = relevance(q, found.sources[0])
         peers = [s for s in found.sources if relevance(q, s) >= top]
         newest = max(peers, key=lambda s: s.date or "")
@@ -624,10 +623,14 @@ def next_turn(reading: Reading, answer: Answer) -> Turn:
     """The turn a conversation remembers after `answer` to the question read as `reading`: what the next
     follow-up is read against, with the title and text of the first item the answer cites. An unresolved
     question leaves no turn of its own (the caller keeps the last)."""
-    first = answer.citations[0] if answer.citations else None
-    source = next((s for s in answer.sources if first and (s.doc_id, s.number) == (first.doc_id, first.number)), None)
-    context = f"{source.title}\n{source.text}" if source else ""
-    return Turn(reading.question, reading.understood or reading.question, answer.citations, context)
+    understood = reading.understood or reading.question
+    by_key = {(s.doc_id, s.number): s for s in answer.sources}
+    cited = [(c, by_key.get((c.doc_id, c.number))) for c in answer.citations]
+    # The item most about the question first: what "det" and "den" in the next question point at.
+    q = Question.parse(understood)
+    cited.sort(key=lambda cs: -relevance(q, cs[1]) if cs[1] else 0.0)
+    context = f"{cited[0][1].title}\n{cited[0][1].text}" if cited and cited[0][1] else ""
+    return Turn(reading.question, understood, tuple(c for c, _s in cited), context)
 
 
 def _superseding(event: Checked | str | Answer, newest: Source, earlier: Sequence[Source]) -> Checked | str | Answer:

@@ -215,10 +215,11 @@ _ITEM_NUMBER = re.compile(r"^\s*(?:punkt\s*)?\d+\s*[.:)]?\s*", re.I)
 
 
 def relevance(q: Question, source: Source) -> float:
-    """Share of the question's content terms that occur in the item (title and text)."""
+    """Share of the question's content terms that occur in the item (its body's name, title and text): the
+    body an item belongs to is what "Hvad besluttede Børne- og Skoleudvalget om ...?" names."""
     if not q.terms:
         return 0.0
-    have = set(content_terms(f"{source.title} {source.text}"))
+    have = set(content_terms(f"{source.body or ''} {source.title} {source.text}"))
     return sum(t in have for t in q.terms) / len(q.terms)
 
 

@@ -86,10 +86,10 @@ _ROLE_Q = re.compile(
 )
 # The newest meeting is wanted: "på det seneste møde", "Hvad er status for ...?", "Er det stadig ...?".
 _LATEST_Q = re.compile(
-    r"\bsenest\w*|\bnu\b|\bstatus\b|\bstadig\w*|\bendelig\w*|\baktuel\w*|\bi dag\b|\blatest\b|\bcurrent\w*",
+    r"\bsenest\w*|(?<!indtil )\bnu\b|\bstatus\b|\bstadig\w*|\bendelig\w*|\baktuel\w*|\bi dag\b|\blatest\b|\bcurrent\w*",
     re.I,
 )
-_STATUS_Q = re.compile(r"\bstatus\b|\bhvor langt\b|\bhvor står\b", re.I)
+_STATUS_Q = re.compile(r"\bstatus\b|\bhvor står\b", re.I)
 # A case's course over meetings: "Hvordan er sagen om X forløbet?", "Hvad er historikken for ...?".
 _HISTORY_Q = re.compile(
     r"\bforløb\w*|\bhistorik\w*|\btidslinje\w*|\bgennem (?:tiden|årene)|\bhvad er der sket (?:i|med)\b"
@@ -274,7 +274,12 @@ class Question:
             who=who,
             when=when,
             vote=vote,
-            latest=bool(_LATEST_Q.search(text)),
+            # A time the question names pins the meeting: "i foråret 2023 stadig manglede" is not the newest.
+            # Only what was decided is superseded by a later meeting ("Hvor stort et beløb manglede der stadig
+            # ...?" asks for a sum, not the newest meeting).
+            latest=(decision or intent in ("yes/no", "open"))
+            and bool(_LATEST_Q.search(text))
+            and not _YEAR.search(text),
             history=bool(_HISTORY_Q.search(text)),
             tally=tally,
         )

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from rag.answer import Answer
     from rag.assistant import Assistant
     from rag.citations import Source
+    from rag.conversation import Turn
     from rag.corpus import FileReport
     from rag.index import DocumentInfo
 
@@ -292,38 +293,55 @@ def ask(
     bodies: Sequence[str] | None = None,
     date_from: str | None = None,
     date_to: str | None = None,
-) -> Iterator[tuple[Chat, str, str]]:
-    """Stream (chat history, source cards HTML, question box) updates for one question.
+    previous: Turn | None = None,
+) -> Iterator[tuple[Chat, str, str, Turn | None]]:
+    """Stream (chat history, source cards HTML, question box, conversation turn) updates for one question.
 
-    Sources come first, then the checked answer (quotes or the recorded decision, cited), then the
-    model's summary under it as provisional text, then what the checks made of the summary.
+    The question is read against the previous turn (`previous`, kept by the browser session): a follow-up
+    ("Hvad koster det?") is answered as understood, and the reading is shown ("Forstået som: ..."); one that
+    cannot be read is answered by asking what it refers to. Sources come first, then the checked answer
+    (quotes or the recorded decision, cited), then the model's summary under it as provisional text, then
+    what the checks made of the summary. The last update carries the turn the next question is read against.
     """
     from rag.answer import Answer, Checked
-    from rag.assistant import Retrieved
+    from rag.assistant import Retrieved, next_turn
+    from rag.conversation import Reading
 
     question = (question or "").strip()
     history = list(history or [])
     if not question:
         raise gr.Error("Skriv et spørgsmål.")
+    if question.casefold().rstrip(".!") == "start forfra":  # typed as the button says: a new conversation
+        yield [], NO_SOURCES, "", None
+        return
     filters = make_filters(bodies, date_from, date_to)
     history.append({"role": "user", "content": question})
     history.append({"role": "assistant", "content": SEARCHING})
     cards = NO_SOURCES
-    yield list(history), cards, ""
+    yield list(history), cards, "", previous
     sources: Sequence[Source] = ()
     quoted: Answer | None = None
+    reading: Reading | None = None
+    understood = ""
     draft: list[str] = []
+    turn = previous
     with _shown():
-        for event in assistant.ask_stream(question, filters=filters):
+        for event in assistant.converse_stream(question, previous, filters=filters):
+            if isinstance(event, Reading):
+                reading = event
+                understood = f"_Forstået som: {_md_escape(event.understood or '')}_\n\n" if event.rewritten else ""
+                continue
             if isinstance(event, Retrieved):
                 sources = event.sources
-                cards = source_cards(sources, question)
+                cards = source_cards(sources, reading.understood or question if reading else question)
                 content = WRITING
             elif isinstance(event, Checked):
                 quoted = event.answer
                 content = f"{format_answer(quoted, sources)}\n\n{SUMMARY_PENDING}"
             elif isinstance(event, Answer):
                 content = format_answer(event, sources) if quoted is None else format_summarised(quoted, event, sources)
+                if reading is not None and reading.understood is not None:
+                    turn = next_turn(reading, event)
             else:
                 draft.append(event)
                 written = html.escape("".join(draft), quote=False)
@@ -332,13 +350,44 @@ def ask(
                     if quoted is None
                     else f"{format_answer(quoted, sources)}\n\n{SUMMARY_DRAFT}{written}"
                 )
-            history[-1] = {"role": "assistant", "content": content}
-            yield list(history), cards, ""
+            history[-1] = {"role": "assistant", "content": understood + content}
+            yield list(history), cards, "", turn
 
 
-def start_over() -> tuple[Chat, str, str, list[str], str, str]:
-    """Empty chat, no sources, empty question and filters."""
-    return [], NO_SOURCES, "", [], "", ""
+def start_over() -> tuple[Chat, str, str, list[str], str, str, None]:
+    """Empty chat, no sources, empty question and filters, and no turn to read a follow-up against."""
+    return [], NO_SOURCES, "", [], "", "", None
+
+
+def case_rows(assistant: Assistant, query: str) -> tuple[str, list[list[str]]]:
+    """A case's timeline (`Assistant.case`: a case number or words naming the matter) as a Markdown heading
+    and table rows (DECISION_HEADERS), oldest meeting first; a line saying so when nothing matches."""
+    query = (query or "").strip()
+    if not query:
+        raise gr.Error("Skriv et sagsnummer eller hvad sagen handler om.")
+    with _shown():
+        try:
+            case = assistant.case(query)
+        except IndexMissing:
+            return "Der er ingen dokumenter i indekset endnu.", []
+    if case is None:
+        return f"Ingen sag fundet for »{_md_escape(query)}«.", []
+    n = len(case.steps)
+    number = f" · sagsnr. {_md_escape(case.key)}" if case.numbered else ""
+    head = f"**{_md_escape(case.title)}**{number} · behandlet på {n} {'møde' if n == 1 else 'møder'}, ældste først."
+    rows = [
+        [
+            s.body or "",
+            _date_dk(s.date) if s.date else "",
+            s.number or "-",
+            s.title,
+            s.outcome,
+            " ".join(s.decision),
+            s.doc_id,
+        ]
+        for s in case.steps
+    ]
+    return head, rows
 
 
 def body_choices(assistant: Assistant) -> list[str]:
@@ -727,20 +776,63 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 rows_state = gr.State([])
                 item_view = gr.HTML("<p>Vælg en række for at se hele punktet.</p>", elem_id="punkt")
 
+            with gr.Tab("Sager", id="sager"):
+                gr.Markdown(
+                    "En sags forløb på tværs af møder og organer (fx fagudvalg → Økonomiudvalget → Byrådet), "
+                    "fundet ved sagsnummeret eller ved det, sagen handler om. Klik på en række for at se punktet."
+                )
+                with gr.Row():
+                    case_query = gr.Textbox(
+                        label="Sagsnummer eller emne",
+                        placeholder="Fx: 22-011322 eller Villa Sitka",
+                        scale=4,
+                        elem_id="sag-soeg",
+                    )
+                    case_btn = gr.Button("Vis forløb", variant="primary", scale=1, elem_id="sag-vis")
+                case_head = gr.Markdown(elem_id="sag-overskrift")
+                case_table = gr.Dataframe(
+                    headers=DECISION_HEADERS,
+                    interactive=False,
+                    wrap=True,
+                    elem_id="sag-tabel",
+                    max_height=600,
+                    max_chars=DECISION_CELL_CHARS,
+                    column_widths=["12%", "9%", "5%", "23%", "10%", "31%", "10%"],
+                )
+                case_state = gr.State([])
+                case_item = gr.HTML(elem_id="sag-punkt")
+
         # -- wiring ---------------------------------------------------------------------------
-        def on_ask(q: str, history: Chat, b: list[str], f: str, t: str) -> Iterator[tuple[Chat, str, str]]:
-            yield from ask(assistant, q, history, b, f, t)
+        # The turn a follow-up is read against, per browser session; "Start forfra" forgets it.
+        turn = gr.State(None)
+
+        def on_ask(
+            q: str, history: Chat, b: list[str], f: str, t: str, previous: Turn | None
+        ) -> Iterator[tuple[Chat, str, str, Turn | None]]:
+            yield from ask(assistant, q, history, b, f, t, previous)
 
         ask_args: dict[str, Any] = {
             "fn": on_ask,
-            "inputs": [question, chat, *filters],
-            "outputs": [chat, cards, question],
+            "inputs": [question, chat, *filters, turn],
+            "outputs": [chat, cards, question, turn],
             "concurrency_id": "model",
             "show_progress": "minimal",
         }
         send.click(**ask_args)
         question.submit(**ask_args)
-        reset.click(start_over, outputs=[chat, cards, question, *filters], queue=False)
+        reset.click(start_over, outputs=[chat, cards, question, *filters, turn], queue=False)
+
+        def on_case(query: str) -> tuple[str, list[list[str]], list[list[str]], str]:
+            head, rows = case_rows(assistant, query)
+            return head, rows, rows, ""
+
+        case_btn.click(on_case, inputs=[case_query], outputs=[case_head, case_table, case_state, case_item])
+        case_query.submit(on_case, inputs=[case_query], outputs=[case_head, case_table, case_state, case_item])
+
+        def on_case_select(rows: list[list[str]], evt: gr.SelectData) -> str:
+            return selected_item(assistant, rows, evt.index, getattr(evt, "row_value", None))
+
+        case_table.select(on_case_select, inputs=[case_state], outputs=[case_item])
 
         register_in = [*filters, outcome, show_all]
         register_out = [table, rows_state]

@@ -16,6 +16,7 @@ import pytest
 from rag.answer import Answer, Checked
 from rag.assistant import Assistant, Retrieved
 from rag.citations import Citation, Source
+from rag.conversation import Turn, read
 from rag.embed import HashEmbedder
 from rag.filters import Filters
 from rag.index import DocumentInfo
@@ -44,12 +45,19 @@ EVIL = Source(
 
 
 class ScriptedAssistant:
-    """Yields what `Assistant.ask_stream` yields: sources, draft tokens, then the final answer."""
+    """Yields what `Assistant.converse_stream` yields: the reading (a question read as itself, or the scripted
+    `understood`), sources, draft tokens, then the final answer."""
 
     def __init__(self, answer_text: str, tokens: tuple[str, ...] = ("KD-Net ", "godkendte")) -> None:
         self.answer_text = answer_text
         self.tokens = tokens
         self.filters: list[Filters] = []
+
+    def converse_stream(self, question: str, previous: Turn | None, *, filters: Filters | None = None) -> Iterator[Any]:
+        self.previous = previous
+        reading = read(question, previous)
+        yield reading
+        yield from self.ask_stream(reading.understood or question, filters=filters)
 
     def ask_stream(self, question: str, *, filters: Filters | None = None) -> Iterator[Any]:
         self.filters.append(filters or Filters())
@@ -109,9 +117,9 @@ def test_abstained_and_extractive_answers_say_so() -> None:
 def test_ask_streams_sources_first_then_draft_then_linked_answer() -> None:
     a = ScriptedAssistant("KD-Net godkendte processen [KD-Net 22.01.2021, punkt 6].")
     steps = list(ui.ask(a, "Hvad besluttede KD-Net om Midttrafik?", [], ["KD-Net"], "2021-01-01", ""))
-    history, cards, box = steps[0]
+    history, cards, box, _turn = steps[0]
     assert history[-1]["content"] == ui.SEARCHING and cards == ui.NO_SOURCES and box == ""
-    history, cards, _ = steps[1]
+    history, cards, _, _turn = steps[1]
     assert 'id="kilde-1"' in cards and history[-1]["content"] == ui.WRITING
     assert steps[2][0][-1]["content"].startswith(ui.DRAFT)
     assert steps[3][0][-1]["content"].endswith("KD-Net godkendte")
@@ -145,7 +153,8 @@ class QuotingAssistant(ScriptedAssistant):
 def test_ask_shows_the_checked_quotes_first_then_the_summary_under_them() -> None:
     summary = "Modellen indfases over tre år [KD-Net 22.01.2021, punkt 6]."
     kept = Answer("q", f"{summary}\n\n{QUOTED.text}", QUOTED.citations, (MIDTTRAFIK,), summary=summary)
-    steps = [h[-1]["content"] for h, _c, _b in ui.ask(QuotingAssistant(kept), "Hvor hurtigt indfases modellen?", [])]
+    asked = ui.ask(QuotingAssistant(kept), "Hvor hurtigt indfases modellen?", [])
+    steps = [h[-1]["content"] for h, _c, _b, _t in asked]
     checked, first_token, last_token, final = steps[2:]
     assert checked.startswith("Fra dokumenterne: »Modellen indfases") and 'href="#kilde-1"' in checked
     assert checked.endswith(ui.SUMMARY_PENDING)
@@ -176,6 +185,33 @@ def test_ask_keeps_earlier_turns() -> None:
     assert len(final) == 4 and final[0]["content"] == "før"
 
 
+def test_a_follow_up_is_read_against_the_previous_turn_and_the_reading_is_shown() -> None:
+    a = ScriptedAssistant("Svar [KD-Net 22.01.2021, punkt 6].", tokens=())
+    *_, (history, _cards, _box, turn) = ui.ask(a, "Hvad besluttede KD-Net om Midttrafik?", [])
+    assert turn == Turn(
+        "Hvad besluttede KD-Net om Midttrafik?", "Hvad besluttede KD-Net om Midttrafik?", (Citation.of(MIDTTRAFIK),),
+        f"{MIDTTRAFIK.title}\n{MIDTTRAFIK.text}",
+    )  # fmt: skip
+    *_, (history, _cards, _box, after) = ui.ask(a, "Hvad koster det?", history, previous=turn)
+    assert a.previous == turn and a.filters[-1] == Filters()
+    assert history[-1]["content"].startswith("_Forstået som: Hvad koster Midttrafik?_")
+    assert after is not None and after.understood == "Hvad koster Midttrafik?"
+
+
+def test_a_follow_up_without_a_previous_turn_asks_what_it_refers_to() -> None:
+    a = ScriptedAssistant("x", tokens=())
+    a.converse_stream = lambda q, previous, filters=None: Assistant.converse_stream(a, q, previous)  # type: ignore
+    *_, (history, _cards, _box, turn) = ui.ask(a, "Hvad koster det?", [])
+    assert "Hvad henviser »det« til?" in history[-1]["content"] and turn is None
+
+
+def test_typing_start_forfra_clears_the_conversation() -> None:
+    a = ScriptedAssistant("x", tokens=())
+    earlier = [{"role": "user", "content": "før"}, {"role": "assistant", "content": "svar før"}]
+    turn = Turn("før", "før")
+    assert list(ui.ask(a, "Start forfra", earlier, previous=turn)) == [([], ui.NO_SOURCES, "", None)]
+
+
 @pytest.mark.parametrize(
     ("question", "date_from", "message"),
     [("", "", "Skriv et spørgsmål"), ("Hvad?", "22-01-2021", "Ugyldigt filter")],
@@ -186,7 +222,7 @@ def test_ask_rejects_empty_question_and_bad_dates(question: str, date_from: str,
 
 
 def test_start_over_empties_chat_sources_question_and_filters() -> None:
-    assert ui.start_over() == ([], ui.NO_SOURCES, "", [], "", "")
+    assert ui.start_over() == ([], ui.NO_SOURCES, "", [], "", "", None)
 
 
 # -- with a real assistant over a temporary index ---------------------------------------------
