@@ -311,6 +311,8 @@ class Assistant:
             since = previous.cited[0].date or "" if previous.cited else ""
             # "så": the body's next treatment after the previous answer's meeting, else its last one
             prefer = [s for s in at_body if (s.date or "") >= since][:1] or at_body[-1:]
+        if previous and previous.cited and reading.same_meeting:  # "til mødet": the meeting cited before
+            filters = (filters or Filters()).or_else(Filters(doc_ids=(previous.cited[0].doc_id,)))
         for event in self.ask_stream(reading.understood, filters=filters, prefer=prefer):
             if isinstance(event, Answer) and reading.followup and previous and self._elsewhere(event, previous):
                 event = replace(event, text=f"{event.text}\n\n{_ELSEWHERE}")
@@ -422,14 +424,13 @@ class Assistant:
             case = self._case(best.doc_id, best.item)
             if len(case.steps) > 1 and not is_standing(case.steps):
                 # "Hvad besluttede udvalget på det seneste møde?": the newest treatment by the body it names
-                named = self._named_bodies(q, Filters()).bodies
+                # "på det seneste møde" of the body named; "endelig", "status": the case's newest treatment
+                named = self._named_bodies(q, Filters()).bodies if q.newest_meeting else ()
                 last = ([s for s in case.steps if s.body in named] or list(case.steps))[-1]
                 steps = {(s.doc_id, s.number) for s in case.steps}
                 rest = tuple(s for s in found.sources if (s.doc_id, s.number) not in steps)
                 earlier = tuple(s for s in case.steps if s != last)
                 return replace(found, sources=(last, *rest), case=()), earlier
-        if not q.decision:  # "Hvor mange ... nu?": the best item, not merely the newest that shares its words
-            return found, ()
         top = relevance(q, found.sources[0])
         peers = [s for s in found.sources if relevance(q, s) >= top]
         newest = max(peers, key=lambda s: s.date or "")
@@ -469,8 +470,13 @@ class Assistant:
             text, cites = count_meetings(found, chosen)
             return text, cites, found
         ordered = sorted(meetings.items(), key=lambda kv: (kv[0][1] or "", kv[0][0] or ""))
-        items = tuple(self._item_source(d, it) for _k, d in ordered for it in self.index.items(d) if it.number)
-        text, cites = count_items(items, chosen)
+        items = tuple(
+            self._item_source(d, it)
+            for _k, d in ordered
+            for it in self.index.items(d)
+            if it.number and (it.closed or not q.closed)  # "Hvor mange lukkede punkter ...?": those alone
+        )
+        text, cites = count_items(items, chosen, closed=q.closed)
         return text, cites, items
 
     def bodies(self) -> list[str]:
@@ -611,7 +617,7 @@ _CASE_HITS = 3
 _TALLY_WORDS = frozenset(
     content_terms(
         "hvor mange møder sager punkter dagsordenspunkter beslutninger holdt afholdt havde har været behandlede "
-        "behandlet var der på mødet møderne udvalget udvalgene i alt samlet årligt om året"
+        "behandlet var der på mødet møderne udvalget udvalgene i alt samlet årligt om året lukkede lukket"
     )
 )
 

@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from ingest.danish import MONTH_NAMES
+from ingest.danish import MONTH_NAMES, MONTH_PATTERN, MONTHS, date_dk
 from rag.citations import Citation
 from rag.filters import time_phrases
 from rag.lexical import tokenize
@@ -57,6 +57,8 @@ _BODY = re.compile(
     r"|\b[A-ZÆØÅ]{2,6}(?:-[A-Z][a-z]+)?\b"
 )
 _OWN_WORDS = 5
+# ... or shares at least this many of them with the cited item ("puljen til beskyttelse mod stormflod").
+_SHARED_WORDS = 2
 # A pronoun at the end ("Hvem vinder mest på den?") stands for the previous topic even with this many words
 # of the question's own.
 _ANAPHOR_WORDS = 3
@@ -78,6 +80,8 @@ _ABOUT = re.compile(
 )
 # A question asked after "og": "Og hvad sagde Økonomiudvalget?"
 _ASKS = re.compile(r"(?:hvad|hvem|hvornår|hvordan|hvorfor|hvor|hvilke[nt]?|blev|var|er|har|fik)\b", re.I)
+_MONTH_ALONE = re.compile(rf"\bi\s+({MONTH_PATTERN})\b(?!\s+\d{{4}})", re.I)
+_MEETING = re.compile(r"\bmødet\b", re.I)
 _POINTER = re.compile(r"\b(?:det|den|dem|de|denne|dette|disse|der)\b", re.I)
 # A noun in the definite form ("turen", "kontrakten", "afgiften", "puljen"): it points at something named before.
 _DEFINITE = re.compile(r"\b[a-zæøå]{3,}(?:en|et|ne)\b")
@@ -110,6 +114,8 @@ class Reading:
     # A follow-up that names a body ("Hvad besluttede Byrådet så?"): the previous items' case at that body
     # is preferred.
     bodies: tuple[str, ...] = ()
+    # A follow-up about "mødet" ("Hvem havde meldt afbud til mødet?"): the meeting the previous answer cited.
+    same_meeting: bool = False
 
     @property
     def rewritten(self) -> bool:
@@ -150,6 +156,7 @@ def read(question: str, previous: Turn | None) -> Reading:
         return Reading(question, None, followup=True, ask_back=ask)
     before = previous.understood
     topic = previous_topic(previous)
+    question = _with_year(question, previous)
     bodies = tuple(m.group(0) for m in _BODY.finditer(question) if _BODY_WORD.search(m.group(0)))
     if ordinal := _ORDINAL.search(question):  # "Hvad med den anden?": the previous answer's second item
         nth = _NTH[ordinal.group("nth").lower()]
@@ -167,6 +174,11 @@ def read(question: str, previous: Turn | None) -> Reading:
     if anaphor and topic and len(own) <= _ANAPHOR_WORDS:
         a, b = anaphor.span("word")
         understood = f"{question[:a]}{topic}{question[b:]}"
+    elif own and _MEETING.search(question) and previous.cited and not time_phrases(question) and not bodies:
+        # "Hvem havde meldt afbud til mødet?": the meeting the previous answer cited, not its item
+        c = previous.cited[0]
+        meeting = " ".join(x for x in (c.body, date_dk(c.date) if c.date else "") if x)
+        return Reading(question, _append(question, f"({meeting})"), followup=True, same_meeting=True)
     elif own:  # "Hvornår var turen?": its own words, about what the previous answer cited
         understood = _append(question, f"(om {topic})") if topic else question
     else:
@@ -175,6 +187,26 @@ def read(question: str, previous: Turn | None) -> Reading:
     if not times and not bodies and (earlier := time_phrases(before)):
         understood = _append(understood, earlier[-1])
     return Reading(question, understood, followup=True, same_items=not times and not bodies, bodies=bodies)
+
+
+def _with_year(question: str, previous: Turn) -> str:
+    """A month named without a year ("så i januar", "i maj") is the first such month from the meeting the
+    previous answer cited: "i januar" after December 2024 is January 2025.
+
+    >>> before = Turn("q", "q", (Citation("d", "1", "t", "Byrådet", "2024-12-11"),))
+    >>> _with_year("Hvad anbefalede udvalget så i januar?", before)
+    'Hvad anbefalede udvalget så i januar 2025?'
+    """
+    day = previous.cited[0].date if previous.cited else None
+    if not day:
+        return question
+
+    def dated(m: re.Match[str]) -> str:
+        month = MONTHS[m.group(1).lower()]
+        year = int(day[:4]) + (month < int(day[5:7]))
+        return f"{m.group(0)} {year}"
+
+    return _MONTH_ALONE.sub(dated, question)
 
 
 def previous_topic(previous: Turn) -> str:
@@ -198,12 +230,16 @@ def _points_back(question: str, own: Sequence[str], previous: Turn) -> bool:
     of them (the verbs asked with may differ: "Hvem skriver under på kontrakten?")."""
     if not own or len(own) > _OWN_WORDS or not previous.context:
         return False
-    if any(t for t in Question.parse(question).named if not _BODY_WORD.search(t)):
+    have = content_terms(previous.context)
+    # A name the cited item does not use is something new ("Og hvad besluttede Solrød Kommune?"); one it uses
+    # ("Hvor mange af dem skal læse i Randers?") is part of what it said.
+    names = [t for t in Question.parse(question).named if not _BODY_WORD.search(t)]
+    if any(not shared_terms(set(content_terms(t)), have) for t in names):
         return False
     if not (_POINTER.search(question) or _DEFINITE.search(question)):
         return False
-    have = content_terms(previous.context)
-    return 2 * shared_terms(set(own), have) >= len(own)
+    shared = shared_terms(set(own), have)
+    return 2 * shared >= len(own) or shared >= _SHARED_WORDS
 
 
 def own_topic(question: str) -> list[str]:
@@ -240,7 +276,7 @@ def topic_phrase(question: str) -> str:
 
 
 def _clean_topic(text: str) -> str:
-    text = re.sub(r"^[\s,;:]*(?:da|når|efter at|hvor)?\s*", "", text)
+    text = re.sub(r"^[\s,;:]*(?:da|når|efter at|hvor)?\s*", "", text).rstrip(")")
     text = re.sub(r"\s+(?:på|i|ved)\s+(?:det\s+)?(?:seneste|sidste)\s+møde\w*$", "", text)
     return " ".join(text.split()).strip(" ,;:")
 

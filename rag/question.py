@@ -41,7 +41,8 @@ _DECISION_Q = re.compile(
     r"^\s*(?:blev|fik)\b|"  # "Blev turen evalueret?", "Fik Aarhus lov til ...?": asks what happened
     r"\b(beslut\w*|vedt[ao]g\w*|godkend\w*|afvis\w*|afviste|udsat\w*|aftalt\w*|aftalte|konklu\w*|anbefal\w*|"
     r"hvad skete der|hvad kom der ud af|hvordan endte|hvordan gik det|hvordan behandlede|"
-    r"hvad blev (?:resultatet|udfaldet)|tog .* til efterretning|"
+    r"hvad blev (?:de[nt]\s+)?(?:endelige\s+)?(?:resultat(?:et)?|udfald(?:et)?|afgørelsen?)\b|\bafgjort\b|"
+    r"tog .* til efterretning|"
     # What a body did or said when it treated a case: "Hvad sagde udvalget til ...?", "Hvad ville udvalget gøre?"
     r"hvad (?:gjorde|sagde|ville|mente)|"
     r"decid\w*|decision\w*|approv\w*|agreed|postpon\w*|reject\w*)\b",
@@ -86,7 +87,8 @@ _ROLE_Q = re.compile(
 )
 # The newest meeting is wanted: "på det seneste møde", "Hvad er status for ...?", "Er det stadig ...?".
 _LATEST_Q = re.compile(
-    r"\bsenest\w*|(?<!indtil )\bnu\b|\bstatus\b|\bstadig\w*|\bendelig\w*|\baktuel\w*|\bi dag\b|\blatest\b|\bcurrent\w*",
+    r"\bsenest\w*|(?<!indtil )\bnu\b|\bstatus\b|\bså\s+(?:endeligt?\s+)?(?:vedtaget|godkendt|besluttet)\b"
+    r"|\bstadig\w*|\bendelig\w*|\baktuel\w*|\bi dag\b|\blatest\b|\bcurrent\w*",
     re.I,
 )
 _STATUS_Q = re.compile(r"\bstatus\b|\bhvor står\b", re.I)
@@ -99,7 +101,8 @@ _HISTORY_Q = re.compile(
 # Counting over the collection, from metadata and the register: "Hvor mange møder holdt udvalget i 2024?",
 # "Hvor mange sager blev udsat?", "Hvor mange punkter var der på mødet den ...?".
 _TALLY_Q = re.compile(
-    r"\bhvor mange (?:(?:af\s+)?(?:de\s+)?)?(?P<what>møder|sager|punkter|dagsordenspunkter|beslutninger)\b"
+    r"\bhvor mange (?:(?:af\s+)?(?:de\s+)?)?(?:lukkede\s+|åbne\s+)?"
+    r"(?P<what>møder|sager|punkter|dagsordenspunkter|beslutninger)\b"
     r"|\bhow many (?P<en>meetings|cases|items)\b",
     re.I,
 )
@@ -112,7 +115,8 @@ _YES_NO_Q = re.compile(
 )
 _OUTCOME_WORDS = (
     ("taget til efterretning", re.compile(r"\btil efterretning\b|\btaken note\b", re.IGNORECASE)),
-    ("udsat", re.compile(r"\budsat\w*|\budskudt\w*|\bpostpon\w*", re.IGNORECASE)),
+    # The register counts a case sent back to the administration as postponed (ingest/decisions.py).
+    ("udsat", re.compile(r"\budsat\w*|\budskudt\w*|\bsend(?:t|te|es)\s+(?:\S+\s+){0,4}?tilbage\b|\bpostpon\w*", re.I)),
     ("afvist", re.compile(r"\bafvist\w*|\bafviste\b|\breject\w*", re.IGNORECASE)),
     ("godkendt", re.compile(r"\bgodkendt\w*|\bgodkendte\b|\bapproved\b", re.IGNORECASE)),
 )
@@ -204,6 +208,8 @@ class Question:
     latest: bool = False  # asks for the newest state ("seneste", "status", "stadig", "nu")
     history: bool = False  # asks for a case's course over meetings ("Hvordan er sagen om X forløbet?")
     tally: str | None = None  # counts over the collection: "meetings" or "items" ("Hvor mange møder ...?")
+    closed: bool = False  # asks about items held behind closed doors ("Hvor mange lukkede punkter ...?")
+    newest_meeting: bool = False  # "på det seneste møde", "senest": the newest meeting of the body it names
 
     @classmethod
     def parse(cls, text: str) -> Question:
@@ -225,7 +231,10 @@ class Question:
         # kommunaldirektørerne?"); more is a matter asked about ("Hvilke betingelser godkendte udvalget for
         # forhandlingerne om gratis pendlerparkering ved stationen?"): a decision question.
         tally = _tally(text)
-        outcome = _listed_outcome(text, counting=tally == "items") if len(topic) <= _LISTING_TOPIC else None
+        # A count of items with an outcome ("Hvor mange sager udsatte Skole-, Børne- og Ungeudvalget?") is the
+        # register's, whatever body it names.
+        counting = tally == "items"
+        outcome = _listed_outcome(text, counting=counting) if counting or len(topic) <= _LISTING_TOPIC else None
         counted = _counted(text)
         m = _ROLE_Q.search(text)
         role = (m["role"].lower(), m["of"].strip()) if m else None
@@ -277,11 +286,14 @@ class Question:
             # A time the question names pins the meeting: "i foråret 2023 stadig manglede" is not the newest.
             # Only what was decided is superseded by a later meeting ("Hvor stort et beløb manglede der stadig
             # ...?" asks for a sum, not the newest meeting).
+            # ("..., efter at sagen blev sendt tilbage i december 2024?" dates what came before: still the newest)
             latest=(decision or intent in ("yes/no", "open"))
             and bool(_LATEST_Q.search(text))
-            and not _YEAR.search(text),
+            and not _YEAR.search(re.sub(r"\befter\b.*", "", text)),
             history=bool(_HISTORY_Q.search(text)),
             tally=tally,
+            closed=bool(re.search(r"\blukkede?\b", text, re.I)),
+            newest_meeting=bool(re.search(r"\bsenest\w*|\bsidste\b", text, re.I)),
         )
 
     @classmethod

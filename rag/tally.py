@@ -64,9 +64,9 @@ def count_meetings(meetings: Sequence[Source], filters: Filters) -> tuple[str, l
     return "\n".join(lines), [Citation.of(s) for s in ordered[:MAX_LISTED]]
 
 
-def count_items(items: Sequence[Source], filters: Filters) -> tuple[str, list[Citation]]:
+def count_items(items: Sequence[Source], filters: Filters, *, closed: bool = False) -> tuple[str, list[Citation]]:
     """How many agenda items the meetings in `items` had (numbered items only), each listed and cited,
-    in meeting and item order.
+    in meeting and item order; `closed` names them as items held behind closed doors.
 
     >>> it = [Source("a", "1", "Budget", "KTM", "2024-01-15", ""), Source("a", "2", "Cykelsti", "KTM",
     ...     "2024-01-15", "")]
@@ -75,20 +75,21 @@ def count_items(items: Sequence[Source], filters: Filters) -> tuple[str, list[Ci
     - punkt 1: Budget [KTM 15.01.2024, punkt 1]
     - punkt 2: Cykelsti [KTM 15.01.2024, punkt 2]
     """
+    one, many = ("lukket punkt", "lukkede punkter") if closed else ("punkt", "punkter")
     numbered = [s for s in items if s.number]
     if not numbered:
         when = period_words(filters)
-        return f"De indlæste dokumenter har ingen dagsordenspunkter {when or 'for det, der spørges om'}.", []
+        return f"De indlæste dokumenter har ingen {many} {when or 'for det, der spørges om'}.", []
     meetings = [(k, list(g)) for k, g in groupby(numbered, key=lambda s: (s.body, s.date, s.doc_id))]
     lines = []
     for (body, date, _doc), group in meetings:
         n = len(group)
-        lines.append(f"{body or 'ukendt organ'} {date_dk(date) if date else ''}: {n} {plural(n, 'punkt', 'punkter')}.")
+        lines.append(f"{body or 'ukendt organ'} {date_dk(date) if date else ''}: {n} {plural(n, one, many)}.")
         lines += [f"- punkt {s.number}: {s.title} [{s.label}]" for s in group[:MAX_LISTED]]
         if n > MAX_LISTED:
             lines.append(f"- og {n - MAX_LISTED} flere")
     if len(meetings) > 1:
         total = len(numbered)
-        lines.insert(0, f"I alt {total} {plural(total, 'punkt', 'punkter')} på {len(meetings)} møder:")
+        lines.insert(0, f"I alt {total} {plural(total, one, many)} på {len(meetings)} møder:")
     cited = [s for _k, group in meetings for s in group[:MAX_LISTED]]
     return "\n".join(lines), [Citation.of(s) for s in cited]

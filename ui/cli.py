@@ -41,7 +41,7 @@ models_app = typer.Typer(help="Provision and inspect the local models.", no_args
 app.add_typer(models_app, name="models")
 
 err = Console(stderr=True)
-out = Console()
+out = Console(soft_wrap=True)  # a citation is never broken across lines; the terminal wraps
 # Everything printed that comes from a file name, a document or an error message goes through `escape`:
 # Rich would read "[red]" in a title as markup, and "[/]" in a file name would crash the command.
 

@@ -121,9 +121,9 @@ def run_conversations(
 def conversation_metrics(rows: Sequence[dict[str, Any]]) -> dict[str, float]:
     """The figures of the module docstring from the turn rows of `run_conversations`.
 
-    >>> rows = [{"followup": True, "answerable": True, "abstained": False, "cites_gold": True,
+    >>> rows = [{"id": "c1.2", "followup": True, "answerable": True, "abstained": False, "cites_gold": True,
     ...          "said_other_item": False, "fact_recall": 1.0},
-    ...         {"followup": True, "answerable": False, "abstained": True, "cites_gold": False,
+    ...         {"id": "c1.3", "followup": True, "answerable": False, "abstained": True, "cites_gold": False,
     ...          "said_other_item": False, "fact_recall": None}]
     >>> m = conversation_metrics(rows)
     >>> m["followups_resolved"], m["silent_other_item"]

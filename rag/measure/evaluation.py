@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -31,6 +32,7 @@ class Question:
     gold: tuple[tuple[str, str | None], ...]
     facts: tuple[tuple[str, ...], ...]
     type: str
+    count: int | None = None  # the true number a count over the collection should give (eval/timecount.jsonl)
 
     @property
     def answerable(self) -> bool:
@@ -51,6 +53,7 @@ def load_questions(path: Path) -> list[Question]:
                 gold=tuple((g["doc_id"], None if g["item"] is None else str(g["item"])) for g in d.get("gold", [])),
                 facts=tuple(tuple(str(a) for a in group) for group in d.get("facts", [])),
                 type=str(d.get("type", "fact")),
+                count=None if d.get("count") is None else int(d["count"]),
             )
         except (json.JSONDecodeError, KeyError, TypeError) as e:
             raise ConfigError(f"{path}:{n}: not a valid question line ({e})") from None
@@ -112,6 +115,20 @@ def fact_recall(q: Question, text: str) -> float | None:
     return sum(any(a.casefold() in low for a in group) for group in q.facts) / len(q.facts)
 
 
+# The number a count answer gives: "holdt 9 møder", "3 punkter", "har 1 lukket punkt", "6 punkter udfaldet".
+_COUNTED = re.compile(r"(?<![\d.,])(\d+)\s+(?:møder?|(?:lukke(?:t|de)\s+)?punkt(?:er)?|sager?)\b")
+
+
+def counted(text: str) -> int | None:
+    """The first number of meetings, items or cases an answer states; None when it states none.
+
+    >>> counted("Byråd 2022-2025 06.02.2023: 3 punkter."), counted("Økonomiudvalget holdt 1 møde i 2024")
+    (3, 1)
+    """
+    m = _COUNTED.search(text)
+    return int(m.group(1)) if m else None
+
+
 def answer_metrics(results: Sequence[AnswerResult]) -> dict[str, float]:
     """Fact recall, citation precision/recall, abstention precision/recall, Danish share, latency."""
     if not results:
@@ -124,6 +141,7 @@ def answer_metrics(results: Sequence[AnswerResult]) -> dict[str, float]:
     # The first item cited is a gold one: for "latest" questions, the answer leads with the newest meeting.
     led = [r for r in results if r.question.answerable and not r.answer.abstained and r.answer.citations]
     first_gold = [(r.answer.citations[0].doc_id, r.answer.citations[0].number) in set(r.question.gold) for r in led]
+    counts = [counted(r.answer.text) == r.question.count for r in results if r.question.count is not None]
     cite_rec_parts = [
         len({(c.doc_id, c.number) for c in r.answer.citations} & set(r.question.gold)) / len(r.question.gold)
         for r in results
@@ -144,6 +162,7 @@ def answer_metrics(results: Sequence[AnswerResult]) -> dict[str, float]:
         "citation_precision": cite_prec,
         "citation_recall": statistics.fmean(cite_rec_parts) if cite_rec_parts else 0.0,
         "first_citation_gold": statistics.fmean(first_gold) if first_gold else 0.0,
+        **({"count_exact": statistics.fmean(counts)} if counts else {}),
         "abstention_precision": len(true_abst) / len(abstained) if abstained else 1.0,
         "abstention_recall": len(true_abst) / len(unanswerable) if unanswerable else 1.0,
         "false_abstentions": len(abstained) - len(true_abst),
@@ -289,7 +308,7 @@ class Report:
         return paths
 
 
-_BY_TYPE_COLUMNS = ["n", "fact_recall", "citation_precision", "first_citation_gold", "false_abstentions"]
+_BY_TYPE_COLUMNS = ["n", "fact_recall", "citation_precision", "first_citation_gold", "count_exact", "false_abstentions"]
 
 
 def _table(rows: dict[str, dict[str, float]], cols: Iterable[str]) -> str:

@@ -241,6 +241,30 @@ def test_upload_then_find_it(page: object, tmp_path: Path) -> None:
     _shot(pg, "07_sammendrag_under_citaterne")
 
 
+def test_a_follow_up_in_the_chat_is_read_against_the_previous_question(page: object) -> None:
+    # The document uploaded by the test above; a two-turn conversation as a user types it.
+    from playwright.sync_api import expect
+
+    pg = page
+    pg.get_by_role("tab", name="Spørg").click()  # type: ignore[attr-defined]
+    pg.locator("#forfra").click()  # type: ignore[attr-defined]
+    pg.locator("#kilder .kilde").first.wait_for(state="detached", timeout=10_000)  # type: ignore[attr-defined]
+    _ask(pg, "Hvad besluttede Byrådet om skøjtebanen ved Tarmvig Havn?")
+    chat = pg.locator("#samtale")  # type: ignore[attr-defined]
+    chat.locator("a.kilde-link").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    _ask(pg, "Hvad koster den?")
+    chat.get_by_text("Forstået som: Hvad koster skøjtebanen ved Tarmvig Havn?").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    expect(chat).not_to_contain_text("Modellen skriver et sammendrag", timeout=ANSWER_TIMEOUT_MS)
+    last = chat.locator(".message-row").last.inner_text() if chat.locator(".message-row").count() else chat.inner_text()
+    assert "4,2 mio" in last and "Byrådet 14.03.2023, punkt 2" in last, last
+    _shot(pg, "08_opfoelgende_spoergsmaal")
+
+    pg.locator("#forfra").click()  # type: ignore[attr-defined]
+    _ask(pg, "Hvad koster den?")  # nothing to follow after "Start forfra": Referat asks what it refers to
+    chat.get_by_text("Hvad henviser »den« til?").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    _shot(pg, "09_uden_forrige_spoergsmaal")
+
+
 def test_briefing_and_decision_register(page: object) -> None:
     pg = page
     pg.get_by_role("tab", name="Overblik").click()  # type: ignore[attr-defined]
