@@ -297,9 +297,9 @@ class Assistant:
         reading = read(question, previous)
         yield reading
         if reading.understood is None:
-            ask = reading.ask_back or ""
+            ask, why = reading.ask_back or "", "spørgsmålet henviser til noget, samtalen ikke har nævnt"
             yield Answer(
-                question, ask, (), (), abstained=True, extractive=True, problems=(ask,), failed=("unresolved",)
+                question, ask, (), (), abstained=True, extractive=True, problems=(why,), failed=("unresolved",)
             )
             return
         prefer: Sequence[ItemRef] = ()

@@ -294,6 +294,7 @@ def ask(
     date_from: str | None = None,
     date_to: str | None = None,
     previous: Turn | None = None,
+    stopped: Callable[[], bool] = lambda: False,
 ) -> Iterator[tuple[Chat, str, str, Turn | None]]:
     """Stream (chat history, source cards HTML, question box, conversation turn) updates for one question.
 
@@ -302,6 +303,7 @@ def ask(
     cannot be read is answered by asking what it refers to. Sources come first, then the checked answer
     (quotes or the recorded decision, cited), then the model's summary under it as provisional text, then
     what the checks made of the summary. The last update carries the turn the next question is read against.
+    Once `stopped()` says the user started over, the stream ends with the empty chat.
     """
     from rag.answer import Answer, Checked
     from rag.assistant import Retrieved, next_turn
@@ -327,6 +329,9 @@ def ask(
     turn = previous
     with _shown():
         for event in assistant.converse_stream(question, previous, filters=filters):
+            if stopped():  # the user started over: this answer belongs to the old chat. Gradio shows a
+                yield [], NO_SOURCES, "", None  # stream's last update again when it ends: make it the empty chat
+                return
             if isinstance(event, Reading):
                 reading = event
                 understood = f"_Forstået som: {_md_escape(event.understood or '')}_\n\n" if event.rewritten else ""
@@ -803,13 +808,23 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 case_item = gr.HTML(elem_id="sag-punkt")
 
         # -- wiring ---------------------------------------------------------------------------
-        # The turn a follow-up is read against, per browser session; "Start forfra" forgets it.
+        # The turn a follow-up is read against, per browser session; "Start forfra" forgets it. The restarts
+        # are counted here, on the server, per session: a State reaches each handler as its own copy.
         turn = gr.State(None)
+        restarts: Counter[str] = Counter()
 
+        # `previous` is a Turn | None; annotated Any because Gradio finds `request` by resolving the annotations
+        # at run time, where Turn (imported for type checking only) is not defined.
         def on_ask(
-            q: str, history: Chat, b: list[str], f: str, t: str, previous: Turn | None
-        ) -> Iterator[tuple[Chat, str, str, Turn | None]]:
-            yield from ask(assistant, q, history, b, f, t, previous)
+            q: str, history: Chat, b: list[str], f: str, t: str, previous: Any, request: gr.Request
+        ) -> Iterator[tuple[Chat, str, str, Any]]:
+            key = request.session_hash or ""
+            started = restarts[key]
+            yield from ask(assistant, q, history, b, f, t, previous, stopped=lambda: restarts[key] != started)
+
+        def on_reset(request: gr.Request) -> tuple[Chat, str, str, list[str], str, str, None]:
+            restarts[request.session_hash or ""] += 1  # an answer still streaming stops at its next step
+            return start_over()
 
         ask_args: dict[str, Any] = {
             "fn": on_ask,
@@ -820,7 +835,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         }
         send.click(**ask_args)
         question.submit(**ask_args)
-        reset.click(start_over, outputs=[chat, cards, question, *filters, turn], queue=False)
+        reset.click(on_reset, outputs=[chat, cards, question, *filters, turn], queue=False)
 
         def on_case(query: str) -> tuple[str, list[list[str]], list[list[str]], str]:
             head, rows = case_rows(assistant, query)

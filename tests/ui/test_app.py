@@ -212,6 +212,15 @@ def test_typing_start_forfra_clears_the_conversation() -> None:
     assert list(ui.ask(a, "Start forfra", earlier, previous=turn)) == [([], ui.NO_SOURCES, "", None)]
 
 
+def test_starting_over_while_an_answer_streams_stops_it() -> None:
+    a = ScriptedAssistant("Svar [KD-Net 22.01.2021, punkt 6].", tokens=("KD-Net ", "godkendte"))
+    restarted = False
+    stream = ui.ask(a, "Hvad besluttede KD-Net om Midttrafik?", [], stopped=lambda: restarted)
+    next(stream), next(stream)  # searching, then the sources
+    restarted = True
+    assert list(stream) == [([], ui.NO_SOURCES, "", None)]  # the old answer and its turn do not come back
+
+
 @pytest.mark.parametrize(
     ("question", "date_from", "message"),
     [("", "", "Skriv et spørgsmål"), ("Hvad?", "22-01-2021", "Ugyldigt filter")],
