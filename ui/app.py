@@ -678,6 +678,20 @@ def selected_item(assistant: Assistant, rows: Sequence[Sequence[str]], index: An
 # The app
 
 
+def _item_table(elem_id: str) -> gr.Dataframe:
+    """A table of agenda items (DECISION_HEADERS): the register, a case's timeline. A long decision is cut
+    short in its cell; a click shows the whole item under the table."""
+    return gr.Dataframe(
+        headers=DECISION_HEADERS,
+        interactive=False,
+        wrap=True,
+        elem_id=elem_id,
+        max_height=600,
+        max_chars=DECISION_CELL_CHARS,
+        column_widths=["12%", "9%", "5%", "23%", "10%", "31%", "10%"],
+    )
+
+
 def build_app(assistant: Assistant) -> gr.Blocks:
     """The Gradio app for `assistant`. Cheap: nothing loads until the first request."""
     ingest_lock = threading.Lock()
@@ -768,16 +782,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                         info="Indledninger og punkter i dagsordener og notater, der ikke beslutter noget",
                     )
                     show_btn = gr.Button("Vis beslutninger", variant="primary", scale=1)
-                table = gr.Dataframe(
-                    headers=DECISION_HEADERS,
-                    interactive=False,
-                    wrap=True,
-                    elem_id="beslutninger-tabel",
-                    max_height=600,
-                    # A long decision is cut short in its cell: a click shows the whole item under the table.
-                    max_chars=DECISION_CELL_CHARS,
-                    column_widths=["12%", "9%", "5%", "23%", "10%", "31%", "10%"],
-                )
+                table = _item_table("beslutninger-tabel")
                 rows_state = gr.State([])
                 item_view = gr.HTML("<p>Vælg en række for at se hele punktet.</p>", elem_id="punkt")
 
@@ -795,15 +800,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     )
                     case_btn = gr.Button("Vis forløb", variant="primary", scale=1, elem_id="sag-vis")
                 case_head = gr.Markdown(elem_id="sag-overskrift")
-                case_table = gr.Dataframe(
-                    headers=DECISION_HEADERS,
-                    interactive=False,
-                    wrap=True,
-                    elem_id="sag-tabel",
-                    max_height=600,
-                    max_chars=DECISION_CELL_CHARS,
-                    column_widths=["12%", "9%", "5%", "23%", "10%", "31%", "10%"],
-                )
+                case_table = _item_table("sag-tabel")
                 case_state = gr.State([])
                 case_item = gr.HTML(elem_id="sag-punkt")
 

@@ -386,35 +386,11 @@ def ask(
 
     Example: referat ask "Hvad besluttede KD-Net om Midttrafik?"
     """
-    from rag.answer import Answer, Checked
-    from rag.assistant import Retrieved
-
     with _edge():
         a = _assistant(index, llm=not no_llm)
         f = _filters(body, date_from, date_to)
-        batch = _batch(question, questions)
-        for row in batch:
-            hits: Sequence[ItemHit] = ()
-            checked: Answer | None = None
-            draft: list[str] = []
-            for event in a.ask_stream(row["question"], filters=f):
-                if isinstance(event, Retrieved):
-                    hits = event.hits
-                elif isinstance(event, Checked):
-                    checked = event.answer
-                    if not as_json:
-                        out.print("[bold]Svar:[/] " + escape(checked.text), highlight=False)
-                elif isinstance(event, Answer):
-                    if as_json:
-                        _print_json(_answer_json(row.get("id"), event, hits))
-                    else:
-                        _show_answer(event, "".join(draft), checked)
-                elif not as_json:
-                    if not draft:
-                        err.print("\n[dim]Sammendrag fra modellen (udkast, kontrolleres når det er skrevet):[/]")
-                    draft.append(event)
-                    sys.stdout.write(event)
-                    sys.stdout.flush()
+        for row in _batch(question, questions):  # each question on its own: no conversation
+            _turn(a, row["question"], None, f, as_json=as_json, qid=row.get("id"))
 
 
 def _show_answer(a: Answer, draft: str, checked: Answer | None = None) -> None:
@@ -447,9 +423,11 @@ def _show_answer(a: Answer, draft: str, checked: Answer | None = None) -> None:
         out.print(f"  {escape(f'[{c}]')}", highlight=False)
 
 
-def _turn_events(a: Assistant, question: str, previous: Turn | None, f: Filters, *, as_json: bool) -> Turn | None:
-    """Answer one turn of a chat (printed like `ask`); the turn to remember, or None when it was not
-    understood (the previous turn stays)."""
+def _turn(
+    a: Assistant, question: str, previous: Turn | None, f: Filters, *, as_json: bool, qid: object = None
+) -> Turn | None:
+    """Answer one question read against `previous` (None: on its own), printed as it streams or as one JSON
+    object (`ask --json` plus "understood"); the turn to remember, or None when it was not understood."""
     from rag.answer import Answer, Checked
     from rag.assistant import Retrieved, next_turn
     from rag.conversation import Reading
@@ -472,11 +450,13 @@ def _turn_events(a: Assistant, question: str, previous: Turn | None, f: Filters,
         elif isinstance(event, Answer):
             assert reading is not None
             if as_json:
-                _print_json({**_answer_json(None, event, hits), "understood": reading.understood})
+                _print_json({**_answer_json(qid, event, hits), "understood": reading.understood})
             else:
                 _show_answer(event, "".join(draft), checked)
             return next_turn(reading, event) if reading.understood is not None else None
         elif not as_json:
+            if not draft:
+                err.print("\n[dim]Sammendrag fra modellen (udkast, kontrolleres når det er skrevet):[/]")
             draft.append(event)
             sys.stdout.write(event)
             sys.stdout.flush()
@@ -517,7 +497,7 @@ def chat(
                 if not as_json:
                     out.print("[dim]Samtalen er startet forfra.[/]")
                 continue
-            previous = _turn_events(a, question, previous, f, as_json=as_json) or previous
+            previous = _turn(a, question, previous, f, as_json=as_json) or previous
 
 
 def _chat_lines(*, interactive: bool) -> Iterator[str]:

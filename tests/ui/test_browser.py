@@ -261,7 +261,6 @@ def test_a_follow_up_in_the_chat_is_read_against_the_previous_question(page: obj
     _shot(pg, "08_opfoelgende_spoergsmaal")
 
 
-
 def test_briefing_and_decision_register(page: object) -> None:
     pg = page
     pg.get_by_role("tab", name="Overblik").click()  # type: ignore[attr-defined]

@@ -103,3 +103,18 @@ def _questions(env: dict[str, str], questions: list[str]) -> Path:
     rows = [json.dumps({"id": str(i), "question": q}, ensure_ascii=False) for i, q in enumerate(questions)]
     path.write_text("\n".join(rows), encoding="utf-8")
     return path
+
+
+def test_the_web_chat_handler_carries_the_conversation(env: dict[str, str]) -> None:
+    # The handler the browser calls, with the chat history and turn the browser keeps between questions.
+    from ui import app as ui
+    from ui.cli import _assistant
+
+    assistant = _assistant(Path(env["REFERAT_INDEX"]))
+    *_, (history, _cards, _box, turn) = ui.ask(assistant, f"Hvad besluttede {COMMITTEE} om skolebusserne?", [])
+    *_, (history, cards, _box, after) = ui.ask(assistant, "Hvad koster det?", history, previous=turn)
+    assert [m["role"] for m in history] == ["user", "assistant", "user", "assistant"]
+    assert history[-1]["content"].startswith("_Forstået som: Hvad koster skolebusserne?_")
+    assert "1,8 mio" in history[-1]["content"] and "450.000" not in history[-1]["content"]
+    assert 'data-label="Børne- og Skoleudvalget 12.02.2024, punkt 2"' in cards
+    assert after is not None and after.understood == "Hvad koster skolebusserne?"
