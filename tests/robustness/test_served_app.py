@@ -167,16 +167,17 @@ def test_uploads_are_limited_in_size_and_type(server: Server, tmp_path: Path) ->
     good = tmp_path / "ny.txt"
     good.write_text(HAVNEN.replace("12. september", "10. oktober"), encoding="utf-8")
 
+    register = ([], "", "", "Alle", False)  # the register's filters, refreshed after an ingest
     with pytest.raises(Exception, match=r"(?i)file size|too large|413|exceeds"):
-        client.predict([handle_file(str(big))], api_name="/on_ingest")
+        client.predict([handle_file(str(big))], *register, api_name="/on_ingest")
     with pytest.raises(Exception, match=r"(?i)invalid file type"):
-        client.predict([handle_file(str(exe))], api_name="/on_ingest")
-    report, *_ = client.predict([handle_file(str(good))], api_name="/on_ingest")
+        client.predict([handle_file(str(exe))], *register, api_name="/on_ingest")
+    report, *_ = client.predict([handle_file(str(good))], *register, api_name="/on_ingest")
     assert "1 af 1 filer indlæst" in report
     stored = [p for p in (server.root / "uploads").rglob("*") if p.is_file()]
     assert stored and all(p.stat().st_size <= MAX_FILE_BYTES for p in stored)  # the big one never landed
     assert all(p.stat().st_mode & 0o077 == 0 for p in stored)  # copies readable by their owner only
-    decisions = client.predict([], "", "", "Alle", api_name="/on_decisions")
+    decisions = client.predict(*register, api_name="/on_decisions")
     assert not any(row[-1] == "referat" for row in decisions["data"])  # the .exe never reached the index
 
 
