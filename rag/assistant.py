@@ -29,7 +29,7 @@ from rag.answer import (
     list_register,
 )
 from rag.brief import Briefing, brief
-from rag.cases import Case, is_case_number, is_standing, linked, superseded, timeline
+from rag.cases import Case, is_case_number, is_standing, linked, same_title, superseded, timeline
 from rag.checks import names_mentioned, relevance
 from rag.citations import Citation, ItemRef, Source
 from rag.conversation import Reading, Turn, read
@@ -236,13 +236,14 @@ class Assistant:
             pairs = [(self.index.item(d, n), d) for d, n in where]
             return linked(seed, item.case_number, [(self._item_source(d, it), it.case_number) for it, d in pairs if it])
         body = self.index.documents[doc_id].body
-        same_body = [
-            (self._item_source(d, it), it.case_number)
+        alike = [
+            (self._item_source(d, it), None)
             for d, info in self.index.documents.items()
             if info.body == body
             for it in self.index.items(d)
+            if not it.case_number and same_title(it.title, item.title)  # a Source only for the few that link
         ]
-        return linked(seed, None, same_body)
+        return linked(seed, None, alike)
 
     def case(self, query: str, *, filters: Filters | None = None) -> Case | None:
         """A case over time: the items with the case number `query` ("21-014439"), or the case of the best
@@ -302,18 +303,18 @@ class Assistant:
                 question, ask, (), (), abstained=True, extractive=True, problems=(why,), failed=("unresolved",)
             )
             return
+        q = Question.parse(reading.understood)
         prefer: Sequence[ItemRef] = ()
-        if previous and reading.same_items and not Question.parse(reading.understood).latest:
+        if previous and reading.same_items and not q.latest:
             prefer = previous.cited
         elif previous and reading.bodies:  # "Hvad besluttede Byrådet så?": the case at that body
-            q = Question.parse(reading.understood)
             at_body = [s for s in self._cases_of(previous.cited) if q.names_body(s.body)]
             since = previous.cited[0].date or "" if previous.cited else ""
             # "så": the body's next treatment after the previous answer's meeting, else its last one
             prefer = [s for s in at_body if (s.date or "") >= since][:1] or at_body[-1:]
         if previous and previous.cited and reading.same_meeting:  # "til mødet": the meeting cited before
             filters = (filters or Filters()).or_else(Filters(doc_ids=(previous.cited[0].doc_id,)))
-        for event in self.ask_stream(reading.understood, filters=filters, prefer=prefer):
+        for event in self.ask_stream(q, filters=filters, prefer=prefer):
             if isinstance(event, Answer) and reading.followup and previous and self._elsewhere(event, previous):
                 event = replace(event, text=f"{event.text}\n\n{_ELSEWHERE}")
             yield event
@@ -350,8 +351,8 @@ class Assistant:
         question's time phrase as a filter), not from the top-k items retrieval happens to find; so are counts
         over the collection ("Hvor mange møder holdt udvalget i 2024?", `rag.tally`). "Hvordan er sagen om X
         forløbet?" is answered by the case's timeline (`rag.cases`), and a question about the newest state
-        ("seneste", "status") leads with the newest treatment and says what it supersedes. `prefer` (the items
-        a previous answer cited) go first when retrieval finds them.
+        ("seneste", "status") leads with the newest treatment and says what it supersedes. The first of `prefer`
+        (an item a conversation points at) leads the sources, whether retrieval found it or not.
         """
         q = Question.of(question)
         t0 = time.perf_counter()
@@ -362,25 +363,13 @@ class Assistant:
                 _TALLY_WORDS if q.tally else frozenset()
             ):  # "Hvilke kommissorier blev godkendt?": the items about that
                 rows = [r for r in rows if shared_terms(topic, content_terms(f"{r.title} {' '.join(r.decision)}"))]
-            seconds = time.perf_counter() - t0
-            yield Retrieved(q.text, (), tuple(rows), chosen, seconds)
-            text, cites = list_register(q.outcome, rows)
-            timings = Timings(seconds, None, seconds, seconds)
-            yield Answer(q.text, text, tuple(cites), tuple(rows), extractive=True, timings=timings)
+            yield from _whole(q, *list_register(q.outcome, rows), tuple(rows), chosen, t0)
             return
         if q.tally and (counted := self._tally(q, filters)) is not None:
-            text, cites, counted_sources = counted
-            seconds = time.perf_counter() - t0
-            yield Retrieved(q.text, (), counted_sources, filters or Filters(), seconds)
-            timings = Timings(seconds, None, seconds, seconds)
-            yield Answer(q.text, text, tuple(cites), counted_sources, extractive=True, timings=timings)
+            yield from _whole(q, *counted, filters or Filters(), t0)
             return
         if q.history and (case := self.case(q.text, filters=filters)) is not None:
-            text, cites = timeline(case)
-            seconds = time.perf_counter() - t0
-            yield Retrieved(q.text, (), case.steps, filters or Filters(), seconds)
-            timings = Timings(seconds, None, seconds, seconds)
-            yield Answer(q.text, text, tuple(cites), case.steps, extractive=True, timings=timings)
+            yield from _whole(q, *timeline(case), case.steps, filters or Filters(), t0)
             return
         found = self._preferring(self.retrieve(q, filters=filters), prefer)
         earlier: tuple[Source, ...] = ()
@@ -423,7 +412,6 @@ class Assistant:
         if best.item is not None and best.item.number is not None:
             case = self._case(best.doc_id, best.item)
             if len(case.steps) > 1 and not is_standing(case.steps):
-                # "Hvad besluttede udvalget på det seneste møde?": the newest treatment by the body it names
                 # "på det seneste møde" of the body named; "endelig", "status": the case's newest treatment
                 named = self._named_bodies(q, Filters()).bodies if q.newest_meeting else ()
                 last = ([s for s in case.steps if s.body in named] or list(case.steps))[-1]
@@ -623,6 +611,17 @@ _TALLY_WORDS = frozenset(
 
 
 _ELSEWHERE = "Bemærk: Svaret bygger på et andet punkt end det forrige svar."
+
+
+def _whole(
+    q: Question, text: str, cites: Sequence[Citation], sources: Sequence[Source], filters: Filters, t0: float
+) -> Iterator[Retrieved | Answer]:
+    """A whole answer made in code from the collection (the register, a count, a case's timeline): its
+    sources as what was found, then the answer; `t0` is when the question arrived (`time.perf_counter`)."""
+    seconds = time.perf_counter() - t0
+    yield Retrieved(q.text, (), tuple(sources), filters, seconds)
+    timings = Timings(seconds, None, seconds, seconds)
+    yield Answer(q.text, text, tuple(cites), tuple(sources), extractive=True, timings=timings)
 
 
 def next_turn(reading: Reading, answer: Answer) -> Turn:

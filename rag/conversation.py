@@ -123,6 +123,19 @@ class Reading:
         return self.understood is not None and self.understood != self.question
 
 
+# What starts a conversation over when typed as a question: the web app's button says "Start forfra".
+_RESTART = frozenset({"start forfra", "/forfra", "/reset"})
+
+
+def is_restart(question: str) -> bool:
+    """Whether `question` asks to start the conversation over ("Start forfra", "/reset").
+
+    >>> is_restart("Start forfra."), is_restart("Hvad koster det?")
+    (True, False)
+    """
+    return question.strip().casefold().rstrip(".!") in _RESTART
+
+
 def read(question: str, previous: Turn | None) -> Reading:
     """`question` read against the previous turn (None: the conversation starts here).
 
@@ -213,12 +226,7 @@ def previous_topic(previous: Turn) -> str:
     """What the previous turn was about, as a phrase: what its question asked "om" ("Hvad besluttede KD-Net
     om Midttrafik?" -> "Midttrafik"), else the title of the first item its answer cited, else the question
     less its question word, verb and body (`topic_phrase`)."""
-    text = previous.understood.strip().rstrip("?.! ")
-    for phrase in time_phrases(text):
-        text = text.replace(phrase, " ")
-    if m := _ABOUT.search(text):
-        return _clean_topic(m.group(1))
-    if previous.cited and previous.cited[0].title:
+    if previous.cited and previous.cited[0].title and not _ABOUT.search(previous.understood):
         return f"»{previous.cited[0].title}«"
     return topic_phrase(previous.understood)
 

@@ -307,13 +307,13 @@ def ask(
     """
     from rag.answer import Answer, Checked
     from rag.assistant import Retrieved, next_turn
-    from rag.conversation import Reading
+    from rag.conversation import Reading, is_restart
 
     question = (question or "").strip()
     history = list(history or [])
     if not question:
         raise gr.Error("Skriv et spørgsmål.")
-    if question.casefold().rstrip(".!") == "start forfra":  # typed as the button says: a new conversation
+    if is_restart(question):  # typed as the button says: a new conversation
         yield [], NO_SOURCES, "", None
         return
     filters = make_filters(bodies, date_from, date_to)

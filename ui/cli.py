@@ -463,9 +463,6 @@ def _turn(
     return None
 
 
-_RESTART = ("start forfra", "/forfra", "/reset")
-
-
 @app.command()
 def chat(
     index: IndexOpt = None,
@@ -484,6 +481,8 @@ def chat(
 
     Example: printf 'Hvad besluttede KD-Net om Midttrafik?\\nHvad koster det?\\n' | referat chat --json
     """
+    from rag.conversation import is_restart
+
     with _edge():
         a = _assistant(index, llm=not no_llm)
         f = _filters(body, date_from, date_to)
@@ -492,7 +491,7 @@ def chat(
             question = line.strip()
             if not question:
                 continue
-            if question.casefold().rstrip(".!") in _RESTART:
+            if is_restart(question):
                 previous = None
                 if not as_json:
                     out.print("[dim]Samtalen er startet forfra.[/]")

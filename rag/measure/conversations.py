@@ -24,7 +24,7 @@ from ingest.errors import ConfigError
 from rag.answer import Answer
 from rag.conversation import Reading, Turn
 from rag.measure.evaluation import Question as EvalQuestion
-from rag.measure.evaluation import fact_recall
+from rag.measure.evaluation import fact_recall, question_of
 
 
 @dataclass(frozen=True)
@@ -58,14 +58,7 @@ def load_conversations(path: Path) -> list[Conversation]:
             d = json.loads(line)
             turns = tuple(
                 ConversationTurn(
-                    EvalQuestion(
-                        id=f"{d['id']}.{i + 1}",
-                        question=str(t["question"]),
-                        gold=tuple((g["doc_id"], None if g["item"] is None else str(g["item"])) for g in t["gold"]),
-                        facts=tuple(tuple(str(a) for a in group) for group in t.get("facts", [])),
-                        type="unanswerable" if not t["gold"] else "fact",
-                    ),
-                    t.get("resolved"),
+                    question_of(t, f"{d['id']}.{i + 1}", "fact" if t["gold"] else "unanswerable"), t.get("resolved")
                 )
                 for i, t in enumerate(d["turns"])
             )

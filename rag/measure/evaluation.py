@@ -39,6 +39,19 @@ class Question:
         return bool(self.gold)
 
 
+def question_of(d: Mapping[str, Any], qid: str, qtype: str) -> Question:
+    """One question line's fields (question, gold, facts, count) as a `Question`; raises KeyError or
+    TypeError on a malformed line."""
+    return Question(
+        id=qid,
+        question=str(d["question"]),
+        gold=tuple((g["doc_id"], None if g["item"] is None else str(g["item"])) for g in d.get("gold", [])),
+        facts=tuple(tuple(str(a) for a in group) for group in d.get("facts", [])),
+        type=qtype,
+        count=None if d.get("count") is None else int(d["count"]),
+    )
+
+
 def load_questions(path: Path) -> list[Question]:
     """Read and validate a question set; a bad line raises ConfigError naming the line."""
     out = []
@@ -47,14 +60,7 @@ def load_questions(path: Path) -> list[Question]:
             continue
         try:
             d = json.loads(line)
-            q = Question(
-                id=str(d["id"]),
-                question=str(d["question"]),
-                gold=tuple((g["doc_id"], None if g["item"] is None else str(g["item"])) for g in d.get("gold", [])),
-                facts=tuple(tuple(str(a) for a in group) for group in d.get("facts", [])),
-                type=str(d.get("type", "fact")),
-                count=None if d.get("count") is None else int(d["count"]),
-            )
+            q = question_of(d, str(d["id"]), str(d.get("type", "fact")))
         except (json.JSONDecodeError, KeyError, TypeError) as e:
             raise ConfigError(f"{path}:{n}: not a valid question line ({e})") from None
         if q.type not in TYPES:
