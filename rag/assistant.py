@@ -8,6 +8,7 @@ generation: llama.cpp contexts are not thread-safe.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -177,6 +178,8 @@ class Assistant:
             # meetings of that time are preferred (fused with the unfiltered ranking), others stay in reach.
             chosen = filters or Filters()
             hits = fuse_rankings([hits, self.retriever.retrieve(q.text, top_k=k, filters=chosen)], top_k=k)
+            if (implied.date_from or "").endswith("-01-01") and (implied.date_to or "").endswith("-12-31"):
+                hits = _titled_years_first(hits, q.years)  # whole years only: a month dates the meeting
         elif not hits and implied.active and not one_day and not (filters and filters.active):
             # "i 2025" may date the event asked about rather than the meeting: a time phrase that
             # excludes every document is not taken as a filter. A named day ("mødet den 9. april
@@ -601,6 +604,7 @@ class Assistant:
 _COMMITTEE = "udvalg"
 # How many of the best hits a case lookup by query chooses among.
 _CASE_HITS = 3
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 # Words of a count over the collection that name no matter: "Hvor mange møder holdt udvalget i alt?"
 _TALLY_WORDS = frozenset(
     content_terms(
@@ -622,6 +626,26 @@ def _whole(
     yield Retrieved(q.text, (), tuple(sources), filters, seconds)
     timings = Timings(seconds, None, seconds, seconds)
     yield Answer(q.text, text, tuple(cites), tuple(sources), extractive=True, timings=timings)
+
+
+def _titled_years_first(hits: list[ItemHit], years: Sequence[str]) -> list[ItemHit]:
+    """`hits` with each yearly series reordered so that the item whose title names one of `years` takes the
+    series' best place; other hits keep theirs. A series is items whose titles differ only in their years.
+
+    A yearly report is titled by the year it covers and treated the year after: "Klagesager på det sociale
+    område i Greve Kommune i 2024" is the item for "omgørelsesprocenten i 2024", though its meeting is in
+    2025 and the 2024 meetings hold the report titled 2023.
+    """
+    series: dict[str, list[int]] = {}
+    for i, h in enumerate(hits):
+        if _YEAR.search(h.title or ""):
+            series.setdefault(" ".join(_YEAR.sub("", h.title or "").lower().split()), []).append(i)
+    out = list(hits)
+    for places in series.values():
+        members = sorted((hits[i] for i in places), key=lambda h: not set(_YEAR.findall(h.title or "")) & set(years))
+        for i, h in zip(places, members, strict=True):
+            out[i] = h
+    return out
 
 
 def next_turn(reading: Reading, answer: Answer) -> Turn:

@@ -104,6 +104,23 @@ def test_a_year_naming_an_event_no_meeting_of_that_year_mentions_does_not_hide_t
     assert (found.hits[0].date, found.hits[0].number) == ("2022-05-09", "3")
 
 
+def test_a_year_asked_about_leads_with_the_yearly_report_titled_by_it(tmp_path: Path) -> None:
+    # Each year's complaints report is treated the year after: the 2024 meeting holds "... i 2023".
+    for year in (2023, 2024):
+        head = f"Referat af møde i Byrådet, Tarmvig Kommune, den 7. oktober {year + 1}\n\n"
+        body = f"Punkt 1. Klagesager på det sociale område i {year}\n\nSagsfremstilling\n"
+        body += f"Omgørelsesprocenten i klagesager på socialområdet var {year - 1990} % i {year}.\n"
+        (tmp_path / f"{year}.txt").write_text(head + body, encoding="utf-8")
+    embedder = HashEmbedder(64)
+    index = Index.open_or_create(tmp_path / "index", embedder)
+    ingest_files(expand_paths([tmp_path / "2023.txt", tmp_path / "2024.txt"]), index, embedder)
+    found = Assistant(tmp_path / "index", embedder).retrieve("Hvad var omgørelsesprocenten i klagesager i 2024?")
+    assert [h.title for h in found.hits] == [
+        "Klagesager på det sociale område i 2024",
+        "Klagesager på det sociale område i 2023",
+    ]
+
+
 def test_retrieval_brings_the_best_items_case_at_its_other_meetings_oldest_first(tmp_path: Path) -> None:
     meetings = {
         "ktm.txt": ("Klima-, Teknik- og Miljøudvalget", "4. maj 2023", "Ikke godkendt."),
