@@ -27,6 +27,9 @@ def provision_all(settings: Settings, *, llm: bool = True, on_step: Step | None 
     wanted = [("embedder", settings.embedder)] + ([("llm", settings.llm)] if llm else [])
     for kind, name in wanted:
         spec = get_spec(name, kind)  # type: ignore[arg-type]
+        if kind == "llm" and name.startswith("openai:"):
+            messages.append(f"{name}: a model server; nothing to provision here")
+            continue
         if spec is None:
             where = resolve_embedder(name, settings=settings) if kind == "embedder" else resolve_llm(name)
             messages.append(f"{name}: not a registered {kind}; using {where} as given")

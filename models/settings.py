@@ -5,7 +5,9 @@
 | `REFERAT_HOME`     | `~/.cache/referat`        | cache for provisioned models (and built wheels)   |
 | `REFERAT_INDEX`    | `data/index`              | index directory, relative to the working dir      |
 | `REFERAT_EMBEDDER` | `multilingual-e5-small-int8` | registry name, local folder or Hugging Face id |
-| `REFERAT_LLM`      | `qwen2.5-coder-1.5b`      | registry name or path to a `.gguf` file           |
+| `REFERAT_LLM`      | `qwen2.5-coder-1.5b`      | registry name, path to a `.gguf` file, or a model |
+|                    |                           | server: `openai:MODEL@http://host:port/v1`        |
+| `REFERAT_LLM_API_KEY` | (none)                 | key for a model server that wants one             |
 | `REFERAT_THREADS`  | number of CPU cores       | threads for torch and llama.cpp                   |
 """
 
@@ -44,6 +46,7 @@ class Settings:
     embedder: str = DEFAULT_EMBEDDER
     llm: str = DEFAULT_LLM
     threads: int = field(default_factory=_default_threads)
+    llm_api_key: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.threads, int) or isinstance(self.threads, bool) or self.threads < 1:
@@ -90,6 +93,8 @@ class Settings:
             kw["embedder"] = embedder
         if (llm := get("REFERAT_LLM")) is not None:
             kw["llm"] = llm
+        if (key := get("REFERAT_LLM_API_KEY")) is not None:
+            kw["llm_api_key"] = key
         if (threads := get("REFERAT_THREADS")) is not None:
             bad = ConfigError(f"REFERAT_THREADS must be a whole number >= 1, got {threads!r}")
             try:

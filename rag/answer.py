@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 
 from ingest.danish import BULLET, VOTE, plural, split_sentences
 from ingest.decisions import decision_texts
+from ingest.errors import ModelUnavailable
 from ingest.records import AgendaItem
 from rag.checks import (
     DRAFT_CHECKS,
@@ -193,12 +194,17 @@ def answer_stream(
     given = evidence(chosen)
     draft: list[str] = []
     first: float | None = None
-    for piece in generator.stream(
-        build_messages(q.text, given, max_source_chars=config.max_source_chars), max_tokens=config.max_tokens
-    ):
-        first = first if first is not None else retrieval_s + time.perf_counter() - t0
-        draft.append(piece)
-        yield piece
+    try:
+        for piece in generator.stream(
+            build_messages(q.text, given, max_source_chars=config.max_source_chars), max_tokens=config.max_tokens
+        ):
+            first = first if first is not None else retrieval_s + time.perf_counter() - t0
+            draft.append(piece)
+            yield piece
+    except ModelUnavailable as e:
+        # The checked quotes are shown already and stand; a model (server) that fails only loses the summary.
+        yield done(quoted, quote_cites, [("model_unavailable", str(e))], extractive=True, first_answer_s=shown)
+        return
     text = "".join(draft).strip()
     ev = replace(ev, given=tuple(given), draft=text)
     # The model's abstention is a draft like any other: the gates decide answerability, and the checked

@@ -1,7 +1,8 @@
-"""Generators: the `Generator` protocol, llama.cpp on a local GGUF, and a scripted fake for tests.
+"""Generators: the `Generator` protocol, llama.cpp on a local GGUF, any OpenAI-compatible model server,
+and a scripted fake for tests.
 
-A generator turns chat messages into a stream of text pieces. Anything that can do that fits: a
-later OpenAI-compatible HTTP generator only needs `model_id` and `stream`.
+A generator turns chat messages into a stream of text pieces. Anything that can do that fits: it only
+needs `model_id` and `stream`.
 
 Prompt caching: llama-cpp-python keeps the KV cache of the last prompt and, on the next call,
 evaluates only the tokens after the longest common prefix. Every answer prompt starts with the
@@ -157,6 +158,113 @@ class LlamaCppGenerator:
                     yield piece
 
 
+OPENAI_PREFIX = "openai:"
+
+
+class OpenAIGenerator:
+    """A `Generator` on an OpenAI-compatible chat completions server: vLLM, llama.cpp's server (`python -m
+    llama_cpp.server`), Ollama and most hosted services. Named `openai:MODEL@URL` in `REFERAT_LLM`, e.g.
+    `openai:qwen2.5@http://gpu-server:8000/v1`; the key, when the server wants one, is `REFERAT_LLM_API_KEY`.
+
+    Deterministic where the server allows it (temperature 0, a fixed seed). Requests run in parallel: the
+    server queues or batches them. Nothing is sent until the first `stream`. A server that cannot be reached
+    within `connect_timeout` s, does not answer within `timeout` s, or refuses the request raises
+    `ModelUnavailable` naming the server and the reason.
+
+    >>> g = OpenAIGenerator.from_name("openai:qwen2.5@http://127.0.0.1:8000/v1")
+    >>> g.model, g.base_url
+    ('qwen2.5', 'http://127.0.0.1:8000/v1')
+    """
+
+    def __init__(
+        self,
+        model: str,
+        base_url: str,
+        *,
+        api_key: str | None = None,
+        timeout: float = 120.0,
+        connect_timeout: float = 5.0,
+        temperature: float = 0.0,
+        seed: int = 1234,
+    ) -> None:
+        if not model.strip():
+            raise ConfigError(f"the model server needs a model name, got {model!r}: write openai:MODEL@URL")
+        if not re.match(r"https?://[^/\s]+", base_url):
+            raise ConfigError(f"the model server's URL must start with http:// or https://, got {base_url!r}")
+        if timeout <= 0 or connect_timeout <= 0:
+            raise ConfigError(f"timeouts must be > 0 s, got {timeout} and {connect_timeout}")
+        if temperature < 0:
+            raise ConfigError(f"temperature must be >= 0, got {temperature}: pass 0 for deterministic replies")
+        self.model = model
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout
+        self.temperature = temperature
+        self.seed = seed
+        self._client: Any = None
+
+    @classmethod
+    def from_name(cls, name: str, *, api_key: str | None = None) -> OpenAIGenerator:
+        """The generator `openai:MODEL@URL` names. Raises `ConfigError` for any other form."""
+        model, at, url = name.removeprefix(OPENAI_PREFIX).rpartition("@")
+        if not name.startswith(OPENAI_PREFIX) or not at:
+            raise ConfigError(
+                f"a model server is named openai:MODEL@URL (openai:qwen2.5@http://host:8000/v1), got {name!r}"
+            )
+        return cls(model, url, api_key=api_key)
+
+    @property
+    def model_id(self) -> str:
+        return f"{OPENAI_PREFIX}{self.model}@{self.base_url}"
+
+    def _openai(self) -> Any:
+        if self._client is None:
+            import httpx
+            import openai
+
+            self._client = openai.OpenAI(
+                base_url=self.base_url,
+                api_key=self.api_key or "none",  # the client insists on one; local servers ignore it
+                timeout=httpx.Timeout(self.timeout, connect=self.connect_timeout),
+                max_retries=0,  # a user waits: a down server is said at once, not after retries
+            )
+        return self._client
+
+    def stream(self, messages: list[Message], *, max_tokens: int, stop: list[str] | None = None) -> Iterator[str]:
+        """Stream the reply (see `Generator.stream`) over server-sent events."""
+        import openai
+
+        from ingest.errors import ModelUnavailable
+
+        _check_max_tokens(max_tokens)
+        where = f"The model server at {self.base_url}"
+        try:
+            chunks = self._openai().chat.completions.create(
+                model=self.model,
+                messages=messages,
+                stream=True,
+                max_tokens=max_tokens,
+                stop=stop or None,
+                temperature=self.temperature,
+                seed=self.seed,
+            )
+            for chunk in chunks:
+                piece = chunk.choices[0].delta.content if chunk.choices else None
+                if piece:
+                    yield piece
+        except openai.APITimeoutError:
+            raise ModelUnavailable(f"{where} did not answer within {self.timeout:g} s.") from None
+        except openai.APIConnectionError as e:
+            raise ModelUnavailable(
+                f"{where} cannot be reached ({e.__cause__ or e}): start it, or set REFERAT_LLM to a local model."
+            ) from None
+        except openai.APIStatusError as e:
+            raise ModelUnavailable(
+                f"{where} refused the request for {self.model!r}: {e.status_code} {e.message}"
+            ) from None
+
+
 class ScriptedGenerator:
     """A fake `Generator` that streams scripted replies word by word, one reply per call.
 
@@ -201,8 +309,9 @@ SCRIPTED_REPLY = "Det fremgår af kilderne, at udvalget traf en beslutning om sa
 def load_generator(name: str, *, settings: Settings) -> Generator:
     """The generator called `name` (what `REFERAT_LLM` says), registered fakes included.
 
-    The registered fake `scripted` is a `ScriptedGenerator` saying `SCRIPTED_REPLY`; any other name is
-    resolved to a GGUF file by `models.registry.resolve_llm` and run by llama.cpp (loaded on first use).
+    The registered fake `scripted` is a `ScriptedGenerator` saying `SCRIPTED_REPLY`; `openai:MODEL@URL` is
+    an `OpenAIGenerator` on that server; any other name is resolved to a GGUF file by
+    `models.registry.resolve_llm` and run by llama.cpp (loaded on first use).
 
     >>> from models.settings import Settings
     >>> "".join(load_generator("scripted", settings=Settings()).stream([], max_tokens=3))
@@ -211,6 +320,8 @@ def load_generator(name: str, *, settings: Settings) -> Generator:
     from models.recipes import InCode
     from models.registry import get_spec, resolve_llm
 
+    if name.startswith(OPENAI_PREFIX):
+        return OpenAIGenerator.from_name(name, api_key=settings.llm_api_key)
     spec = get_spec(name, "llm")
     if spec is not None and isinstance(spec.recipe, InCode):
         return ScriptedGenerator(SCRIPTED_REPLY, model_id=spec.id)

@@ -8,9 +8,10 @@ from sources import GOVTECH, MIDTTRAFIK, SOURCES
 
 from rag.answer import Answer, Checked, answer, answer_stream
 from rag.citations import find_citations, verify
-from rag.generate import ScriptedGenerator
+from rag.generate import OpenAIGenerator, ScriptedGenerator
 from rag.prompt import ABSTAIN
 from rag.question import Question
+from tests.servers import free_port
 
 
 def test_decision_question_is_answered_from_the_register_without_the_model() -> None:
@@ -139,6 +140,15 @@ def test_a_failing_draft_is_dropped_and_the_checked_quotes_stay_the_answer() -> 
     assert isinstance(first, Checked) and isinstance(final, Answer)
     assert final.extractive and final.summary == "" and final.problems and final.failed
     assert final.text == first.answer.text and final.citations == first.answer.citations
+
+
+def test_a_model_server_that_is_down_leaves_the_checked_quotes_as_the_answer_and_says_why() -> None:
+    down = OpenAIGenerator("qwen", f"http://127.0.0.1:{free_port()}/v1", connect_timeout=2)
+    events = list(answer_stream("Hvor meget får regionen ud af modellen?", SOURCES, down))
+    first, final = events[0], events[-1]
+    assert isinstance(first, Checked) and isinstance(final, Answer) and len(events) == 2
+    assert final.text == first.answer.text and final.citations == first.answer.citations
+    assert final.failed == ("model_unavailable",) and "cannot be reached" in final.problems[0]
 
 
 def test_answers_without_a_model_come_as_one_final_event_timed_as_the_first_answer() -> None:

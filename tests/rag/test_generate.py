@@ -1,13 +1,18 @@
 """Contract tests for every `Generator` (the scripted fake, and llama.cpp with the default Qwen when its GGUF
-is provisioned), plus the specifics: the scripted fake, llama.cpp with SmolLM2 (plumbing) and Qwen (slow)."""
+is provisioned, in process and behind llama-cpp-python's OpenAI-compatible server), plus the specifics: the
+scripted fake, llama.cpp with SmolLM2 (plumbing) and Qwen (slow), the model server with SmolLM2."""
+
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from ingest.errors import ConfigError, ModelUnavailable
 from models.registry import MODELS, model_path, resolve_llm
 from models.settings import Settings
-from rag.generate import Generator, LlamaCppGenerator, ScriptedGenerator
+from rag.generate import Generator, LlamaCppGenerator, OpenAIGenerator, ScriptedGenerator, load_generator
 from rag.prompt import FEW_SHOT, SYSTEM
+from tests.servers import free_port, llama_server
 
 USER = [{"role": "user", "content": "Write one short sentence about the sea."}]
 COUNT = [
@@ -28,6 +33,14 @@ GENERATORS: list[object] = [
             pytest.mark.skipif(not QWEN_GGUF.is_file(), reason=f"no GGUF at {QWEN_GGUF}: `referat models provision`"),
         ],
     ),
+    pytest.param(
+        "qwen_server",
+        id="server-qwen",
+        marks=[
+            pytest.mark.slow,
+            pytest.mark.skipif(not QWEN_GGUF.is_file(), reason=f"no GGUF at {QWEN_GGUF}: `referat models provision`"),
+        ],
+    ),
 ]
 
 
@@ -41,6 +54,14 @@ def qwen() -> LlamaCppGenerator:
     """The default LLM, loaded once for the module."""
     s = Settings.from_env()
     return LlamaCppGenerator(QWEN_GGUF, model_id="qwen2.5-coder-1.5b", n_threads=s.threads, n_ctx=1024)
+
+
+@pytest.fixture(scope="module")
+def qwen_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenAIGenerator]:
+    """The default LLM behind llama-cpp-python's OpenAI-compatible server, reached over HTTP."""
+    log = tmp_path_factory.mktemp("server") / "llama-server.log"
+    with llama_server(QWEN_GGUF, log=log, alias="qwen", n_ctx=1024, threads=Settings.from_env().threads) as url:
+        yield OpenAIGenerator("qwen", url)
 
 
 @pytest.fixture(params=GENERATORS)
@@ -158,3 +179,55 @@ def test_qwen_answers_in_danish(qwen: LlamaCppGenerator) -> None:
     reply = "".join(g.stream(messages, max_tokens=24))
     assert "København" in reply, reply
     assert "<|im_" not in reply  # the chat template's end-of-turn token stops generation
+
+
+# -- a model server (OpenAI-compatible) ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def smollm2_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    log = tmp_path_factory.mktemp("server") / "llama-server.log"
+    with llama_server(resolve_llm("smollm2-135m", settings=Settings.from_env()), log=log, n_ctx=2048) as url:
+        yield url
+
+
+def test_a_model_server_replies_as_the_same_model_in_process(smollm2_server: str, smollm2: LlamaCppGenerator) -> None:
+    static = [{"role": "system", "content": SYSTEM}, *FEW_SHOT]
+    asked = [*static, {"role": "user", "content": "Spørgsmål: Hvad koster en ny skole?"}]
+    served = load_generator(f"openai:local@{smollm2_server}", settings=Settings.from_env())
+    pieces = list(served.stream(asked, max_tokens=16))
+    assert len(pieces) > 1 and all(pieces)  # streamed, not one block
+    assert "".join(pieces) == "".join(smollm2.stream(asked, max_tokens=16))  # same prompt, same greedy reply
+    whole = "".join(served.stream(COUNT, max_tokens=24))
+    assert "2" in whole and "".join(served.stream(COUNT, max_tokens=24, stop=["2"])) == whole[: whole.index("2")]
+
+
+def test_a_model_server_that_is_down_is_a_clear_error() -> None:
+    port = free_port()  # nothing listens there
+    g = OpenAIGenerator("qwen", f"http://127.0.0.1:{port}/v1", connect_timeout=2)
+    with pytest.raises(ModelUnavailable, match=rf"model server at http://127.0.0.1:{port}/v1 cannot be reached"):
+        list(g.stream(USER, max_tokens=4))
+
+
+def test_a_model_server_that_does_not_answer_in_time_is_a_clear_error(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:  # accepts the connection, never answers
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        g = OpenAIGenerator("qwen", f"http://127.0.0.1:{s.getsockname()[1]}/v1", timeout=1)
+        with pytest.raises(ModelUnavailable, match="did not answer within 1 s"):
+            list(g.stream(USER, max_tokens=4))
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("openai:qwen", "openai:MODEL@URL"),
+        ("openai:@http://h:8000/v1", "needs a model name"),
+        ("openai:qwen@h:8000", "must start with http"),
+    ],
+)
+def test_a_model_server_name_says_its_form(name: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_generator(name, settings=Settings.from_env())

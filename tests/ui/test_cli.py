@@ -131,3 +131,27 @@ def test_ask_prints_the_checked_quotes_first_then_the_summary_and_why_it_was_dro
     quoted = runner.invoke(app, ["ask", question, "--index", index, "--no-llm"], env=env)
     assert quoted.exit_code == 0 and SCRIPTED_REPLY not in quoted.stdout and "Sammendrag" not in quoted.output
     assert quoted.stdout.splitlines()[0] == shown.splitlines()[0]
+
+
+def test_ask_through_a_model_server_and_keep_the_quotes_when_it_is_gone(tmp_path: Path) -> None:
+    from models.registry import resolve_llm
+    from models.settings import Settings
+    from tests.servers import llama_server
+
+    index = str(tmp_path / "index")
+    ingested = runner.invoke(app, ["ingest", str(SAMPLE / "003_fc010784cd8fe213.txt"), "--index", index], env=FAKES)
+    assert ingested.exit_code == 0, ingested.output
+    question = "Hvor stort et årligt plus giver indtægtsfordelingsmodellen Region Midtjylland?"
+    smollm2 = resolve_llm("smollm2-135m", settings=Settings.from_env())
+    with llama_server(smollm2, log=tmp_path / "server.log", n_ctx=4096) as url:
+        env = {**FAKES, "REFERAT_LLM": f"openai:local@{url}"}
+        served = runner.invoke(app, ["ask", question, "--index", index, "--json"], env=env)
+    assert served.exit_code == 0, served.output
+    row = json.loads(served.stdout.strip().splitlines()[-1])
+    assert row["timings"]["first_token_s"] is not None  # the server's model wrote a draft
+    assert "model_unavailable" not in row["failed_checks"] and "30. mio. kr." in row["answer"]
+    gone = runner.invoke(app, ["ask", question, "--index", index, "--json"], env=env)  # the server has stopped
+    assert gone.exit_code == 0, gone.output
+    after = json.loads(gone.stdout.strip().splitlines()[-1])
+    assert after["failed_checks"] == ["model_unavailable"] and "cannot be reached" in after["problems"][0]
+    assert after["answer"] in row["answer"]  # the same checked quotes, without the summary
