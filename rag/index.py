@@ -16,11 +16,12 @@ writes that document and the manifest, whatever the size of the index; the manif
 of segments and tombstones, not documents. Directories no manifest names any more are removed after the
 swap (those of the previous manifest are kept, so a reader that has just read it can still finish).
 
-`compact()` merges the live documents into one segment and deletes the rest: a removed or replaced
-document's text stays on disk, in the segment that held it, until then. `save()` compacts by itself when
-there are more than MAX_SEGMENTS segments or tombstoned rows make up more than DEAD_SHARE of those on disk,
-and `Assistant.remove_document` (`referat remove`) compacts, so what a user removes is gone from disk.
-One writer at a time is assumed.
+Removed means gone from disk: the save after `remove_document` rewrites the segment that held the document
+(its other documents move to the new segment, so that save costs the segment, not just the document). A
+*replaced* document (re-ingested, changed) is only tombstoned: its old text stays in its segment until
+`compact()` (`referat compact`), which merges the live documents into one segment and deletes the rest.
+`save()` compacts by itself when there are more than MAX_SEGMENTS segments or tombstoned rows make up more
+than DEAD_SHARE of those on disk. One writer at a time is assumed.
 
 In memory the index holds the documents' metadata, 16 bytes per chunk of row bookkeeping and the unsaved
 documents; chunk and item records are parsed from memory-mapped files when asked for, and vectors are
@@ -165,6 +166,7 @@ class Index:
         self.normalized = normalized
         self._segments: list[Segment] = []
         self._dead: dict[str, set[str]] = {}  # segment name -> its documents removed or replaced since
+        self._purge: set[str] = set()  # segments that held a document removed since the last save
         self._home: dict[str, Segment | None] = {}  # document -> the segment holding it (None: unsaved)
         self._unsaved: dict[str, _Unsaved] = {}
         self._docs: dict[str, DocumentInfo] = {}
@@ -501,9 +503,13 @@ class Index:
     def remove_document(self, doc_id: str) -> bool:
         """Forget a document (chunks, vectors, items). False when it was not indexed.
 
-        A saved document's text stays on disk, tombstoned, until `compact()` (see the module docstring)."""
+        The next `save()` rewrites the segment that held it (its other documents move to the new segment), so
+        its text is gone from disk after that save."""
         if doc_id not in self._docs:
             return False
+        home = self._home[doc_id]
+        if home is not None:
+            self._purge.add(home.name)
         self._forget(doc_id)
         del self._docs[doc_id]
         self._revision += 1
@@ -513,8 +519,9 @@ class Index:
         """Commit the changes since the last save (see the module docstring); return the directory of the segment
         written, or of the index when there was nothing new to write.
 
-        Writes the unsaved documents as one new segment and a new manifest; compacts instead (`compact()`) when
-        the segments or their tombstoned rows pass MAX_SEGMENTS or DEAD_SHARE.
+        Writes the unsaved documents, and the other documents of segments that held a removed one, as one new
+        segment and a new manifest; compacts instead (`compact()`) when the segments or their tombstoned rows
+        pass MAX_SEGMENTS or DEAD_SHARE.
         """
         segments = len(self._segments) + bool(self._unsaved)
         on_disk = sum(len(s) for s in self._segments)
@@ -524,13 +531,22 @@ class Index:
         root = self.directory
         root.mkdir(parents=True, exist_ok=True)
         previous = _named_in(root)
-        written = self._write_segment(root, list(self._unsaved)) if self._unsaved else None
-        live = [*self._segments, *([written] if written else [])]
+        # A segment that held a removed document is rewritten: its live documents move to the new segment.
+        purged = [s for s in self._segments if s.name in self._purge]
+        moved = [d for d, _ in self._live_docs() if self._home[d] in purged or self._home[d] is None]
+        written = self._write_segment(root, moved) if moved else None
+        held = [s for s in self._segments if s not in purged and len(self._dead.get(s.name, ())) < len(s.docs)]
+        live = [*held, *([written] if written else [])]
         graph = self._save_graph(root, fresh=False)
         self._commit(root, live, graph)
-        self._clean(root, keep=previous | {s.name for s in live} | ({graph} if graph else set()))
+        gone = {s.name for s in purged}
+        self._clean(root, keep=(previous - gone) | {s.name for s in live} | ({graph} if graph else set()))
         if written is not None:
-            self._adopt(written, [*self._segments, written])
+            self._adopt(written, live, moved)
+        else:
+            self._segments = live
+        if purged:
+            self._revision += 1  # the moved documents' chunks changed position
         return written.path if written else root
 
     def compact(self) -> Path:
@@ -550,7 +566,7 @@ class Index:
         self._commit(root, [written], graph)
         self._clean(root, keep={written.name} | ({graph} if graph else set()))
         self._dead = {}
-        self._adopt(written, [written])
+        self._adopt(written, [written], self._home)
         return written.path
 
     # ----------------------------------------------------------------- internals
@@ -696,14 +712,14 @@ class Index:
             if stale or entry.name.startswith((".tmp-", f".{MANIFEST}.")):
                 shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
 
-    def _adopt(self, written: Segment, segments: list[Segment]) -> None:
-        """After a commit: the live documents are read from `segments` (the unsaved ones from `written`)."""
-        moved = set(self._unsaved) if len(segments) > 1 else set(self._home)
-        for doc_id in moved:
+    def _adopt(self, written: Segment, segments: list[Segment], moved: Iterable[str]) -> None:
+        """After a commit: the live documents are read from `segments`, those `moved` from `written`."""
+        for doc_id in list(moved):
             self._home[doc_id] = written
         self._unsaved.clear()
         self._segments = segments
         self._dead = {s.name: self._dead.get(s.name, set()) for s in segments}
+        self._purge = set()
         self._item_cache.clear()
         self._layout_of = -1  # positions are unchanged (`revision` stays), but they now lie in `written`
 

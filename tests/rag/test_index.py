@@ -324,7 +324,7 @@ def _bytes_under(root: Path) -> bytes:
     return b"".join(p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file())
 
 
-def test_removed_text_stays_tombstoned_until_compaction_removes_it_from_disk(
+def test_removed_text_leaves_the_disk_at_the_next_save_and_replaced_text_at_compaction(
     tmp_path: Path, emb: CountingEmbedder
 ) -> None:
     idx = Index.create(tmp_path, emb.model_id, emb.dimension)
@@ -332,19 +332,24 @@ def test_removed_text_stays_tombstoned_until_compaction_removes_it_from_disk(
         idx.upsert_document(*make_doc(f"d{i}", {"1": [f"almindelig tekst {i}"]}), emb)
     idx.upsert_document(*make_doc("hemmelig", {"1": ["Fortroligt navn Åse Hemmeligsen"]}), emb)
     idx.save()
-    idx.upsert_document(*make_doc("d0", {"1": ["ny udgave af d0"]}), emb)  # replaced: the old text is dead too
+    for i in range(3, 6):
+        idx.upsert_document(*make_doc(f"d{i}", {"1": [f"senere tekst {i}"]}), emb)
+    idx.save()
+    idx.upsert_document(*make_doc("d3", {"1": ["ny udgave af d3"]}), emb)  # replaced: the old text is tombstoned
     assert idx.remove_document("hemmelig")
     idx.save()
     loaded = Index.load(tmp_path)
     assert "hemmelig" not in loaded.documents and all(c.doc_id != "hemmelig" for c in loaded.chunks)
-    assert b"Hemmeligsen" in _bytes_under(tmp_path)  # tombstoned, not yet rewritten
+    disk = _bytes_under(tmp_path)
+    assert b"Hemmeligsen" not in disk and b"senere tekst 3" in disk
+    assert sorted(loaded.documents) == ["d0", "d1", "d2", "d3", "d4", "d5"]
+    assert loaded.chunks == idx.chunks and [c.text for c in loaded.chunks_of("d3")] == ["ny udgave af d3"]
 
     segment = loaded.compact()
-    disk = _bytes_under(tmp_path)
-    assert b"Hemmeligsen" not in disk and b"almindelig tekst 0" not in disk
+    assert b"senere tekst 3" not in _bytes_under(tmp_path)
     assert [p.name for p in tmp_path.iterdir() if p.is_dir()] == [segment.name]
     again = Index.load(tmp_path)
-    assert again.chunks == loaded.chunks and sorted(again.documents) == ["d0", "d1", "d2"]
+    assert again.chunks == loaded.chunks and sorted(again.documents) == sorted(loaded.documents)
     np.testing.assert_array_equal(again.vectors, loaded.vectors)
 
 

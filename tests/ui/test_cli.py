@@ -131,3 +131,27 @@ def test_ask_prints_the_checked_quotes_first_then_the_summary_and_why_it_was_dro
     quoted = runner.invoke(app, ["ask", question, "--index", index, "--no-llm"], env=env)
     assert quoted.exit_code == 0 and SCRIPTED_REPLY not in quoted.stdout and "Sammendrag" not in quoted.output
     assert quoted.stdout.splitlines()[0] == shown.splitlines()[0]
+
+
+def test_compact_merges_the_segments_and_drops_replaced_text(tmp_path: Path) -> None:
+    import shutil
+
+    folder, index = tmp_path / "referater", tmp_path / "index"
+    folder.mkdir()
+    original = (SAMPLE / "000_266b1448cd742ca6.txt").read_text(encoding="utf-8")
+    (folder / "a.txt").write_text(original + "\nTilføjet: Gammelvejsagen.\n", encoding="utf-8")
+    shutil.copy(SAMPLE / "003_fc010784cd8fe213.txt", folder / "b.txt")  # larger: a's old rows stay < half
+    assert runner.invoke(app, ["ingest", str(folder), "--index", str(index)], env=FAKES).exit_code == 0
+    (folder / "a.txt").write_text(original, encoding="utf-8")  # replaced: the old text is tombstoned
+    assert runner.invoke(app, ["ingest", str(folder), "--index", str(index)], env=FAKES).exit_code == 0
+    assert len([p for p in index.iterdir() if p.is_dir()]) == 2
+    assert any(b"Gammelvejsagen" in p.read_bytes() for p in index.rglob("chunks.jsonl"))
+
+    result = runner.invoke(app, ["compact", "--index", str(index), "--json"], env=FAKES)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert [p.name for p in index.iterdir() if p.is_dir()] == [report["segment"]]
+    assert report["bytes_after"] < report["bytes_before"]
+    assert not any(b"Gammelvejsagen" in p.read_bytes() for p in index.rglob("*") if p.is_file())
+    help_text = runner.invoke(app, ["compact", "--help"]).output
+    assert "Example: referat compact" in help_text
