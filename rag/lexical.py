@@ -13,7 +13,7 @@ The index is derived from the vector index's chunks and rebuilt in memory on loa
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -117,13 +117,15 @@ class LexicalIndex:
         self._n = n_docs
 
     @classmethod
-    def build(cls, texts: Sequence[str], *, k1: float = 1.5, b: float = 0.75) -> LexicalIndex:
+    def build(cls, texts: Iterable[str], *, k1: float = 1.5, b: float = 0.75) -> LexicalIndex:
+        """BM25 over `texts`, read once (a generator keeps only their tokens in memory, not the texts)."""
         import bm25s
 
         retriever = bm25s.BM25(k1=k1, b=b, method="lucene")
-        if texts:
-            retriever.index([tokenize(t) for t in texts], show_progress=False)
-        return cls(retriever, len(texts))
+        tokens = [tokenize(t) for t in texts]
+        if tokens:
+            retriever.index(tokens, show_progress=False)
+        return cls(retriever, len(tokens))
 
     def __len__(self) -> int:
         return self._n

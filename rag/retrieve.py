@@ -245,7 +245,7 @@ class Retriever:
 
     def _lexical_index(self) -> LexicalIndex:
         if self._lexical is None or self._lexical_revision != self.index.revision:
-            self._lexical = LexicalIndex.build([f"{c.embed_text}\n{_file_words(c.doc_id)}" for c in self.index.chunks])
+            self._lexical = LexicalIndex.build(f"{c.embed_text}\n{_file_words(c.doc_id)}" for c in self.index.chunks)
             self._lexical_revision = self.index.revision
         return self._lexical
 
