@@ -484,7 +484,9 @@ class Index:
         self._unsaved[doc_id] = _Unsaved(tuple(document.items), tuple(chunks), new_vids, new_vectors)
         self._home[doc_id] = None
         self._n += len(chunks)
-        if self._faiss is not None and self.kind == "hnsw" and len(chunks):
+        if self._faiss is not None and self.kind != "hnsw":
+            self._faiss = None  # "auto" went flat: a graph kept now would miss what is added meanwhile
+        if self._faiss is not None and len(chunks):
             self._faiss.add_with_ids(new_vectors, new_vids)
         self._docs[doc_id] = DocumentInfo(
             content_hash=document.content_hash,
@@ -655,6 +657,8 @@ class Index:
     def _write_segment(self, root: Path, doc_ids: Sequence[str]) -> Segment:
         """Write these documents (in this order) as a new segment directory, fsynced and renamed into place."""
         name = f"s{self._next_segment:06d}-{secrets.token_hex(3)}"
+        while (root / name).exists():  # left by a save killed before its commit, under the same number
+            name = f"s{self._next_segment:06d}-{secrets.token_hex(3)}"
         self._next_segment += 1
         tmp = root / f".tmp-{name}"
         tmp.mkdir()

@@ -226,6 +226,14 @@ def test_auto_switches_to_hnsw_at_its_size_and_back(
     for i in range(3):
         loaded.remove_document(f"d{i}")
     assert loaded.kind == "flat" and len(loaded.search_dense(q, 10)) == 5
+    # Back over the threshold: what was added while flat is in the graph searched.
+    loaded.remove_document("d3")
+    loaded.upsert_document(*make_doc("d9", {"1": ["tekst 9 om emne9"]}), emb)
+    assert loaded.kind == "flat"
+    loaded.upsert_document(*make_doc("d10", {"1": ["tekst 10 om emne10"]}), emb)
+    assert loaded.kind == "hnsw"
+    q9 = emb.embed_query("tekst 9 om emne9")
+    assert loaded.chunks[loaded.search_dense(q9, 1)[0][0]].doc_id == "d9" and len(loaded.search_dense(q9, 10)) == 6
 
 
 def test_an_index_saved_as_flat_stays_flat(
