@@ -420,11 +420,7 @@ class Index:
                 scores = self._vectors_at(allowed) @ q[0]
                 return [(int(allowed[i]), float(scores[i])) for i in _top_k(scores, k)]
         if self.kind == "flat":
-            scores = self._scores(q[0])
-            if allowed is not None:
-                scores = scores[allowed]
-                return [(int(allowed[i]), float(scores[i])) for i in _top_k(scores, k)]
-            return [(int(i), float(scores[i])) for i in _top_k(scores, k)]
+            return self._search_flat(q, min(k, self._n), allowed)
         return self._search_hnsw(q, min(k, self._n), allowed)
 
     # ----------------------------------------------------------------- writing
@@ -839,13 +835,38 @@ class Index:
                 parts.append(np.asarray(matrix[local if rows is None else rows[local]], dtype=np.float32))
         return np.concatenate(parts) if parts else np.zeros((0, self.dimension), dtype=np.float32)
 
-    def _scores(self, q: np.ndarray) -> np.ndarray:
-        """Inner product of `q` with every live vector, in position order (one pass over each matrix)."""
-        parts = []
-        for matrix, rows, _ in self._lay().blocks:
-            s = np.asarray(matrix @ q)
-            parts.append(s if rows is None else s[rows])
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+    def _search_flat(self, q: np.ndarray, k: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        """Exact search with FAISS's brute-force kernel straight on each (memory-mapped) matrix: no copy, and the
+        same scores and order as an `IndexFlatIP` over the same vectors. Tombstoned rows (and, with `allowed`,
+        the rows not allowed) are left out by an id selector over row numbers."""
+        faiss = _faiss_module()
+        found: list[tuple[float, int]] = []
+        lay = self._lay()
+        for i, (matrix, rows, first) in enumerate(lay.blocks):
+            end = lay.blocks[i + 1][2] if i + 1 < len(lay.blocks) else self._n
+            wanted = rows
+            if allowed is not None:
+                a, b = np.searchsorted(allowed, [first, end])
+                local = allowed[a:b] - first
+                if not len(local):
+                    continue
+                wanted = local if rows is None else rows[local]
+            xb = np.ascontiguousarray(matrix, dtype=np.float32)  # a view of the map, not a copy
+            kk = min(k, len(xb) if wanted is None else len(wanted))
+            dist = np.empty((1, kk), dtype=np.float32)
+            ids = np.empty((1, kk), dtype=np.int64)
+            args = [faiss.swig_ptr(q), faiss.swig_ptr(xb), self.dimension, 1, len(xb), kk]
+            args += [faiss.swig_ptr(dist), faiss.swig_ptr(ids)]
+            sel = None if wanted is None else faiss.IDSelectorBatch(np.ascontiguousarray(wanted, dtype=np.int64))
+            with _one_thread(faiss):
+                faiss.knn_inner_product(*args, *([sel] if sel is not None else []))
+            for row, score in zip(ids[0].tolist(), dist[0].tolist(), strict=True):
+                if row >= 0:
+                    found.append((score, first + (row if rows is None else int(np.searchsorted(rows, row)))))
+        if len(lay.blocks) == 1:
+            return [(p, score) for score, p in found]  # already best first
+        found.sort(key=lambda t: (-t[0], t[1]))
+        return [(p, score) for score, p in found[:k]]
 
     def _search_hnsw(self, q: np.ndarray, k: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
         faiss = _faiss_module()

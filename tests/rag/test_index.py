@@ -462,3 +462,29 @@ def test_sigkill_during_saves_leaves_a_complete_index(tmp_path: Path) -> None:
             idx.vectors, HashEmbedder(16).embed_passages([c.embed_text for c in idx.chunks]), atol=1e-6
         )
     assert seen_docs > 5  # the writer did make progress between kills
+
+
+@pytest.mark.parametrize("exact_limit", [0, 20_000])  # 0: FAISS's kernel with a row selector, else numpy
+def test_flat_search_over_segments_with_tombstones_is_exact(
+    tmp_path: Path, emb: CountingEmbedder, monkeypatch: pytest.MonkeyPatch, exact_limit: int
+) -> None:
+    monkeypatch.setattr("rag.index._EXACT_FILTER_LIMIT", exact_limit)
+    idx = Index.create(tmp_path, emb.model_id, emb.dimension, "flat")
+    for batch in range(3):
+        for i in range(batch * 5, batch * 5 + 5):
+            idx.upsert_document(*make_doc(f"d{i}", {"1": [f"sag {i} om {w}" for w in ("bus", "tog", "vej")]}), emb)
+        idx.save()
+    idx.upsert_document(*make_doc("d2", {"1": ["sag 2 om havnen"]}), emb)  # tombstones d2 in the first segment
+    idx.upsert_document(*make_doc("d20", {"1": ["sag 20 om bus"]}), emb)  # unsaved: a block of its own
+    assert len(json.loads((tmp_path / "manifest.json").read_text())["segments"]) == 3
+    vectors = idx.vectors
+    for query in ("sag 3 om bus", "havnen", "sag 12 om vej"):
+        q = emb.embed_query(query)
+        exact = vectors @ q
+        hits = idx.search_dense(q, 7)
+        assert [p for p, _ in hits] == sorted(range(len(exact)), key=lambda p: (-exact[p], p))[:7]
+        np.testing.assert_allclose([s for _, s in hits], np.sort(exact)[::-1][:7], rtol=1e-5)
+        only = {"d2", "d7", "d20"}
+        allowed = [p for p, c in enumerate(idx.chunks) if c.doc_id in only]
+        hits = idx.search_dense(q, 4, doc_ids=only)
+        assert [p for p, _ in hits] == sorted(allowed, key=lambda p: (-exact[p], p))[:4]
