@@ -24,7 +24,7 @@ Removed means gone from disk: the save after `remove_document` rewrites the segm
 than DEAD_SHARE of those on disk. One writer at a time is assumed.
 
 In memory the index holds the documents' metadata, 16 bytes per chunk of row bookkeeping and the unsaved
-documents; chunk and item records are parsed from memory-mapped files when asked for, and vectors are
+documents; chunk and item records are read from disk and parsed when asked for, and vectors are
 memory-mapped float32 matrices. `index_type="flat"` searches them exactly with numpy (no copy); `"hnsw"` keeps
 an `IndexHNSWFlat` inside an `IndexIDMap2` keyed by int64 ids from a counter in the manifest (removal rebuilds
 the graph; vectors added since the graph was saved are added again on load). `"auto"`, the default for new

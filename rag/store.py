@@ -10,7 +10,7 @@ A segment directory holds
     vectors.npy       # float32 (n_chunks, dimension), L2-normalised; memory-mapped, never read whole
 
 `Segment` keeps in memory only the documents' metadata and `rows.npy` (16 bytes per chunk); chunk and item
-records are parsed from memory-mapped files when asked for, vectors are a read-only memory map.
+records are read (pread) and parsed when asked for, vectors are a read-only memory map.
 `write_segment` writes one from `SegmentDoc`s (raw JSON lines, so merging segments copies bytes, not records).
 """
 
@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import mmap
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,8 +90,10 @@ class Segment:
                 f"Segment {path} is inconsistent ({n} rows, vectors {self.vectors.shape}, dimension {dimension}). "
                 "Re-ingest with `referat ingest --rebuild`."
             )
-        self._chunks = _map(path / "chunks.jsonl")
-        self._items = _map(path / "items.jsonl")
+        # Read with pread, not mapped: mapped pages count in the process's resident memory once touched (a BM25
+        # build touches them all), while pages read into the page cache do not.
+        self._chunks = open(path / "chunks.jsonl", "rb", buffering=0)  # noqa: SIM115 - closed with the segment
+        self._items = open(path / "items.jsonl", "rb", buffering=0)  # noqa: SIM115
 
     def __len__(self) -> int:
         return len(self.vids)
@@ -103,14 +104,15 @@ class Segment:
 
     def chunk_lines(self, start: int, stop: int) -> bytes:
         """The raw JSON lines of rows `start` to `stop` (exclusive)."""
-        if self._chunks is None or stop <= start:
+        if stop <= start:
             return b""
-        return self._chunks[int(self._offsets[start]) : int(self._offsets[stop])]
+        a, b = int(self._offsets[start]), int(self._offsets[stop])
+        return os.pread(self._chunks.fileno(), b - a, a)
 
     def item_lines(self, doc_id: str) -> bytes:
         """The raw JSON lines of the document's items."""
         a, b = self.docs[doc_id].items
-        return b"" if self._items is None or b <= a else self._items[a:b]
+        return b"" if b <= a else os.pread(self._items.fileno(), b - a, a)
 
     def items(self, doc_id: str) -> tuple[AgendaItem, ...]:
         return tuple(item_from_json(json.loads(line)) for line in self.item_lines(doc_id).splitlines())
@@ -199,15 +201,3 @@ def item_from_json(d: dict[str, Any]) -> AgendaItem:
             ),
         }
     )
-
-
-def iter_lines(path: Path) -> Iterator[str]:
-    with open(path, encoding="utf-8") as f:
-        yield from f
-
-
-def _map(path: Path) -> mmap.mmap | None:
-    if os.path.getsize(path) == 0:
-        return None  # an empty file cannot be mapped
-    with open(path, "rb") as f:
-        return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
