@@ -23,14 +23,15 @@ Removed means gone from disk: the save after `remove_document` rewrites the segm
 `save()` compacts by itself when there are more than MAX_SEGMENTS segments or tombstoned rows make up more
 than DEAD_SHARE of those on disk. One writer at a time is assumed.
 
-In memory the index holds the documents' metadata, 16 bytes per chunk of row bookkeeping and the unsaved
-documents; chunk and item records are read from disk and parsed when asked for, and vectors are
-memory-mapped float32 matrices. `index_type="flat"` searches them exactly with numpy (no copy); `"hnsw"` keeps
-an `IndexHNSWFlat` inside an `IndexIDMap2` keyed by int64 ids from a counter in the manifest (removal rebuilds
-the graph; vectors added since the graph was saved are added again on load). `"auto"`, the default for new
-indexes, is flat below `AUTO_HNSW_FROM` chunks and HNSW from there on. Indexes saved as "flat" or "hnsw" load
-and stay what they were. An index of format 1 (one version directory) loads, and the next save rewrites it
-as a segment.
+In memory the index holds the documents' metadata, about 24 bytes per chunk of row bookkeeping and the
+unsaved documents; chunk and item records are read from disk and parsed when asked for, and vectors are
+memory-mapped float32 matrices. `index_type="flat"` searches them exactly with FAISS's brute-force kernel
+on the maps themselves (no copy); `"hnsw"` keeps an `IndexHNSWFlat` (its own copy of the vectors) inside an
+`IndexIDMap2` keyed by int64 ids from a counter in the manifest: removed chunks stay in the graph and are
+skipped by an id selector until compaction rebuilds it, and vectors added since the graph was saved are added
+again on load. `"auto"`, the default for new indexes, is flat below `AUTO_HNSW_FROM` chunks and HNSW from
+there on. Indexes saved as "flat" or "hnsw" load and stay what they were. An index of format 1 (one version
+directory) loads, and the next save rewrites it as a segment.
 """
 
 from __future__ import annotations
