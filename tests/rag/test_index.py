@@ -431,6 +431,8 @@ _WRITER = textwrap.dedent(
             j = i - 3
             doc, chunks = make_doc(f"d{{j}}", {{"1": [f"d{{j}} ny {{k}}" for k in range(j % 7 + 1)]}})
             idx.upsert_document(doc, chunks, emb)
+        if i % 7 == 6:  # remove one: the save rewrites the segment that held it
+            idx.remove_document(f"d{{i - 5}}")
         idx.save()
     """
 )
