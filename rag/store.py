@@ -9,8 +9,8 @@ A segment directory holds
     rows.npy          # int64 (n_chunks + 1, 2): [vid, byte offset of the chunk's line]; last row [-1, file size]
     vectors.npy       # float32 (n_chunks, dimension), L2-normalised; memory-mapped, never read whole
 
-`Segment` keeps in memory only the documents' metadata and `rows.npy` (16 bytes per chunk); chunk and item
-records are read (pread) and parsed when asked for, vectors are a read-only memory map.
+`Segment` keeps in memory only the documents' metadata; `rows.npy` (16 bytes per chunk) and the vectors are
+read-only memory maps, chunk and item records are read (pread) and parsed when asked for.
 `write_segment` writes one from `SegmentDoc`s (raw JSON lines, so merging segments copies bytes, not records).
 """
 
@@ -80,9 +80,10 @@ class Segment:
                 rec = json.loads(line)
                 start, count = rec["rows"]
                 self.docs[rec["doc_id"]] = _DocRows(rec["info"], start, count, (rec["items"][0], rec["items"][1]))
-        rows = np.load(path / "rows.npy")
-        self.vids: np.ndarray = np.ascontiguousarray(rows[:-1, 0])
-        self._offsets: np.ndarray = np.ascontiguousarray(rows[:, 1])
+        # Mapped, not read: opening a segment to add a document to the index must not cost a read of its rows.
+        rows = np.load(path / "rows.npy", mmap_mode="r")
+        self.vids: np.ndarray = rows[:-1, 0]
+        self._offsets: np.ndarray = rows[:, 1]
         self.vectors: np.ndarray = np.load(path / "vectors.npy", mmap_mode="r")
         n = len(self.vids)
         if self.vectors.shape != (n, dimension) or sum(d.count for d in self.docs.values()) != n:

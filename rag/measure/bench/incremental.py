@@ -33,11 +33,11 @@ def bench_add_one(
     if repeats < 1:
         raise ConfigError(f"repeats must be >= 1, got {repeats}")
     base = Index.load(index_dir)
-    n_index, dim = len(base), base.dimension
+    n_index, n_docs, dim = len(base), len(base.documents), base.dimension
     del base
     meetings = []
-    for r in range(repeats):
-        document = parse_document(meeting, doc_id=f"bench-meeting-{r}")
+    for r in range(repeats):  # ids the index does not hold: an id it held would make the upsert a no-op
+        document = parse_document(meeting, doc_id=f"bench-meeting-{n_docs}-{r}")
         meetings.append((document, chunk_document(document)))
     texts = sorted({c.embed_text for _, chunks in meetings for c in chunks})
     rng = np.random.default_rng(0)

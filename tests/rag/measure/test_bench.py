@@ -238,3 +238,6 @@ def test_adding_one_meeting_to_a_big_index_writes_about_what_indexing_it_alone_w
     # The big index's earlier segment is neither rewritten nor counted; only the manifest is larger.
     assert r.alone_bytes <= r.add_bytes <= 1.1 * r.alone_bytes
     assert len(Index.load(big).documents) == 12
+    again = bench_add_one(big, SAMPLE / "000_266b1448cd742ca6.txt", workdir=tmp_path, repeats=1)
+    assert again.add_bytes >= again.alone_bytes  # new ids again: an id already held would add nothing
+    assert len(Index.load(big).documents) == 13
