@@ -55,7 +55,7 @@ def bench_add_one(
         return took, _written(before, _files(index_dir))
 
     def alone(r: int) -> tuple[float, int]:
-        target = workdir / f"alone-{r}"
+        target = workdir / f"alone-{n_docs}-{r}"  # a fresh directory: nothing of an earlier run is counted
         start = clock()
         idx = Index.create(target, embedder.model_id, dim, overwrite=True)
         idx.upsert_document(*meetings[r], embedder)
