@@ -502,13 +502,12 @@ class Index:
     def remove_document(self, doc_id: str) -> bool:
         """Forget a document (chunks, vectors, items). False when it was not indexed.
 
-        The next `save()` rewrites the segment that held it (its other documents move to the new segment), so
-        its text is gone from disk after that save."""
+        The next `save()` rewrites the segments that held it or an earlier version of it (their other documents
+        move to the new segment), so its text is gone from disk after that save."""
         if doc_id not in self._docs:
             return False
-        home = self._home[doc_id]
-        if home is not None:
-            self._purge.add(home.name)
+        # Every segment with a version of it: the live one, and those where an earlier version is tombstoned.
+        self._purge |= {s.name for s in self._segments if doc_id in s.docs}
         self._forget(doc_id)
         del self._docs[doc_id]
         self._revision += 1

@@ -343,6 +343,9 @@ def test_removed_text_leaves_the_disk_at_the_next_save_and_replaced_text_at_comp
     for i in range(3, 6):
         idx.upsert_document(*make_doc(f"d{i}", {"1": [f"senere tekst {i}"]}), emb)
     idx.save()
+    # A later version: the first is tombstoned in the first segment, and must leave the disk with it too.
+    idx.upsert_document(*make_doc("hemmelig", {"1": ["Fortroligt navn Åse Hemmeligsen", "ny tekst"]}), emb)
+    idx.save()
     idx.upsert_document(*make_doc("d3", {"1": ["ny udgave af d3"]}), emb)  # replaced: the old text is tombstoned
     assert idx.remove_document("hemmelig")
     idx.save()
