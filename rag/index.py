@@ -1,27 +1,37 @@
-"""The vector index: chunk vectors in FAISS plus the chunk and agenda-item records, saved as one unit.
+"""The vector index: chunk vectors plus the chunk and agenda-item records, saved as append-only segments.
 
 On disk an index is a directory:
 
     data/index/
-      manifest.json          # the commit point: manifest + the name of the live data directory
-      v000007-3f9a1c/        # one immutable, complete version
-        chunks.jsonl         # one Chunk per line (+ its FAISS id), in vector order
-        items.jsonl          # one AgendaItem per line (sections, decision, span ...)
-        vectors.npy          # float32 (n_chunks, dimension), L2-normalised
-        faiss.index          # the serialised FAISS index over the same vectors
+      manifest.json          # the commit point: settings + the live segments, each with its tombstones
+      s000003-3f9a1c/        # one immutable segment per save: the documents added or changed by that save
+      s000004-9b20e7/        #   (records + float32 vectors, see rag/store.py)
+      g000004-51c0aa.faiss   # the HNSW graph, only when the index searches with HNSW
 
-`save()` writes a new version directory next to the live one, fsyncs it, then atomically replaces
-`manifest.json` (os.replace) to point at it. A crash or SIGKILL at any moment leaves either the old or
-the new manifest, and both point at complete directories. Old versions are removed after the swap
-(the previous one is kept, so a reader that has just read the old manifest can still finish loading,
-unless a document was removed or replaced since: then its text must not stay on disk).
-One writer at a time is assumed.
+`save()` writes the documents added or changed since the last save as one new segment directory, fsyncs
+it, then atomically replaces `manifest.json` (os.replace) with one that names the segments and, per
+segment, its tombstones: the documents in it that were removed or replaced since. A crash or SIGKILL at any
+moment leaves either the old or the new manifest, and both name complete segments. Adding one document
+writes that document and the manifest, whatever the size of the index; the manifest grows with the number
+of segments and tombstones, not documents. Directories no manifest names any more are removed after the
+swap (those of the previous manifest are kept, so a reader that has just read it can still finish).
 
-Chunk vectors are keyed in FAISS by int64 ids handed out from a counter kept in the manifest.
-`index_type="flat"` keeps an `IndexIDMap2(IndexFlatIP)` (exact), `"hnsw"` puts an `IndexHNSWFlat` inside
-the IDMap (removal then rebuilds the graph from `vectors.npy`). `"auto"`, the default for new indexes, is
-flat below `AUTO_HNSW_FROM` chunks and HNSW from there on, switching (one rebuild) when the index grows
-past it or shrinks below it. Indexes saved as "flat" or "hnsw" load and stay what they were.
+Removed means gone from disk: the save after `remove_document` rewrites the segment that held the document
+(its other documents move to the new segment, so that save costs the segment, not just the document). A
+*replaced* document (re-ingested, changed) is only tombstoned: its old text stays in its segment until
+`compact()` (`referat compact`), which merges the live documents into one segment and deletes the rest.
+`save()` compacts by itself when there are more than MAX_SEGMENTS segments or tombstoned rows make up more
+than DEAD_SHARE of those on disk. One writer at a time is assumed.
+
+In memory the index holds the documents' metadata, about 24 bytes per chunk of row bookkeeping and the
+unsaved documents; chunk and item records are read from disk and parsed when asked for, and vectors are
+memory-mapped float32 matrices. `index_type="flat"` searches them exactly with FAISS's brute-force kernel
+on the maps themselves (no copy); `"hnsw"` keeps an `IndexHNSWFlat` (its own copy of the vectors) inside an
+`IndexIDMap2` keyed by int64 ids from a counter in the manifest: removed chunks stay in the graph and are
+skipped by an id selector until compaction rebuilds it, and vectors added since the graph was saved are added
+again on load. `"auto"`, the default for new indexes, is flat below `AUTO_HNSW_FROM` chunks and HNSW from
+there on. Indexes saved as "flat" or "hnsw" load and stay what they were. An index of format 1 (one version
+directory) loads, and the next save rewrites it as a segment.
 """
 
 from __future__ import annotations
@@ -38,15 +48,26 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 
 from ingest.errors import ConfigError, IndexMismatch, IndexMissing
-from ingest.records import AgendaItem, Chunk, Decision, Document, Section
+from ingest.records import AgendaItem, Chunk, Document
 from rag.embed import Embedder
+from rag.store import (
+    SEGMENT_NAME,
+    Segment,
+    SegmentDoc,
+    chunk_from_line,
+    chunk_line,
+    item_from_json,
+    item_line,
+    write_segment,
+)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READS_FORMATS = (1, 2)
 MANIFEST = "manifest.json"
 IndexType = Literal["flat", "hnsw", "auto"]
 FaissKind = Literal["flat", "hnsw"]
@@ -61,15 +82,23 @@ HNSW_EF_CONSTRUCTION = 100
 # Exact flat search reads every vector per query (1.5 kB each at 384-d); from this size on "auto" uses HNSW.
 # See `referat bench` and eval/BENCHMARKS.md for the latencies and recall behind the number.
 AUTO_HNSW_FROM = 200_000
-# Below this many allowed vectors a filtered search is an exact numpy product over the subset:
+# Below this many allowed vectors a filtered HNSW search is an exact numpy product over the subset:
 # exact, and HNSW's recall drops when a selector rejects most of the graph.
 _EXACT_FILTER_LIMIT = 20_000
-_VERSION = re.compile(r"v\d{6}-[0-9a-f]{6}")
+# save() merges all segments into one past these: a load opens every segment, and tombstoned rows are read
+# (flat search) and kept on disk for nothing. Both bounds make merging amortised: each merge at least halves
+# the rows on disk that are dead or doubles the rows per segment.
+MAX_SEGMENTS = 32
+DEAD_SHARE = 0.5
+# The saved HNSW graph is written again once the vectors added after it exceed this share of it (they are
+# added again on every load until then).
+GRAPH_STALE_SHARE = 0.25
+_GRAPH_NAME = re.compile(r"g\d{6}-[0-9a-f]{6}\.faiss")
 
 
 @dataclass(frozen=True)
 class DocumentInfo:
-    """What the index records about one ingested document (the manifest's `documents` entries)."""
+    """What the index records about one ingested document (stored with the document in its segment)."""
 
     content_hash: str
     source: str
@@ -82,6 +111,29 @@ class DocumentInfo:
     # The document's own words before its first item (title, body, meeting, place), at most HEAD_CHARS:
     # what names the organisation an item belongs to when the item itself does not.
     head: str = ""
+
+
+@dataclass(frozen=True)
+class _Unsaved:
+    """A document added since the last save, held in memory until `save()` writes it."""
+
+    items: tuple[AgendaItem, ...]
+    chunks: tuple[Chunk, ...]
+    vids: np.ndarray
+    vectors: np.ndarray  # float32 (n_chunks, dimension)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where each position (index into `chunks`) lies: documents in segment order, then the unsaved ones."""
+
+    docs: tuple[str, ...]  # the document at each run, in position order
+    starts: np.ndarray  # int64 first position of each run (+ the total at the end)
+    vids: np.ndarray  # int64 id of the chunk at each position
+    # Per segment (then the unsaved documents): (vectors, rows of the live chunks in it or None for all, first
+    # position): the live chunks of one source are consecutive positions.
+    blocks: tuple[tuple[np.ndarray, np.ndarray | None, int], ...]
+    by_doc: dict[str, tuple[int, int]]  # document -> (first position, count)
 
 
 class Index:
@@ -113,20 +165,23 @@ class Index:
         self.dimension = dimension
         self.index_type: IndexType = index_type
         self.normalized = normalized
-        self._chunks: list[Chunk] = []
-        self._vids = np.zeros(0, dtype=np.int64)
-        self._vectors = np.zeros((0, dimension), dtype=np.float32)
+        self._segments: list[Segment] = []
+        self._dead: dict[str, set[str]] = {}  # segment name -> its documents removed or replaced since
+        self._purge: set[str] = set()  # segments that held a document removed since the last save
+        self._home: dict[str, Segment | None] = {}  # document -> the segment holding it (None: unsaved)
+        self._unsaved: dict[str, _Unsaved] = {}
         self._docs: dict[str, DocumentInfo] = {}
-        self._items: dict[str, tuple[AgendaItem, ...]] = {}
+        self._n = 0
         self._next_vid = 0
-        self._faiss: Any = None  # built lazily; None also means "stale, rebuild from _vectors"
-        self._faiss_kind: FaissKind | None = None  # what _faiss is, once built
+        self._next_segment = 1
+        self._faiss: Any = None  # the HNSW graph, built or loaded on first use; None: (re)build it
+        self._gone = np.zeros(0, dtype=np.int64)  # ids in the graph of chunks no longer in the index
+        self._graph: str | None = None  # the graph file the manifest names
+        self._graph_n = 0  # vectors in that file
         self._revision = 0
-        self._cache_revision = -1
-        self._pos_by_doc: dict[str, list[int]] = {}
-        self._pos_by_vid: dict[int, int] = {}
-        self._chunks_view: tuple[Chunk, ...] = ()
-        self._forgotten = False  # a document was removed or replaced since the last save
+        self._layout: _Layout | None = None
+        self._layout_of = -1  # the revision the layout describes
+        self._item_cache: dict[tuple[str, str], tuple[AgendaItem, ...]] = {}
 
     # ----------------------------------------------------------------- construction
 
@@ -153,11 +208,17 @@ class Index:
                 f"An index already exists at {path}. Open it with Index.load, or rebuild it with "
                 "`referat ingest --rebuild`."
             )
-        return cls(path, embedder_id=embedder_id, dimension=dimension, index_type=index_type)
+        idx = cls(path, embedder_id=embedder_id, dimension=dimension, index_type=index_type)
+        if overwrite:  # segment numbers keep rising, so the new ones never collide with the old ones
+            idx._next_segment = int(_read_manifest_or_empty(path).get("next_segment", 1))
+        return idx
 
     @classmethod
     def load(cls, directory: str | os.PathLike[str], embedder_id: str | None = None) -> Index:
         """Load the index saved at `directory`; refuse it when it was built with another embedder.
+
+        Raises `IndexMissing` (no index, or a segment it names is gone) and `IndexMismatch` (another embedder,
+        an unknown format, inconsistent files).
 
         >>> Index.load("/nonexistent/index")
         Traceback (most recent call last):
@@ -166,20 +227,15 @@ class Index:
         """
         path = Path(directory)
         manifest = _read_manifest(path)
-        if manifest.get("format_version") != FORMAT_VERSION:
+        version = manifest.get("format_version")
+        if version not in READS_FORMATS:
             raise IndexMismatch(
-                f"Index at {path} has format version {manifest.get('format_version')}; this Referat reads "
-                f"version {FORMAT_VERSION}. Re-ingest with `referat ingest --rebuild`."
+                f"Index at {path} has format version {version}; this Referat reads versions "
+                f"{', '.join(map(str, READS_FORMATS))}. Re-ingest with `referat ingest --rebuild`."
             )
         built_with = manifest["embedder_id"]
         if embedder_id is not None and embedder_id != built_with:
             raise IndexMismatch.of_embedder(path, built_with, embedder_id)
-        data = path / manifest["data"]
-        if not data.is_dir():
-            raise IndexMissing(
-                f"Index at {path} names data directory {manifest['data']}, which is missing. "
-                "Re-ingest with `referat ingest --rebuild`."
-            )
         idx = cls(
             path,
             embedder_id=built_with,
@@ -188,35 +244,40 @@ class Index:
             normalized=bool(manifest.get("normalized", True)),
         )
         idx._next_vid = int(manifest["next_id"])
-        idx._docs = {d: DocumentInfo(**info) for d, info in manifest["documents"].items()}
-        vids: list[int] = []
-        with open(data / "chunks.jsonl", encoding="utf-8") as f:
-            for line in f:
-                rec = json.loads(line)
-                vids.append(rec.pop("vid"))
-                if rec.get("pages"):
-                    rec["pages"] = tuple(rec["pages"])
-                if "item_number" in rec:  # indexes saved before the field was named `number`
-                    rec["number"] = rec.pop("item_number")
-                idx._chunks.append(Chunk(**rec))
-        idx._vids = np.asarray(vids, dtype=np.int64)
-        idx._vectors = np.load(data / "vectors.npy")
-        items: dict[str, list[AgendaItem]] = {d: [] for d in idx._docs}
-        with open(data / "items.jsonl", encoding="utf-8") as f:
-            for line in f:
-                item = _item_from_json(json.loads(line))
-                items.setdefault(item.doc_id, []).append(item)
-        idx._items = {d: tuple(v) for d, v in items.items()}
-        faiss = _faiss_module()
-        idx._faiss = faiss.deserialize_index(np.fromfile(data / "faiss.index", dtype=np.uint8))
-        inner = faiss.downcast_index(idx._faiss.index) if hasattr(idx._faiss, "index") else idx._faiss
-        idx._faiss_kind = "hnsw" if isinstance(inner, faiss.IndexHNSW) else "flat"
-        n = len(idx._chunks)
-        if idx._vectors.shape != (n, idx.dimension) or idx._faiss.ntotal != n or n != manifest["n_chunks"]:
+        if version == 1:
+            idx._load_format_1(manifest)
+        else:
+            idx._next_segment = int(manifest["next_segment"])
+            for entry in manifest["segments"]:
+                where = path / entry["name"]
+                if not where.is_dir():
+                    raise IndexMissing(
+                        f"Index at {path} names segment {entry['name']}, which is missing. "
+                        "Re-ingest with `referat ingest --rebuild`."
+                    )
+                segment = Segment(where, idx.dimension)
+                dead = set(entry["dead"])
+                idx._segments.append(segment)
+                idx._dead[segment.name] = dead
+                for doc_id, rows in segment.docs.items():
+                    if doc_id in dead:
+                        continue
+                    if doc_id in idx._home:
+                        raise IndexMismatch(
+                            f"Index at {path} holds document {doc_id!r} in two segments. "
+                            "Re-ingest with `referat ingest --rebuild`."
+                        )
+                    idx._home[doc_id] = segment
+                    idx._docs[doc_id] = DocumentInfo(**rows.info)
+                    idx._n += rows.count
+        if idx._n != manifest["n_chunks"]:
             raise IndexMismatch(
-                f"Index at {path} is inconsistent ({n} chunks, vectors {idx._vectors.shape}, "
-                f"{idx._faiss.ntotal} in FAISS). Re-ingest with `referat ingest --rebuild`."
+                f"Index at {path} is inconsistent ({idx._n} chunks, the manifest says {manifest['n_chunks']}). "
+                "Re-ingest with `referat ingest --rebuild`."
             )
+        graph = manifest.get("graph")
+        if graph and idx.kind == "hnsw":
+            idx._load_graph(path / graph)
         return idx
 
     @classmethod
@@ -242,23 +303,28 @@ class Index:
     # ----------------------------------------------------------------- reading
 
     def __len__(self) -> int:
-        return len(self._chunks)
+        return self._n
 
     @property
     def kind(self) -> FaissKind:
-        """The FAISS structure searches use: `index_type`, or for "auto" the one that suits the size.
+        """The structure searches use: `index_type`, or for "auto" the one that suits the size.
 
         >>> Index("/tmp/x", embedder_id="e", dimension=8).kind
         'flat'
         """
         if self.index_type == "auto":
-            return auto_kind(len(self._chunks))
+            return auto_kind(self._n)
         return self.index_type
 
     def vector_bytes(self) -> int:
-        """Bytes the vectors hold in memory: the float32 matrix plus the FAISS index built over it."""
+        """Bytes of vectors a search reads: the float32 matrices (memory-mapped ones included, tombstoned rows
+        too) plus, for HNSW, the serialised FAISS index."""
+        matrices = sum(int(s.vectors.nbytes) for s in self._segments)
+        matrices += sum(int(u.vectors.nbytes) for u in self._unsaved.values())
+        if self.kind != "hnsw":
+            return matrices
         faiss = _faiss_module()
-        return int(self._vectors.nbytes) + int(faiss.serialize_index(self._faiss_index()).size)
+        return matrices + int(faiss.serialize_index(self._faiss_index()).size)
 
     @property
     def revision(self) -> int:
@@ -266,15 +332,21 @@ class Index:
         return self._revision
 
     @property
-    def chunks(self) -> tuple[Chunk, ...]:
-        """All chunks, in vector order (positions are stable until the next change)."""
-        self._refresh_caches()
-        return self._chunks_view
+    def chunks(self) -> Sequence[Chunk]:
+        """All chunks, in vector order, read from disk as they are asked for (positions are stable until the
+        next change; so is this view)."""
+        return _Chunks(self)
 
     @property
     def vectors(self) -> np.ndarray:
-        """The (n_chunks, dimension) float32 matrix, aligned with `chunks`. Read-only."""
-        view = self._vectors.view()
+        """The (n_chunks, dimension) float32 matrix, aligned with `chunks`. Read-only; a copy in memory unless
+        the index is one saved segment without tombstones (then the memory map itself)."""
+        blocks = self._lay().blocks
+        parts = [np.asarray(m if rows is None else m[rows]) for m, rows, _ in blocks]
+        if len(parts) == 1:
+            view = parts[0].view()
+        else:
+            view = np.concatenate(parts) if parts else np.zeros((0, self.dimension), dtype=np.float32)
         view.flags.writeable = False
         return view
 
@@ -284,31 +356,49 @@ class Index:
 
     def items(self, doc_id: str) -> tuple[AgendaItem, ...]:
         """The document's agenda items in document order; () for an unknown document."""
-        return self._items.get(doc_id, ())
+        if doc_id not in self._home:
+            return ()
+        home = self._home[doc_id]
+        if home is None:
+            return self._unsaved[doc_id].items
+        key = (home.name, doc_id)
+        found = self._item_cache.get(key)
+        if found is None:
+            if len(self._item_cache) >= _ITEM_CACHE:
+                self._item_cache.pop(next(iter(self._item_cache)))
+            found = self._item_cache[key] = home.items(doc_id)
+        return found
 
     def item(self, doc_id: str, number: str | None) -> AgendaItem | None:
         """One agenda item (`number` None: the document's unnumbered part), or None."""
-        for it in self._items.get(doc_id, ()):
+        for it in self.items(doc_id):
             if it.number == number:
                 return it
         return None
 
     def chunks_of(self, doc_id: str) -> tuple[Chunk, ...]:
-        self._refresh_caches()
-        return tuple(self._chunks[p] for p in self._pos_by_doc.get(doc_id, ()))
+        if doc_id not in self._home:
+            return ()
+        home = self._home[doc_id]
+        if home is None:
+            return self._unsaved[doc_id].chunks
+        rows = home.docs[doc_id]
+        lines = home.chunk_lines(rows.start, rows.start + rows.count)
+        return tuple(chunk_from_line(line) for line in lines.splitlines())
 
     def positions_of(self, doc_ids: Iterable[str]) -> np.ndarray:
         """Sorted positions (into `chunks`) of every chunk of these documents."""
-        self._refresh_caches()
-        pos = [p for d in doc_ids for p in self._pos_by_doc.get(d, ())]
-        return np.asarray(sorted(pos), dtype=np.int64)
+        by_doc = self._lay().by_doc
+        ranges = [np.arange(a, a + n, dtype=np.int64) for d in set(doc_ids) if d in by_doc for a, n in [by_doc[d]]]
+        return np.sort(np.concatenate(ranges)) if ranges else np.zeros(0, dtype=np.int64)
 
     def search_dense(
         self, query_vec: np.ndarray, k: int, *, doc_ids: Collection[str] | None = None
     ) -> list[tuple[int, float]]:
         """The `k` chunks nearest `query_vec` as (position in `chunks`, inner product), best first.
 
-        `doc_ids` restricts the search to those documents' chunks.
+        `doc_ids` restricts the search to those documents' chunks. Flat: an exact numpy product over the
+        memory-mapped vectors. Raises `ConfigError` for k <= 0, `IndexMismatch` for a wrong dimension.
 
         >>> from rag.embed import HashEmbedder
         >>> idx = Index.create("/tmp/doctest-index", "hash-32", 32, overwrite=True)
@@ -320,33 +410,19 @@ class Index:
         q = np.ascontiguousarray(np.asarray(query_vec, dtype=np.float32).reshape(1, -1))
         if q.shape[1] != self.dimension:
             raise IndexMismatch(f"query vector has dimension {q.shape[1]}; the index has {self.dimension}")
-        if not self._chunks:
+        if not self._n:
             return []
+        allowed = None
         if doc_ids is not None:
             allowed = self.positions_of(doc_ids)
             if len(allowed) == 0:
                 return []
             if len(allowed) <= _EXACT_FILTER_LIMIT:
-                scores = self._vectors[allowed] @ q[0]
-                top = _top_k(scores, k)
-                return [(int(allowed[i]), float(scores[i])) for i in top]
-        faiss = _faiss_module()
-        index = self._faiss_index()
-        kk = min(k, len(self._chunks))
-        params = None
-        if doc_ids is not None:
-            sel = faiss.IDSelectorBatch(self._vids[allowed])
-            params = (
-                faiss.SearchParametersHNSW(sel=sel, efSearch=max(HNSW_EF_SEARCH, kk))
-                if self._faiss_kind == "hnsw"
-                else faiss.SearchParameters(sel=sel)
-            )
-        elif self._faiss_kind == "hnsw":
-            params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, kk))
-        with _one_thread(faiss):
-            dist, ids = index.search(q, kk, params=params)
-        self._refresh_caches()
-        return [(self._pos_by_vid[int(v)], float(s)) for v, s in zip(ids[0], dist[0], strict=True) if v != -1]
+                scores = self._vectors_at(allowed) @ q[0]
+                return [(int(allowed[i]), float(scores[i])) for i in _top_k(scores, k)]
+        if self.kind == "flat":
+            return self._search_flat(q, min(k, self._n), allowed)
+        return self._search_hnsw(q, min(k, self._n), allowed)
 
     # ----------------------------------------------------------------- writing
 
@@ -355,6 +431,7 @@ class Index:
 
         Nothing is embedded when the document is indexed unchanged. When it changed, its old chunks and
         items are replaced; passages whose text (header + text) is unchanged keep their stored vector.
+        Raises `IndexMismatch` for another embedder, `ConfigError` for chunks of another document.
 
         >>> from rag.embed import HashEmbedder
         >>> emb = HashEmbedder(dimension=32)
@@ -368,20 +445,19 @@ class Index:
         stray = [c.id for c in chunks if c.doc_id != doc_id]
         if stray:
             raise ConfigError(f"chunks {stray[:3]} do not belong to document {doc_id!r}")
-        self._refresh_caches()
-        old_pos = self._pos_by_doc.get(doc_id, [])
-        old_chunks = [self._chunks[p] for p in old_pos]
+        old_chunks = self.chunks_of(doc_id)
         old_info = self._docs.get(doc_id)
         if (
             old_info is not None
             and old_info.content_hash == document.content_hash
-            and old_chunks == list(chunks)
-            and self._items.get(doc_id, ()) == tuple(document.items)
+            and list(old_chunks) == list(chunks)
+            and self.items(doc_id) == tuple(document.items)
             and _info_matches(old_info, document)
         ):
             return 0
 
-        known = {c.embed_text: self._vectors[p] for c, p in zip(old_chunks, old_pos, strict=True)}
+        old_vectors = self._vectors_of(doc_id)
+        known = {c.embed_text: old_vectors[i] for i, c in enumerate(old_chunks)}
         missing = list(dict.fromkeys(c.embed_text for c in chunks if c.embed_text not in known))
         if missing:
             fresh = np.asarray(embedder.embed_passages(missing), dtype=np.float32)
@@ -398,18 +474,17 @@ class Index:
         )
 
         # Everything that can fail has run: from here on the in-memory index changes.
-        self._forgotten |= doc_id in self._docs
-        self._drop(doc_id)
+        if doc_id in self._docs:
+            self._forget(doc_id)
         new_vids = np.arange(self._next_vid, self._next_vid + len(chunks), dtype=np.int64)
         self._next_vid += len(chunks)
-        self._chunks.extend(chunks)
-        self._vids = np.concatenate([self._vids, new_vids])
-        self._vectors = np.concatenate([self._vectors, new_vectors])
-        if self._faiss is not None and self._faiss_kind != self.kind:
-            self._faiss = None  # "auto" crossed AUTO_HNSW_FROM: rebuilt as the other kind on next use
+        self._unsaved[doc_id] = _Unsaved(tuple(document.items), tuple(chunks), new_vids, new_vectors)
+        self._home[doc_id] = None
+        self._n += len(chunks)
+        if self._faiss is not None and self.kind != "hnsw":
+            self._faiss = None  # "auto" went flat: a graph kept now would miss what is added meanwhile
         if self._faiss is not None and len(chunks):
             self._faiss.add_with_ids(new_vectors, new_vids)
-        self._items[doc_id] = tuple(document.items)
         self._docs[doc_id] = DocumentInfo(
             content_hash=document.content_hash,
             source=document.source,
@@ -425,78 +500,147 @@ class Index:
         return len(missing)
 
     def remove_document(self, doc_id: str) -> bool:
-        """Forget a document (chunks, vectors, items). False when it was not indexed."""
+        """Forget a document (chunks, vectors, items). False when it was not indexed.
+
+        The next `save()` rewrites the segments that held it or an earlier version of it (their other documents
+        move to the new segment), so its text is gone from disk after that save."""
         if doc_id not in self._docs:
             return False
-        self._drop(doc_id)
-        self._forgotten = True
+        # Every segment with a version of it: the live one, and those where an earlier version is tombstoned.
+        self._purge |= {s.name for s in self._segments if doc_id in s.docs}
+        self._forget(doc_id)
         del self._docs[doc_id]
-        self._items.pop(doc_id, None)
         self._revision += 1
         return True
 
     def save(self) -> Path:
-        """Write the index atomically (see the module docstring); return the new version's directory."""
-        faiss = _faiss_module()
+        """Commit the changes since the last save (see the module docstring); return the directory of the segment
+        written, or of the index when there was nothing new to write.
+
+        Writes the unsaved documents, and the other documents of segments that held a removed one, as one new
+        segment and a new manifest; compacts instead (`compact()`) when the segments or their tombstoned rows
+        pass MAX_SEGMENTS or DEAD_SHARE.
+        """
+        segments = len(self._segments) + bool(self._unsaved)
+        on_disk = sum(len(s) for s in self._segments)
+        dead = sum(s.docs[d].count for s in self._segments for d in self._dead.get(s.name, ()))
+        if segments > MAX_SEGMENTS or (on_disk and dead > DEAD_SHARE * on_disk):
+            return self.compact()
         root = self.directory
         root.mkdir(parents=True, exist_ok=True)
-        previous = _current_data(root)
-        number = int(previous[1:7]) + 1 if previous and previous[1:7].isdigit() else 1
-        name = f"v{number:06d}-{secrets.token_hex(3)}"
-        tmp = root / f".tmp-{name}"
-        tmp.mkdir()
-        with open(tmp / "chunks.jsonl", "w", encoding="utf-8") as f:
-            for c, vid in zip(self._chunks, self._vids.tolist(), strict=True):
-                f.write(json.dumps({"vid": vid, **dataclasses.asdict(c)}, ensure_ascii=False) + "\n")
-            _fsync(f)
-        with open(tmp / "items.jsonl", "w", encoding="utf-8") as f:
-            for doc_id in self._docs:
-                for it in self._items.get(doc_id, ()):
-                    f.write(json.dumps(dataclasses.asdict(it), ensure_ascii=False) + "\n")
-            _fsync(f)
-        with open(tmp / "vectors.npy", "wb") as f:
-            np.save(f, self._vectors)
-            _fsync(f)
-        with open(tmp / "faiss.index", "wb") as f:
-            f.write(faiss.serialize_index(self._faiss_index()).tobytes())
-            _fsync(f)
-        _fsync_dir(tmp)
-        os.rename(tmp, root / name)
-        _fsync_dir(root)
+        previous = _named_in(root)
+        # A segment that held a removed document is rewritten: its live documents move to the new segment.
+        purged = [s for s in self._segments if s.name in self._purge]
+        moved = [d for d, _ in self._live_docs() if self._home[d] in purged or self._home[d] is None]
+        written = self._write_segment(root, moved) if moved else None
+        held = [s for s in self._segments if s not in purged and len(self._dead.get(s.name, ())) < len(s.docs)]
+        live = [*held, *([written] if written else [])]
+        graph = self._save_graph(root, fresh=False)
+        self._commit(root, live, graph)
+        gone = {s.name for s in purged}
+        self._clean(root, keep=(previous - gone) | {s.name for s in live} | ({graph} if graph else set()))
+        if written is not None:
+            self._adopt(written, live, moved)
+        else:
+            self._segments = live
+        if purged:
+            self._revision += 1  # the moved documents' chunks changed position
+        return written.path if written else root
 
-        manifest = self._manifest(name)
-        staged = root / f".{MANIFEST}.{secrets.token_hex(3)}.tmp"
-        with open(staged, "w", encoding="utf-8") as f:
-            json.dump(manifest, f, ensure_ascii=False, indent=1)
-            _fsync(f)
-        os.replace(staged, root / MANIFEST)  # the commit point
-        _fsync_dir(root)
+    def compact(self) -> Path:
+        """Merge every live document into one new segment, commit it, and delete every other segment: removed and
+        replaced documents' text is then gone from disk. Costs a write of the whole index; returns the segment.
 
-        # The previous version is kept for a reader that has just read the old manifest, unless it holds
-        # text that was removed or replaced: removed means gone from disk.
-        keep = {name} if self._forgotten else {name, previous}
-        self._forgotten = False
-        for entry in root.iterdir():
-            stale_version = entry.is_dir() and _VERSION.fullmatch(entry.name) and entry.name not in keep
-            stale_tmp = entry.name.startswith((".tmp-", f".{MANIFEST}."))
-            if stale_version or stale_tmp:
-                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
-        return root / name
+        >>> idx = Index.create("/tmp/doctest-index", "hash-32", 32, overwrite=True)
+        >>> idx.compact().name.startswith("s")
+        True
+        """
+        root = self.directory
+        root.mkdir(parents=True, exist_ok=True)
+        written = self._write_segment(root, [d for d, _ in self._live_docs()])
+        if self._gone.size:
+            self._faiss = None  # the graph still holds the tombstoned vectors: built afresh without them
+        graph = self._save_graph(root, fresh=True)
+        self._commit(root, [written], graph)
+        self._clean(root, keep={written.name} | ({graph} if graph else set()))
+        self._dead = {}
+        self._adopt(written, [written], self._home)
+        return written.path
 
     # ----------------------------------------------------------------- internals
 
-    def _manifest(self, data: str) -> dict[str, Any]:
+    def _load_format_1(self, manifest: dict[str, Any]) -> None:
+        """Read a format-1 index (one version directory) into memory, as unsaved documents: the next save
+        writes it as a segment."""
+        data = self.directory / manifest["data"]
+        if not data.is_dir():
+            raise IndexMissing(
+                f"Index at {self.directory} names data directory {manifest['data']}, which is missing. "
+                "Re-ingest with `referat ingest --rebuild`."
+            )
+        chunks: dict[str, list[Chunk]] = {}
+        vids: dict[str, list[int]] = {}
+        with open(data / "chunks.jsonl", encoding="utf-8") as f:
+            for line in f:
+                chunk = chunk_from_line(line)
+                chunks.setdefault(chunk.doc_id, []).append(chunk)
+                vids.setdefault(chunk.doc_id, []).append(json.loads(line)["vid"])
+        items: dict[str, list[AgendaItem]] = {}
+        with open(data / "items.jsonl", encoding="utf-8") as f:
+            for line in f:
+                item = item_from_json(json.loads(line))
+                items.setdefault(item.doc_id, []).append(item)
+        vectors = np.load(data / "vectors.npy")
+        n = sum(map(len, chunks.values()))
+        if vectors.shape != (n, self.dimension):
+            raise IndexMismatch(
+                f"Index at {self.directory} is inconsistent ({n} chunks, vectors {vectors.shape}). "
+                "Re-ingest with `referat ingest --rebuild`."
+            )
+        docs = {d: DocumentInfo(**info) for d, info in manifest["documents"].items()}
+        at = 0
+        for doc_id in [*chunks, *(d for d in docs if d not in chunks)]:  # vector order: chunks are grouped
+            mine = chunks.get(doc_id, [])
+            self._unsaved[doc_id] = _Unsaved(
+                tuple(items.get(doc_id, ())),
+                tuple(mine),
+                np.asarray(vids.get(doc_id, []), dtype=np.int64),
+                vectors[at : at + len(mine)],
+            )
+            self._home[doc_id] = None
+            at += len(mine)
+        self._docs = docs
+        self._n = n
+
+    def _load_graph(self, path: Path) -> None:
+        faiss = _faiss_module()
+        if not path.is_file():
+            return  # rebuilt on first use
+        graph = faiss.deserialize_index(np.fromfile(path, dtype=np.uint8))
+        ids = faiss.vector_to_array(graph.id_map).astype(np.int64)
+        lay = self._lay()
+        new = np.flatnonzero(~np.isin(lay.vids, ids))
+        self._graph, self._graph_n = path.name, int(graph.ntotal)
+        if new.size:  # added after the graph was saved
+            graph.add_with_ids(np.ascontiguousarray(self._vectors_at(new)), lay.vids[new])
+        self._gone = ids[~np.isin(ids, lay.vids)]
+        self._faiss = graph
+
+    def _manifest(self, segments: Sequence[Segment], graph: str | None) -> dict[str, Any]:
         faiss = _faiss_module()
         return {
             "format_version": FORMAT_VERSION,
-            "data": data,
             "embedder_id": self.embedder_id,
             "dimension": self.dimension,
             "normalized": self.normalized,
             "index_type": self.index_type,
-            "hnsw": {"M": HNSW_M, "ef_search": HNSW_EF_SEARCH} if self._faiss_kind == "hnsw" else None,
-            "n_chunks": len(self._chunks),
+            "hnsw": {"M": HNSW_M, "ef_search": HNSW_EF_SEARCH} if self.kind == "hnsw" else None,
+            "n_chunks": self._n,
+            "n_documents": len(self._docs),
             "next_id": self._next_vid,
+            "next_segment": self._next_segment,
+            "segments": [{"name": s.name, "dead": sorted(self._dead.get(s.name, ()))} for s in segments],
+            "graph": graph,
             "versions": {
                 "faiss": faiss.__version__,
                 "numpy": np.__version__,
@@ -504,8 +648,80 @@ class Index:
                 "PyStemmer": _dist_version("PyStemmer"),
             },
             "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "documents": {d: dataclasses.asdict(info) for d, info in self._docs.items()},
         }
+
+    def _write_segment(self, root: Path, doc_ids: Sequence[str]) -> Segment:
+        """Write these documents (in this order) as a new segment directory, fsynced and renamed into place."""
+        name = f"s{self._next_segment:06d}-{secrets.token_hex(3)}"
+        while (root / name).exists():  # left by a save killed before its commit, under the same number
+            name = f"s{self._next_segment:06d}-{secrets.token_hex(3)}"
+        self._next_segment += 1
+        tmp = root / f".tmp-{name}"
+        tmp.mkdir()
+        n_rows = sum(self._docs[d].n_chunks for d in doc_ids)
+        write_segment(tmp, (self._segment_doc(d) for d in doc_ids), self.dimension, n_rows=n_rows, sync=_fsync)
+        _fsync_dir(tmp)
+        os.rename(tmp, root / name)
+        _fsync_dir(root)
+        return Segment(root / name, self.dimension)
+
+    def _segment_doc(self, doc_id: str) -> SegmentDoc:
+        info = dataclasses.asdict(self._docs[doc_id])
+        home = self._home[doc_id]
+        if home is None:
+            u = self._unsaved[doc_id]
+            lines = [chunk_line(c, v) for c, v in zip(u.chunks, u.vids.tolist(), strict=True)]
+            return SegmentDoc(doc_id, info, b"".join(map(item_line, u.items)), lines, u.vids, u.vectors)
+        rows = home.docs[doc_id]
+        end = rows.start + rows.count
+        lines = home.chunk_lines(rows.start, end).splitlines(keepends=True)
+        return SegmentDoc(
+            doc_id, info, home.item_lines(doc_id), lines, home.vids[rows.start : end], home.vectors[rows.start : end]
+        )
+
+    def _save_graph(self, root: Path, *, fresh: bool) -> str | None:
+        """The HNSW graph file the manifest names: the saved one while it is recent enough, else written anew."""
+        if self.kind != "hnsw":
+            return None
+        index = self._faiss_index()
+        added = index.ntotal - self._graph_n
+        if not fresh and self._graph and (root / self._graph).is_file() and added <= GRAPH_STALE_SHARE * self._graph_n:
+            return self._graph
+        faiss = _faiss_module()
+        name = f"g{self._next_segment:06d}-{secrets.token_hex(3)}.faiss"
+        tmp = root / f".tmp-{name}"
+        with open(tmp, "wb") as f:
+            f.write(faiss.serialize_index(index).tobytes())
+            _fsync(f)
+        os.rename(tmp, root / name)
+        self._graph, self._graph_n = name, int(index.ntotal)
+        return name
+
+    def _commit(self, root: Path, segments: Sequence[Segment], graph: str | None) -> None:
+        staged = root / f".{MANIFEST}.{secrets.token_hex(3)}.tmp"
+        with open(staged, "w", encoding="utf-8") as f:
+            json.dump(self._manifest(segments, graph), f, ensure_ascii=False, indent=1)
+            _fsync(f)
+        os.replace(staged, root / MANIFEST)  # the commit point
+        _fsync_dir(root)
+
+    def _clean(self, root: Path, *, keep: set[str]) -> None:
+        """Remove segments, graphs and half-written files that no manifest in `keep` needs."""
+        for entry in root.iterdir():
+            stale = (SEGMENT_NAME.fullmatch(entry.name) or _GRAPH_NAME.fullmatch(entry.name)) and entry.name not in keep
+            if stale or entry.name.startswith((".tmp-", f".{MANIFEST}.")):
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+
+    def _adopt(self, written: Segment, segments: list[Segment], moved: Iterable[str]) -> None:
+        """After a commit: the live documents are read from `segments`, those `moved` from `written`."""
+        for doc_id in list(moved):
+            self._home[doc_id] = written
+        self._unsaved.clear()
+        self._segments = segments
+        self._dead = {s.name: self._dead.get(s.name, set()) for s in segments}
+        self._purge = set()
+        self._item_cache.clear()
+        self._layout_of = -1  # positions are unchanged (`revision` stays), but they now lie in `written`
 
     def _check_embedder(self, embedder: Embedder) -> None:
         if embedder.model_id != self.embedder_id:
@@ -516,54 +732,223 @@ class Index:
                 f"{embedder.dimension}. Re-ingest with `referat ingest --rebuild`."
             )
 
-    def _drop(self, doc_id: str) -> None:
-        self._refresh_caches()
-        gone = self._pos_by_doc.get(doc_id)
-        if not gone:
-            return
-        keep = np.ones(len(self._chunks), dtype=bool)
-        keep[gone] = False
-        removed_vids = self._vids[~keep]
-        self._chunks = [c for c, k in zip(self._chunks, keep.tolist(), strict=True) if k]
-        self._vids = self._vids[keep]
-        self._vectors = self._vectors[keep]
-        if self._faiss is not None:
-            if self._faiss_kind == "flat" and self.kind == "flat":
-                self._faiss.remove_ids(removed_vids)
-            else:
-                self._faiss = None  # HNSW cannot remove: rebuilt from _vectors on next use
+    def _forget(self, doc_id: str) -> None:
+        """Drop the document's chunks and items (its entry in `_docs` is the caller's)."""
+        home = self._home.pop(doc_id)
+        self._item_cache.pop((home.name, doc_id), None) if home else None
+        if home is None:
+            vids = self._unsaved.pop(doc_id).vids
+        else:
+            self._dead.setdefault(home.name, set()).add(doc_id)
+            rows = home.docs[doc_id]
+            vids = home.vids[rows.start : rows.start + rows.count]
+        self._n -= len(vids)
+        if self._faiss is not None and len(vids):
+            self._gone = np.concatenate([self._gone, vids])  # HNSW cannot remove: skipped when searching
         self._revision += 1
-        self._refresh_caches()
+
+    def _live_docs(self) -> Iterator[tuple[str, int]]:
+        """(document, chunk count) of every live document, in position order."""
+        for segment in self._segments:
+            dead = self._dead.get(segment.name, set())
+            live = sorted((r.start, d) for d, r in segment.docs.items() if d not in dead)
+            for _, d in live:
+                yield d, segment.docs[d].count
+        for d, u in self._unsaved.items():
+            yield d, len(u.chunks)
+
+    def _lay(self) -> _Layout:
+        if self._layout is not None and self._layout_of == self._revision:
+            return self._layout
+        docs: list[str] = []
+        starts: list[int] = []
+        vids: list[np.ndarray] = []
+        blocks: list[tuple[np.ndarray, np.ndarray | None, int]] = []
+        by_doc: dict[str, tuple[int, int]] = {}
+        pos = 0
+        for segment in self._segments:
+            dead = self._dead.get(segment.name, set())
+            live = sorted((r.start, r.count, d) for d, r in segment.docs.items() if d not in dead and r.count)
+            first = pos
+            for _, count, d in live:
+                docs.append(d)
+                starts.append(pos)
+                by_doc[d] = (pos, count)
+                pos += count
+            rows = None
+            if sum(c for _, c, _ in live) != len(segment):
+                rows = np.concatenate([np.arange(s, s + c) for s, c, _ in live]) if live else np.zeros(0, np.int64)
+            vids.append(segment.vids if rows is None else segment.vids[rows])
+            blocks.append((segment.vectors, rows, first))
+        first = pos
+        for d, u in self._unsaved.items():
+            if len(u.chunks):
+                docs.append(d)
+                starts.append(pos)
+                by_doc[d] = (pos, len(u.chunks))
+                pos += len(u.chunks)
+                vids.append(u.vids)
+        if pos > first:
+            blocks.append((np.concatenate([u.vectors for u in self._unsaved.values()]), None, first))
+        self._layout = _Layout(
+            tuple(docs),
+            np.asarray([*starts, pos], dtype=np.int64),
+            np.concatenate(vids) if vids else np.zeros(0, dtype=np.int64),
+            tuple(blocks),
+            by_doc,
+        )
+        self._layout_of = self._revision
+        return self._layout
+
+    def _chunk_at(self, position: int) -> Chunk:
+        lay = self._lay()
+        run = int(np.searchsorted(lay.starts, position, side="right")) - 1
+        doc_id = lay.docs[run]
+        offset = position - int(lay.starts[run])
+        home = self._home[doc_id]
+        if home is None:
+            return self._unsaved[doc_id].chunks[offset]
+        return home.chunk(home.docs[doc_id].start + offset)
+
+    def _iter_chunks(self) -> Iterator[Chunk]:
+        for doc_id in self._lay().docs:
+            yield from self.chunks_of(doc_id)
+
+    def _vectors_of(self, doc_id: str) -> np.ndarray:
+        home = self._home.get(doc_id)
+        if doc_id not in self._home:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        if home is None:
+            return self._unsaved[doc_id].vectors
+        rows = home.docs[doc_id]
+        return np.asarray(home.vectors[rows.start : rows.start + rows.count])
+
+    def _vectors_at(self, positions: np.ndarray) -> np.ndarray:
+        """The vectors at these sorted positions, (len(positions), dimension) float32 (read from the maps)."""
+        parts = []
+        lay = self._lay()
+        for i, (matrix, rows, first) in enumerate(lay.blocks):
+            end = lay.blocks[i + 1][2] if i + 1 < len(lay.blocks) else self._n
+            a, b = np.searchsorted(positions, [first, end])
+            local = positions[a:b] - first
+            if len(local):
+                parts.append(np.asarray(matrix[local if rows is None else rows[local]], dtype=np.float32))
+        return np.concatenate(parts) if parts else np.zeros((0, self.dimension), dtype=np.float32)
+
+    def _search_flat(self, q: np.ndarray, k: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        """Exact search with FAISS's brute-force kernel straight on each (memory-mapped) matrix: no copy, and the
+        same scores and order as an `IndexFlatIP` over the same vectors. Tombstoned rows (and, with `allowed`,
+        the rows not allowed) are left out by an id selector over row numbers."""
+        faiss = _faiss_module()
+        found: list[tuple[float, int]] = []
+        lay = self._lay()
+        for i, (matrix, rows, first) in enumerate(lay.blocks):
+            end = lay.blocks[i + 1][2] if i + 1 < len(lay.blocks) else self._n
+            wanted = rows
+            if allowed is not None:
+                a, b = np.searchsorted(allowed, [first, end])
+                local = allowed[a:b] - first
+                if not len(local):
+                    continue
+                wanted = local if rows is None else rows[local]
+            xb = np.ascontiguousarray(matrix, dtype=np.float32)  # a view of the map, not a copy
+            kk = min(k, len(xb) if wanted is None else len(wanted))
+            dist = np.empty((1, kk), dtype=np.float32)
+            ids = np.empty((1, kk), dtype=np.int64)
+            args = [faiss.swig_ptr(q), faiss.swig_ptr(xb), self.dimension, 1, len(xb), kk]
+            args += [faiss.swig_ptr(dist), faiss.swig_ptr(ids)]
+            sel = None if wanted is None else faiss.IDSelectorBatch(np.ascontiguousarray(wanted, dtype=np.int64))
+            with _one_thread(faiss):
+                faiss.knn_inner_product(*args, *([sel] if sel is not None else []))
+            for row, score in zip(ids[0].tolist(), dist[0].tolist(), strict=True):
+                if row >= 0:
+                    found.append((score, first + (row if rows is None else int(np.searchsorted(rows, row)))))
+        if len(lay.blocks) == 1:
+            return [(p, score) for score, p in found]  # already best first
+        found.sort(key=lambda t: (-t[0], t[1]))
+        return [(p, score) for score, p in found[:k]]
+
+    def _search_hnsw(self, q: np.ndarray, k: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        faiss = _faiss_module()
+        index = self._faiss_index()
+        lay = self._lay()
+        keep: list[Any] = []  # the selectors must outlive the search
+        if allowed is not None:
+            keep.append(faiss.IDSelectorBatch(lay.vids[allowed]))
+        elif self._gone.size:
+            keep += [faiss.IDSelectorBatch(self._gone)]
+            keep.append(faiss.IDSelectorNot(keep[0]))
+        params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k))
+        if keep:
+            params.sel = keep[-1]
+        with _one_thread(faiss):
+            dist, ids = index.search(q, k, params=params)
+        found = [(int(v), float(s)) for v, s in zip(ids[0], dist[0], strict=True) if v != -1]
+        if not found:
+            return []
+        positions = _positions_of_vids(lay.vids, np.asarray([v for v, _ in found], dtype=np.int64))
+        return [(int(p), s) for p, (_, s) in zip(positions.tolist(), found, strict=True)]
 
     def _faiss_index(self) -> Any:
-        if self._faiss is not None and self._faiss_kind != self.kind:
-            self._faiss = None
+        """The HNSW graph over every live vector (built here when there is none)."""
         if self._faiss is None:
             faiss = _faiss_module()
-            kind = self.kind
-            if kind == "hnsw":
-                base = faiss.IndexHNSWFlat(self.dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-                base.hnsw.efSearch = HNSW_EF_SEARCH
-                base.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-            else:
-                base = faiss.IndexFlatIP(self.dimension)
+            base = faiss.IndexHNSWFlat(self.dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            base.hnsw.efSearch = HNSW_EF_SEARCH
+            base.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
             index = faiss.IndexIDMap2(base)
-            if len(self._chunks):
-                index.add_with_ids(np.ascontiguousarray(self._vectors), self._vids)
+            lay = self._lay()
+            step = 50_000  # bounded copies out of the memory maps
+            for start in range(0, self._n, step):
+                positions = np.arange(start, min(self._n, start + step))
+                index.add_with_ids(np.ascontiguousarray(self._vectors_at(positions)), lay.vids[positions])
             self._faiss = index
-            self._faiss_kind = kind
+            self._gone = np.zeros(0, dtype=np.int64)
+            self._graph_n = 0  # what is saved no longer matches: written again on save
         return self._faiss
 
-    def _refresh_caches(self) -> None:
-        if self._cache_revision == self._revision:
-            return
-        by_doc: dict[str, list[int]] = {}
-        for p, c in enumerate(self._chunks):
-            by_doc.setdefault(c.doc_id, []).append(p)
-        self._pos_by_doc = by_doc
-        self._pos_by_vid = {v: p for p, v in enumerate(self._vids.tolist())}
-        self._chunks_view = tuple(self._chunks)
-        self._cache_revision = self._revision
+
+_ITEM_CACHE = 1024  # documents whose parsed items are kept (the assistant walks every document's items)
+
+
+class _Chunks(Sequence[Chunk]):
+    """`Index.chunks`: a sequence view that parses each chunk from disk when it is asked for."""
+
+    def __init__(self, index: Index) -> None:
+        self._index = index
+        self._n = len(index)
+
+    def __len__(self) -> int:
+        return self._n
+
+    @overload
+    def __getitem__(self, i: int) -> Chunk: ...
+    @overload
+    def __getitem__(self, i: slice) -> tuple[Chunk, ...]: ...
+    def __getitem__(self, i: int | slice) -> Chunk | tuple[Chunk, ...]:
+        if isinstance(i, slice):
+            return tuple(self[j] for j in range(*i.indices(self._n)))
+        p = int(i) + self._n if i < 0 else int(i)
+        if not 0 <= p < self._n:
+            raise IndexError(f"chunk position {i} out of range for {self._n} chunks")
+        return self._index._chunk_at(p)
+
+    def __iter__(self) -> Iterator[Chunk]:
+        return self._index._iter_chunks()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and len(other) == self._n and tuple(self) == tuple(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _positions_of_vids(vids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Positions of `wanted` ids in `vids` (each present once). Ids rise with position unless a merge reordered
+    them, so a binary search usually suffices."""
+    if len(vids) < 2 or bool(np.all(vids[1:] > vids[:-1])):
+        return np.searchsorted(vids, wanted)
+    order = np.argsort(vids, kind="stable")
+    return order[np.searchsorted(vids[order], wanted)]
 
 
 def auto_kind(n_chunks: int) -> FaissKind:
@@ -612,21 +997,6 @@ def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
     return np.argsort(-scores, kind="stable")
 
 
-def _item_from_json(d: dict[str, Any]) -> AgendaItem:
-    return AgendaItem(
-        **{
-            **d,
-            "span": tuple(d["span"]),
-            "pages": tuple(d["pages"]) if d.get("pages") else None,
-            "presenters": tuple(d.get("presenters", ())),
-            "sections": tuple(Section(**s) for s in d.get("sections", ())),
-            "decision": Decision(
-                **{**d.get("decision", {}), "sentences": tuple(d.get("decision", {}).get("sentences", ()))}
-            ),
-        }
-    )
-
-
 def _read_manifest(root: Path) -> dict[str, Any]:
     try:
         with open(root / MANIFEST, encoding="utf-8") as f:
@@ -636,11 +1006,19 @@ def _read_manifest(root: Path) -> dict[str, Any]:
     return manifest
 
 
-def _current_data(root: Path) -> str | None:
+def _read_manifest_or_empty(root: Path) -> dict[str, Any]:
     try:
-        return str(_read_manifest(root)["data"])
-    except (IndexMissing, KeyError, ValueError):
-        return None
+        return _read_manifest(root)
+    except (IndexMissing, ValueError):
+        return {}
+
+
+def _named_in(root: Path) -> set[str]:
+    """The segments, graph and (format 1) data directory the manifest at `root` names; empty when there is none."""
+    manifest = _read_manifest_or_empty(root)
+    names = {str(s["name"]) for s in manifest.get("segments", ())}
+    names |= {str(manifest[key]) for key in ("graph", "data") if manifest.get(key)}
+    return names
 
 
 def _fsync(f: Any) -> None:

@@ -140,7 +140,13 @@ class Retriever:
             # of a bare number finds. Their passages are the chunks that hold the number.
             case_hits = [h for h in hits if (h.chunk.doc_id, h.chunk.number) in named]
             have = {(h.chunk.doc_id, h.chunk.number) for h in case_hits}
-            extra = [ChunkHit(c, 0.0) for c in self.index.chunks if (c.doc_id, c.number) in named - have]
+            missing = named - have
+            chunks = self.index.chunks
+            extra = [  # in position order, reading only the named documents' chunks
+                ChunkHit(c, 0.0)
+                for p in self.index.positions_of({d for d, _ in missing})
+                if ((c := chunks[int(p)]).doc_id, c.number) in missing
+            ]
             ranked = self._items([*case_hits, *extra], len(named))
             ranked.sort(key=lambda h: h.date or "", reverse=True)
             rest = [h for h in self._items(hits, top_k + len(ranked)) if (h.doc_id, h.number) not in named]
@@ -245,7 +251,7 @@ class Retriever:
 
     def _lexical_index(self) -> LexicalIndex:
         if self._lexical is None or self._lexical_revision != self.index.revision:
-            self._lexical = LexicalIndex.build([f"{c.embed_text}\n{_file_words(c.doc_id)}" for c in self.index.chunks])
+            self._lexical = LexicalIndex.build(f"{c.embed_text}\n{_file_words(c.doc_id)}" for c in self.index.chunks)
             self._lexical_revision = self.index.revision
         return self._lexical
 

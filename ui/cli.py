@@ -329,6 +329,35 @@ def remove(
     out.print(f"Fjernet: {escape(doc_id)}")
 
 
+@app.command()
+def compact(index: IndexOpt = None, as_json: JsonOpt = False) -> None:
+    """Merge the index's segments into one, dropping from disk the old text of replaced documents.
+
+    Each ingest appends a segment; a document re-ingested with changes leaves its old text in its earlier
+    segment until the index is compacted (done by itself past 32 segments or half the rows dead). Removed
+    documents (`referat remove`, `ingest --prune`) leave the disk at once.
+
+    Example: referat compact --index data/index
+    """
+    from rag.index import Index
+
+    with _edge():
+        idx = Index.load(_index_dir(index))
+        before = _disk_bytes(idx.directory)
+        segment = idx.compact()
+        after = _disk_bytes(idx.directory)
+    if as_json:
+        _print_json({"segment": segment.name, "chunks": len(idx), "bytes_before": before, "bytes_after": after})
+        return
+    out.print(
+        f"Komprimeret: {len(idx)} tekststykker i {escape(segment.name)}, {before / 1e6:.1f} MB -> {after / 1e6:.1f} MB"
+    )
+
+
+def _disk_bytes(root: Path) -> int:
+    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+
+
 BodyOpt = Annotated[list[str] | None, typer.Option("--body", help="Only this body (repeatable).")]
 FromOpt = Annotated[str | None, typer.Option("--from", help="Meetings on or after YYYY-MM-DD.")]
 ToOpt = Annotated[str | None, typer.Option("--to", help="Meetings on or before YYYY-MM-DD.")]

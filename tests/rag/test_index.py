@@ -87,14 +87,59 @@ def test_unchanged_reingest_embeds_nothing(tmp_path: Path, emb: CountingEmbedder
     assert emb.passages == 0
 
 
-def test_an_index_saved_before_the_chunk_field_was_renamed_still_loads(tmp_path: Path, emb: CountingEmbedder) -> None:
-    idx = Index.create(tmp_path, emb.model_id, emb.dimension)
-    doc, chunks = make_doc("d1", {"6": ["Midttrafik får ny model"]})
-    idx.upsert_document(doc, chunks, emb)
-    saved = idx.save()
-    rows = (saved / "chunks.jsonl").read_text(encoding="utf-8").replace('"number":', '"item_number":')
-    (saved / "chunks.jsonl").write_text(rows, encoding="utf-8")
-    assert [c.number for c in Index.load(tmp_path, emb.model_id).chunks] == ["6"]
+def _write_format_1(path: Path, docs: list[tuple[Document, list[Chunk]]], emb: HashEmbedder) -> None:
+    """An index as format 1 saved it: one version directory, the manifest naming it (chunk field `item_number`,
+    as the oldest indexes have it)."""
+    import dataclasses
+
+    data = path / "v000003-abcdef"
+    data.mkdir(parents=True)
+    chunks = [c for _, cs in docs for c in cs]
+    with open(data / "chunks.jsonl", "w", encoding="utf-8") as f:
+        for vid, c in enumerate(chunks):
+            rec = {"vid": vid, **dataclasses.asdict(c)}
+            rec["item_number"] = rec.pop("number")
+            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    with open(data / "items.jsonl", "w", encoding="utf-8") as f:
+        for d, _ in docs:
+            f.writelines(json.dumps(dataclasses.asdict(it), ensure_ascii=False) + "\n" for it in d.items)
+    np.save(data / "vectors.npy", emb.embed_passages([c.embed_text for c in chunks]).astype(np.float32))
+    (data / "faiss.index").write_bytes(b"")  # format 1 kept FAISS here; format 2 does not read it
+    info = {"source": "x.txt", "body": "KD-Net", "date": "2021-01-22", "kind": "referat", "ingested_at": "2024"}
+    documents = {
+        d.doc_id: {**info, "content_hash": d.content_hash, "n_items": len(d.items), "n_chunks": len(cs)}
+        for d, cs in docs
+    }
+    manifest = {"format_version": 1, "data": data.name, "embedder_id": emb.model_id, "dimension": emb.dimension,
+                "normalized": True, "index_type": "auto", "hnsw": None, "n_chunks": len(chunks),
+                "next_id": len(chunks), "documents": documents}  # fmt: skip
+    (path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def test_a_format_1_index_loads_and_the_next_save_rewrites_it(tmp_path: Path, emb: CountingEmbedder) -> None:
+    docs = [make_doc("d1", {"6": ["Midttrafik får ny model", "KD-Net godkendte"]}), make_doc("d2", {"1": ["tog"]})]
+    _write_format_1(tmp_path, docs, emb)
+    old = Index.load(tmp_path, emb.model_id)
+    assert [(c.doc_id, c.number) for c in old.chunks] == [("d1", "6"), ("d1", "6"), ("d2", "1")]
+    assert old.item("d1", "6") == docs[0][0].items[0]
+    assert old.chunks[old.search_dense(emb.embed_query("tog"), 1)[0][0]].text == "tog"
+
+    saved = old.save()
+    assert json.loads((tmp_path / "manifest.json").read_text())["format_version"] == 2
+    assert (tmp_path / "v000003-abcdef").is_dir()  # kept for a reader of the previous manifest
+    again = Index.load(tmp_path, emb.model_id)
+    assert again.chunks == old.chunks and again.items("d2") == docs[1][0].items
+    np.testing.assert_array_equal(again.vectors, old.vectors)
+    again.save()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == [saved.name]
+
+
+def test_an_unknown_format_is_refused_with_the_fix(tmp_path: Path, emb: CountingEmbedder) -> None:
+    Index.create(tmp_path, emb.model_id, emb.dimension).save()
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    (tmp_path / "manifest.json").write_text(json.dumps({**manifest, "format_version": 9}))
+    with pytest.raises(IndexMismatch, match=r"format version 9.*--rebuild"):
+        Index.load(tmp_path)
 
 
 def test_changed_document_replaces_its_chunks(tmp_path: Path, emb: CountingEmbedder) -> None:
@@ -181,6 +226,14 @@ def test_auto_switches_to_hnsw_at_its_size_and_back(
     for i in range(3):
         loaded.remove_document(f"d{i}")
     assert loaded.kind == "flat" and len(loaded.search_dense(q, 10)) == 5
+    # Back over the threshold: what was added while flat is in the graph searched.
+    loaded.remove_document("d3")
+    loaded.upsert_document(*make_doc("d9", {"1": ["tekst 9 om emne9"]}), emb)
+    assert loaded.kind == "flat"
+    loaded.upsert_document(*make_doc("d10", {"1": ["tekst 10 om emne10"]}), emb)
+    assert loaded.kind == "hnsw"
+    q9 = emb.embed_query("tekst 9 om emne9")
+    assert loaded.chunks[loaded.search_dense(q9, 1)[0][0]].doc_id == "d9" and len(loaded.search_dense(q9, 10)) == 6
 
 
 def test_an_index_saved_as_flat_stays_flat(
@@ -226,24 +279,118 @@ def test_manifest_describes_the_index(tmp_path: Path, emb: CountingEmbedder) -> 
     idx = Index.create(tmp_path, emb.model_id, emb.dimension)
     doc, chunks = make_doc("d1", {"1": ["a"], "2": ["b", "c"]})
     idx.upsert_document(doc, chunks, emb)
-    idx.save()
+    segment = idx.save()
     m = json.loads((tmp_path / "manifest.json").read_text())
     assert m["embedder_id"] == "hash-64" and m["dimension"] == 64 and m["normalized"] is True
-    assert m["index_type"] == "auto" and m["hnsw"] is None and m["format_version"] == 1
+    assert m["index_type"] == "auto" and m["hnsw"] is None and m["format_version"] == 2
     assert set(m["versions"]) >= {"faiss", "numpy", "bm25s"}
-    info = m["documents"]["d1"]
-    assert info["content_hash"] == doc.content_hash and info["n_items"] == 2 and info["body"] == "KD-Net"
-    assert {"source", "date", "kind", "ingested_at"} <= set(info)
+    assert m["segments"] == [{"name": segment.name, "dead": []}] and m["n_chunks"] == 3
+    stored = json.loads((segment / "documents.jsonl").read_text())
+    assert stored["doc_id"] == "d1" and stored["rows"] == [0, 3]
+    info = Index.load(tmp_path).documents["d1"]
+    assert info.content_hash == doc.content_hash and info.n_items == 2 and info.body == "KD-Net"
+    assert info.source and info.date and info.kind and info.ingested_at
 
 
-def test_save_keeps_only_recent_versions(tmp_path: Path, emb: CountingEmbedder) -> None:
+def _files(root: Path) -> dict[str, tuple[int, int]]:
+    """Every file under `root`: relative path -> (inode, size)."""
+    return {str(p.relative_to(root)): (p.stat().st_ino, p.stat().st_size) for p in root.rglob("*") if p.is_file()}
+
+
+def test_adding_one_document_writes_only_that_document(tmp_path: Path, emb: CountingEmbedder) -> None:
+    big = Index.create(tmp_path / "big", emb.model_id, emb.dimension)
+    for i in range(40):
+        big.upsert_document(*make_doc(f"d{i}", {"1": [f"d{i} afsnit {j} om sag {i}" for j in range(20)]}), emb)
+    big.save()
+    before = _files(tmp_path / "big")
+    meeting = make_doc("ny", {"1": ["ny sag om busser", "og tog"], "2": ["eventuelt"]})
+    big.upsert_document(*meeting, emb)
+    segment = big.save()
+    after = _files(tmp_path / "big")
+    unchanged = {k: v for k, v in before.items() if k != "manifest.json"}
+    assert {k: v for k, v in after.items() if k in unchanged} == unchanged  # nothing earlier rewritten or removed
+    new = {k: v[1] for k, v in after.items() if k not in before}
+    files = ("documents.jsonl", "chunks.jsonl", "items.jsonl", "rows.npy", "vectors.npy")
+    assert set(new) == {f"{segment.name}/{f}" for f in files}
+
+    alone = Index.create(tmp_path / "alone", emb.model_id, emb.dimension)
+    alone.upsert_document(*meeting, emb)
+    alone_bytes = sum(p.stat().st_size for p in alone.save().iterdir())
+    assert alone_bytes <= sum(new.values()) <= alone_bytes + 100  # the same document: only its ids' digits differ
+    manifest_bytes = (tmp_path / "big" / "manifest.json").stat().st_size
+    assert manifest_bytes < 2 * (tmp_path / "alone" / "manifest.json").stat().st_size
+    loaded = Index.load(tmp_path / "big")
+    assert len(loaded) == 803 and [c.text for c in loaded.chunks_of("ny")] == [
+        "ny sag om busser",
+        "og tog",
+        "eventuelt",
+    ]
+    assert loaded.chunks[loaded.search_dense(emb.embed_query("ny sag om busser"), 1)[0][0]].doc_id == "ny"
+
+
+def _bytes_under(root: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file())
+
+
+def test_removed_text_leaves_the_disk_at_the_next_save_and_replaced_text_at_compaction(
+    tmp_path: Path, emb: CountingEmbedder
+) -> None:
+    idx = Index.create(tmp_path, emb.model_id, emb.dimension)
+    for i in range(3):
+        idx.upsert_document(*make_doc(f"d{i}", {"1": [f"almindelig tekst {i}"]}), emb)
+    idx.upsert_document(*make_doc("hemmelig", {"1": ["Fortroligt navn Åse Hemmeligsen"]}), emb)
+    idx.save()
+    for i in range(3, 6):
+        idx.upsert_document(*make_doc(f"d{i}", {"1": [f"senere tekst {i}"]}), emb)
+    idx.save()
+    # A later version: the first is tombstoned in the first segment, and must leave the disk with it too.
+    idx.upsert_document(*make_doc("hemmelig", {"1": ["Fortroligt navn Åse Hemmeligsen", "ny tekst"]}), emb)
+    idx.save()
+    idx.upsert_document(*make_doc("d3", {"1": ["ny udgave af d3"]}), emb)  # replaced: the old text is tombstoned
+    assert idx.remove_document("hemmelig")
+    idx.save()
+    loaded = Index.load(tmp_path)
+    assert "hemmelig" not in loaded.documents and all(c.doc_id != "hemmelig" for c in loaded.chunks)
+    disk = _bytes_under(tmp_path)
+    assert b"Hemmeligsen" not in disk and b"senere tekst 3" in disk
+    assert sorted(loaded.documents) == ["d0", "d1", "d2", "d3", "d4", "d5"]
+    assert loaded.chunks == idx.chunks and [c.text for c in loaded.chunks_of("d3")] == ["ny udgave af d3"]
+
+    segment = loaded.compact()
+    assert b"senere tekst 3" not in _bytes_under(tmp_path)
+    assert [p.name for p in tmp_path.iterdir() if p.is_dir()] == [segment.name]
+    again = Index.load(tmp_path)
+    assert again.chunks == loaded.chunks and sorted(again.documents) == sorted(loaded.documents)
+    np.testing.assert_array_equal(again.vectors, loaded.vectors)
+
+
+def test_save_compacts_when_segments_pile_up(
+    tmp_path: Path, emb: CountingEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("rag.index.MAX_SEGMENTS", 3)
     idx = Index.create(tmp_path, emb.model_id, emb.dimension)
     for i in range(4):
-        d, cs = make_doc(f"d{i}", {"1": [f"t{i}"]})
-        idx.upsert_document(d, cs, emb)
+        idx.upsert_document(*make_doc(f"d{i}", {"1": [f"t{i}"]}), emb)
         idx.save()
-    versions = sorted(p.name for p in tmp_path.iterdir() if p.is_dir())
-    assert len(versions) == 2 and versions[-1].startswith("v000004")
+        live = json.loads((tmp_path / "manifest.json").read_text())["segments"]
+        assert len(live) == (i + 1 if i < 3 else 1)
+    assert sorted(Index.load(tmp_path).documents) == ["d0", "d1", "d2", "d3"]
+
+
+def test_hnsw_graph_is_kept_across_small_saves_and_caught_up_on_load(tmp_path: Path, emb: CountingEmbedder) -> None:
+    idx = Index.create(tmp_path, emb.model_id, emb.dimension, "hnsw")
+    for i in range(20):
+        idx.upsert_document(*make_doc(f"d{i}", {"1": [f"tekst {i} om emne{i}"]}), emb)
+    idx.save()
+    graph = json.loads((tmp_path / "manifest.json").read_text())["graph"]
+    idx.upsert_document(*make_doc("ny", {"1": ["helt ny tekst om havnen"]}), emb)
+    idx.remove_document("d3")
+    idx.save()
+    assert json.loads((tmp_path / "manifest.json").read_text())["graph"] == graph  # not rewritten
+    loaded = Index.load(tmp_path)
+    hits = loaded.search_dense(emb.embed_query("helt ny tekst om havnen"), 30)
+    assert loaded.chunks[hits[0][0]].doc_id == "ny" and len(hits) == 20
+    assert all(loaded.chunks[p].doc_id != "d3" for p, _ in hits)
 
 
 def test_failure_before_the_commit_point_keeps_the_old_index(
@@ -287,6 +434,8 @@ _WRITER = textwrap.dedent(
             j = i - 3
             doc, chunks = make_doc(f"d{{j}}", {{"1": [f"d{{j}} ny {{k}}" for k in range(j % 7 + 1)]}})
             idx.upsert_document(doc, chunks, emb)
+        if i % 7 == 6:  # remove one: the save rewrites the segment that held it
+            idx.remove_document(f"d{{i - 5}}")
         idx.save()
     """
 )
@@ -318,3 +467,29 @@ def test_sigkill_during_saves_leaves_a_complete_index(tmp_path: Path) -> None:
             idx.vectors, HashEmbedder(16).embed_passages([c.embed_text for c in idx.chunks]), atol=1e-6
         )
     assert seen_docs > 5  # the writer did make progress between kills
+
+
+@pytest.mark.parametrize("exact_limit", [0, 20_000])  # 0: FAISS's kernel with a row selector, else numpy
+def test_flat_search_over_segments_with_tombstones_is_exact(
+    tmp_path: Path, emb: CountingEmbedder, monkeypatch: pytest.MonkeyPatch, exact_limit: int
+) -> None:
+    monkeypatch.setattr("rag.index._EXACT_FILTER_LIMIT", exact_limit)
+    idx = Index.create(tmp_path, emb.model_id, emb.dimension, "flat")
+    for batch in range(3):
+        for i in range(batch * 5, batch * 5 + 5):
+            idx.upsert_document(*make_doc(f"d{i}", {"1": [f"sag {i} om {w}" for w in ("bus", "tog", "vej")]}), emb)
+        idx.save()
+    idx.upsert_document(*make_doc("d2", {"1": ["sag 2 om havnen"]}), emb)  # tombstones d2 in the first segment
+    idx.upsert_document(*make_doc("d20", {"1": ["sag 20 om bus"]}), emb)  # unsaved: a block of its own
+    assert len(json.loads((tmp_path / "manifest.json").read_text())["segments"]) == 3
+    vectors = idx.vectors
+    for query in ("sag 3 om bus", "havnen", "sag 12 om vej"):
+        q = emb.embed_query(query)
+        exact = vectors @ q
+        hits = idx.search_dense(q, 7)
+        assert [p for p, _ in hits] == sorted(range(len(exact)), key=lambda p: (-exact[p], p))[:7]
+        np.testing.assert_allclose([s for _, s in hits], np.sort(exact)[::-1][:7], rtol=1e-5)
+        only = {"d2", "d7", "d20"}
+        allowed = [p for p, c in enumerate(idx.chunks) if c.doc_id in only]
+        hits = idx.search_dense(q, 4, doc_ids=only)
+        assert [p for p, _ in hits] == sorted(allowed, key=lambda p: (-exact[p], p))[:4]

@@ -155,3 +155,27 @@ def test_ask_through_a_model_server_and_keep_the_quotes_when_it_is_gone(tmp_path
     after = json.loads(gone.stdout.strip().splitlines()[-1])
     assert after["failed_checks"] == ["model_unavailable"] and "cannot be reached" in after["problems"][0]
     assert after["answer"] in row["answer"]  # the same checked quotes, without the summary
+
+
+def test_compact_merges_the_segments_and_drops_replaced_text(tmp_path: Path) -> None:
+    import shutil
+
+    folder, index = tmp_path / "referater", tmp_path / "index"
+    folder.mkdir()
+    original = (SAMPLE / "000_266b1448cd742ca6.txt").read_text(encoding="utf-8")
+    (folder / "a.txt").write_text(original + "\nTilføjet: Gammelvejsagen.\n", encoding="utf-8")
+    shutil.copy(SAMPLE / "003_fc010784cd8fe213.txt", folder / "b.txt")  # larger: a's old rows stay < half
+    assert runner.invoke(app, ["ingest", str(folder), "--index", str(index)], env=FAKES).exit_code == 0
+    (folder / "a.txt").write_text(original, encoding="utf-8")  # replaced: the old text is tombstoned
+    assert runner.invoke(app, ["ingest", str(folder), "--index", str(index)], env=FAKES).exit_code == 0
+    assert len([p for p in index.iterdir() if p.is_dir()]) == 2
+    assert any(b"Gammelvejsagen" in p.read_bytes() for p in index.rglob("chunks.jsonl"))
+
+    result = runner.invoke(app, ["compact", "--index", str(index), "--json"], env=FAKES)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert [p.name for p in index.iterdir() if p.is_dir()] == [report["segment"]]
+    assert report["bytes_after"] < report["bytes_before"]
+    assert not any(b"Gammelvejsagen" in p.read_bytes() for p in index.rglob("*") if p.is_file())
+    help_text = runner.invoke(app, ["compact", "--help"]).output
+    assert "Example: referat compact" in help_text

@@ -217,8 +217,7 @@ def bench_product_search(
     for document, chunks in batches:
         idx.upsert_document(document, chunks, embedder)
     del batches, passages
-    row_of = {c.id: int(c.id[1:]) for c in idx.chunks}
-    pos_to_row = np.asarray([row_of[c.id] for c in idx.chunks])
+    pos_to_row = np.asarray([int(c.id[1:]) for c in idx.chunks])
 
     def dense(q: np.ndarray) -> Any:
         return idx.search_dense(q, K_CHUNKS)
@@ -253,12 +252,14 @@ def bench_product_search(
         hybrid=hyb,
         recall_at_10=recall,
         vector_bytes=idx.vector_bytes(),
-        rss_bytes=rss,
+        rss_bytes=rss[1] if rss else None,
+        rss_records_bytes=rss[0] if rss else None,
     )
 
 
 _SERVE_MEMORY = """
 import gc, json, sys
+import numpy as np
 from rag.index import Index
 from rag.lexical import LexicalIndex
 
@@ -266,25 +267,31 @@ def rss():
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * __import__("os").sysconf("SC_PAGE_SIZE")
 
-import faiss, bm25s, Stemmer, numpy  # imports are not the index's memory
+import faiss, bm25s, Stemmer  # imports are not the index's memory
 gc.collect(); before = rss()
 idx = Index.load(sys.argv[1])
-lexical = LexicalIndex.build([c.embed_text for c in idx.chunks])
+lexical = LexicalIndex.build(c.embed_text for c in idx.chunks)
 gc.collect()
-print(json.dumps({"rss": rss() - before, "n": len(idx)}))
+records = rss() - before
+query = np.random.default_rng(0).standard_normal(idx.dimension).astype(np.float32)
+idx.search_dense(query / np.linalg.norm(query), 50)
+lexical.search("budget", 50)
+gc.collect()
+print(json.dumps({"rss": rss() - before, "records": records, "n": len(idx)}))
 """
 
 
-def serve_memory(index_dir: Path) -> int | None:
-    """Resident memory a fresh process adds by loading the index at `index_dir` as `referat serve` holds it:
-    records, vectors, FAISS and the BM25 index built from the chunks. None where /proc is missing."""
+def serve_memory(index_dir: Path) -> tuple[int, int] | None:
+    """Resident memory a fresh process adds by loading the index at `index_dir` as `referat serve` holds it, as
+    (after load + the BM25 index built from the chunks, after one dense and one BM25 search too): the second
+    includes the vector pages a search maps in. None where /proc is missing."""
     if not Path("/proc/self/statm").exists():
         return None
     out = subprocess.run(
         [sys.executable, "-c", _SERVE_MEMORY, str(index_dir)], capture_output=True, text=True, check=True
     )
-    rss: int = json.loads(out.stdout.strip().splitlines()[-1])["rss"]
-    return rss
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    return int(found["records"]), int(found["rss"])
 
 
 def _faiss() -> Any:
