@@ -735,23 +735,33 @@ def bench(
     out_file: Annotated[Path | None, typer.Option("--out", help="Also write the results table (Markdown).")] = None,
     corpus: Annotated[Path, typer.Option("--corpus", help="Documents for the ingest benchmark.")] = Path("data/sample"),
     part: Annotated[
-        list[str] | None, typer.Option("--part", help="Only ingest, search, answer or cold (repeatable).")
+        list[str] | None,
+        typer.Option("--part", help="Only ingest, embed, search, answer or cold (repeatable)."),
+    ] = None,
+    embed_corpus: Annotated[
+        Path | None,
+        typer.Option("--embed-corpus", help="Documents for the embedder against torch (default: --corpus)."),
     ] = None,
 ) -> None:
-    """Measure ingest, search, answering and cold start, each as a ratio against a baseline of the same run.
+    """Measure ingest, embedding, search, answering and cold start, each as a ratio against a baseline of the
+    same run, and the time to the first checked answer.
 
     Example: referat bench --quick --json        (the full run adds 1M chunks: referat bench --out eval/BENCHMARKS.md)
+    The embedder against torch on Greve's meetings: referat bench --quick --part embed --corpus ../greve
     """
-    from rag.measure.bench.run import run
+    from rag.measure.bench.run import PARTS, run
 
     argv = ["referat bench", *(["--quick"] if quick else []), *(f"--part {p}" for p in part or ())]
     if corpus != Path("data/sample"):
         argv.append(f"--corpus {corpus}")
+    if embed_corpus is not None:
+        argv.append(f"--embed-corpus {embed_corpus}")
     with _edge():
         report = run(
             quick=quick,
             corpus=corpus,
-            parts=tuple(part or ("ingest", "search", "answer", "cold")),
+            parts=tuple(part or PARTS),
+            speed_corpus=embed_corpus,
             progress=lambda msg: err.print(f"[dim]{msg}[/]", highlight=False),
         )
     md = report.markdown(command=" ".join(argv))
