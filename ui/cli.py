@@ -234,10 +234,11 @@ def ingest(
 
     Example: referat ingest ../referater --prune --index data/index
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
     from ingest.readers import unsupported_reason
-    from rag.corpus import expand_paths
+    from rag.corpus import FileReport, expand_paths
+    from rag.ingest_progress import IngestMeter
 
     missing = [p for p in paths if not p.exists()]
     for p in missing:
@@ -257,11 +258,23 @@ def ingest(
     with _edge():
         a = _assistant(index, llm=False)
         stale = a.stale_documents(paths)
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        # Files done, chunks/s and the time left (estimated by bytes: files differ much in size).
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TaskProgressColumn(),
+            TextColumn("{task.fields[status]}"),
+        )
         with Progress(*columns, console=err, transient=True, disable=as_json) as progress:
-            task = progress.add_task("Indlæser dokumenter", total=len(files))
+            meter = IngestMeter(files)
+            task = progress.add_task("Indlæser", total=max(meter.total_bytes, 1), status=meter.now().describe())
+
+            def on_file(report: FileReport) -> None:
+                p = meter.file_done(report)
+                progress.update(task, completed=p.fraction * max(p.bytes_total, 1), status=p.describe())
+
             gone = [doc_id for doc_id, _ in stale] if prune else []
-            reports = a.ingest(files, remove=gone, on_file=lambda r: progress.advance(task))
+            reports = a.ingest(files, remove=gone, on_file=on_file)
         if stale and not prune:  # a renamed file has already taken its old entry's place
             held = {doc_id for doc_id, _ in a.documents()}
             stale = [(d, s) for d, s in stale if d in held]
