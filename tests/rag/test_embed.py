@@ -192,3 +192,15 @@ def test_onnx_backend_is_chosen_by_the_folder(tmp_path: Path) -> None:
     assert SentenceTransformerEmbedder(str(tmp_path)).backend == "torch"
     (tmp_path / ONNX_CONFIG).write_text("{}")
     assert SentenceTransformerEmbedder(str(tmp_path)).backend == "onnx"
+
+
+@pytest.mark.slow
+def test_the_onnx_encoder_lets_idle_threads_sleep() -> None:
+    """Spinning threads cost the encoder a third of its speed on shared cores (rag/embed.py)."""
+    from rag.embed import SPINNING, OnnxEncoder
+
+    encoder = _registered("multilingual-e5-small-int8")()
+    assert isinstance(encoder, SentenceTransformerEmbedder)
+    model = encoder.warm_up()
+    assert isinstance(model, OnnxEncoder)
+    assert model.session.get_session_options().get_session_config_entry(SPINNING) == "0"
