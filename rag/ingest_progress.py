@@ -38,8 +38,8 @@ class IngestProgress:
 
     @property
     def chunks_per_s(self) -> float | None:
-        """Chunks embedded per second of the run so far (None before any time has passed)."""
-        return self.chunks_embedded / self.elapsed_s if self.elapsed_s > 0 else None
+        """Chunks embedded per second of the run so far (None before the first file is done)."""
+        return self.chunks_embedded / self.elapsed_s if self.elapsed_s > 0 and self.files_done else None
 
     @property
     def eta_s(self) -> float | None:

@@ -39,6 +39,8 @@ def test_time_left_follows_the_bytes_not_the_file_count(tmp_path: Path) -> None:
     meter = IngestMeter([small, big], clock=clock)
     start = meter.now()
     assert (start.files_done, start.fraction, start.eta_s, start.chunks_per_s) == (0, 0.0, None, None)
+    clock.now = 1.0  # the model loading: no pace to show yet
+    assert meter.now().chunks_per_s is None and meter.now().describe() == "0 af 2 filer · 0 tekststykker"
     clock.now = 2.0
     p = meter.file_done(FileReport(path=str(small), chunks=4, chunks_embedded=4))
     # a tenth of the bytes in 2 s: 18 s left, though half of the files are done
