@@ -136,8 +136,9 @@ def bench_first_answer(
     phrase: int = 2,
     clock: Clock = time.perf_counter,
 ) -> FirstAnswerBench:
-    """Time `ask(question)` to its first checked answer for each question; the first `phrase` questions are
-    followed on to the model's first phrasing token. Warm the models before (an untimed question).
+    """Time `ask(question)` to its first checked answer for each question, and to the model's first phrasing
+    token for the first `phrase` questions a model phrases (register answers and abstentions have no phrasing).
+    Warm the models before (an untimed question).
 
     Usage: `bench_first_answer(assistant.ask_stream, ["Hvad besluttede KD-Net om Midttrafik?"], phrase=1)`.
     """
@@ -145,8 +146,8 @@ def bench_first_answer(
         raise ConfigError("no questions to time the first answer with")
     answers: list[float] = []
     tokens: list[float] = []
-    for k, question in enumerate(questions):
-        timed = time_first_answer(ask(question), phrase=k < phrase, clock=clock)
+    for question in questions:
+        timed = time_first_answer(ask(question), phrase=len(tokens) < phrase, clock=clock)
         answers.append(timed.answer_s)
         if timed.token_s is not None:
             tokens.append(timed.token_s)

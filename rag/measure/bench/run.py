@@ -246,9 +246,10 @@ def _bench_first_answer(
 
     from rag.assistant import Assistant
 
-    asked = [
-        json.loads(line)["question"] for line in questions.read_text(encoding="utf-8").splitlines() if line.strip()
-    ][: 8 if quick else 20]
+    lines = questions.read_text(encoding="utf-8").splitlines()
+    every = [json.loads(line)["question"] for line in lines if line.strip()]
+    n = 8 if quick else 20
+    asked = every[:: max(1, len(every) // n)][:n]  # spread over the set: its types come in runs
     phrase = 2 if quick else 5
     assistant = Assistant(index_dir, embedder, generator_factory=lambda: generator)
     assistant.warm_up()
@@ -257,9 +258,9 @@ def _bench_first_answer(
             break
     result = bench_first_answer(assistant.ask_stream, asked, phrase=phrase)
     note = (
-        f"First answer: the first {len(asked)} questions of {questions}, models warm (`Assistant.warm_up` and one "
+        f"First answer: {len(asked)} questions spread over {questions}, models warm (`Assistant.warm_up` and one "
         f"untimed question), timed from calling `ask_stream` to its `Checked` (or final `Answer`); the first "
-        f"{phrase} followed on to the model's first phrasing token."
+        f"{phrase} that a model phrases followed on to its first token."
     )
     return result, note
 

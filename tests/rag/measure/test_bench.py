@@ -321,10 +321,11 @@ def test_first_answer_times_the_checked_answer_and_the_first_phrasing_token() ->
 
     f = bench_first_answer(ask, ["a", "register", "b", "c"], phrase=2, clock=clock)
     assert f.first_answer_s == pytest.approx((0.5, 0.5, 0.5, 0.5)) and f.questions == 4
-    assert f.first_token_s == pytest.approx((20.5,))  # "a" only: "register" has no phrasing, "b" is not followed
+    # "register" has no phrasing: "a" and "b" are followed to the first token, "c" is not
+    assert f.first_token_s == pytest.approx((20.5, 20.5))
     assert f.first_answer_p50_s == pytest.approx(0.5) and f.first_token_p50_s == pytest.approx(20.5)
     assert closed == ["a", "register", "b", "c"]  # each stream stopped where the timing ended
-    assert clock.now == pytest.approx(0.5 * 4 + 20.0)  # nothing decoded past the first token
+    assert clock.now == pytest.approx(0.5 * 4 + 20.0 * 2)  # nothing decoded past the first token
     with pytest.raises(ConfigError, match="without an answer"):
         bench_first_answer(lambda q: iter(["sources"]), ["a"])
 
