@@ -399,7 +399,7 @@ class BenchReport:
                 "|---|---|---|",
                 f"| pipeline (`ingest_files`: parse, chunk, embed, upsert, save) | {i.pipeline_s:.2f} | "
                 f"{i.pipeline_s / i.n_chunks * 1000:.1f} |",
-                f"| raw `SentenceTransformer.encode`, same texts | {i.encode_s:.2f} | "
+                f"| raw `encode` of the embedder's model, same texts | {i.encode_s:.2f} | "
                 f"{i.encode_s / i.n_chunks * 1000:.1f} |",
                 f"| of the pipeline: parse + chunk | {i.parse_chunk_s:.2f} | |",
                 f"| of the pipeline: save (fsynced) | {i.save_s:.2f} | |",
