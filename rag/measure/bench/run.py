@@ -212,7 +212,7 @@ def _bench_embedding(
     )
     progress(f"  {raw}")
     picked = _spread_files(files, 2 if quick else 6)
-    speed = bench_ingest_speed(picked, embedder, baseline, corpus=str(corpus), repeats=2, workdir=workdir)
+    speed = bench_ingest_speed(picked, embedder, baseline, corpus=str(corpus), repeats=3, workdir=workdir)
     progress(f"  {speed}")
     return raw, speed
 
