@@ -2,7 +2,7 @@
 
 `IngestMeter` turns the `FileReport` that `ingest_files(on_file=...)` hands over after each file into an
 `IngestProgress`. The time left is estimated by bytes, not by files: the files of one folder differ in size
-by a factor of 10 or more (Greve's meetings: 14 kB to 700 kB), and a file's chunks, hence its embedding
+by a factor of 10 or more (Greve's meetings: 6 kB to 600 kB), and a file's chunks, hence its embedding
 time, grow with its size. Files left unchanged (nothing embedded) pass quickly; a run that re-ingests many
 of them before new ones underestimates at first and corrects itself as the new files come.
 """
