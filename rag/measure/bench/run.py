@@ -218,7 +218,8 @@ def _bench_embedding(
 
 
 def _spread_files(files: Sequence[Path], n: int) -> list[Path]:
-    """`n` of `files` (sorted by size) spread evenly over the sizes, the middle ones first when few."""
+    """`n` of `files` (sorted by size) at even steps inside the size order, the smallest and largest left out
+    (all of them when there are no more than `n`)."""
     if len(files) <= n:
         return list(files)
     step = len(files) / (n + 1)
