@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from rag.conversation import Turn
     from rag.corpus import FileReport
     from rag.index import DocumentInfo
+    from rag.ingest_progress import IngestProgress
 
 # Gradio's own shapes: the chat in its "messages" form ({"role", "content"} dicts), and a component update.
 Chat = list[dict[str, Any]]
@@ -408,25 +409,27 @@ def ingest_uploads(
     assistant: Assistant,
     files: Sequence[Any] | None,
     *,
-    on_progress: Callable[[int, int, str], None] | None = None,
+    on_progress: Callable[[IngestProgress], None] | None = None,
     lock: threading.Lock | None = None,
 ) -> str:
     """Ingest uploaded files into the assistant's index; a Markdown report with one line per file.
 
-    `files` are what Gradio's upload gives: paths, or objects with the path as `name`."""
+    `files` are what Gradio's upload gives: paths, or objects with the path as `name`. `on_progress` hears
+    where the run stands before the first file and after each (files done, chunks/s, time left)."""
     paths = [Path(f if isinstance(f, str | os.PathLike) else getattr(f, "name", f)) for f in files or ()]
     if not paths:
         raise gr.Error("Vælg en eller flere filer først.")
-    done = 0
+    from rag.ingest_progress import IngestMeter
+
+    meter = IngestMeter(paths)
 
     def step(report: FileReport) -> None:
-        nonlocal done
-        done += 1
+        progress = meter.file_done(report)
         if on_progress:
-            on_progress(done, len(paths), Path(report.path).name)
+            on_progress(progress)
 
     if on_progress:
-        on_progress(0, len(paths), paths[0].name)
+        on_progress(meter.now())
     with lock or threading.Lock(), _shown():
         reports = assistant.ingest(paths, on_file=step, by_name=True)
     lines = []
@@ -868,8 +871,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             a: bool,
             progress: gr.Progress = gr.Progress(),  # noqa: B008
         ) -> tuple[Any, ...]:
-            def report(done: int, total: int, name: str) -> None:
-                progress((done, total), desc=f"Indlæser {name}", unit="filer")
+            def report(p: IngestProgress) -> None:
+                progress(p.fraction, desc=f"Indlæser: {p.describe()}")
 
             text = ingest_uploads(assistant, files, on_progress=report, lock=ingest_lock)
             bodies_now = gr.update(choices=body_choices(assistant))

@@ -234,10 +234,11 @@ def ingest(
 
     Example: referat ingest ../referater --prune --index data/index
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
     from ingest.readers import unsupported_reason
-    from rag.corpus import expand_paths
+    from rag.corpus import FileReport, expand_paths
+    from rag.ingest_progress import IngestMeter
 
     missing = [p for p in paths if not p.exists()]
     for p in missing:
@@ -257,11 +258,23 @@ def ingest(
     with _edge():
         a = _assistant(index, llm=False)
         stale = a.stale_documents(paths)
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        # Files done, chunks/s and the time left (estimated by bytes: files differ much in size).
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TaskProgressColumn(),
+            TextColumn("{task.fields[status]}"),
+        )
         with Progress(*columns, console=err, transient=True, disable=as_json) as progress:
-            task = progress.add_task("Indlæser dokumenter", total=len(files))
+            meter = IngestMeter(files)
+            task = progress.add_task("Indlæser", total=max(meter.total_bytes, 1), status=meter.now().describe())
+
+            def on_file(report: FileReport) -> None:
+                p = meter.file_done(report)
+                progress.update(task, completed=p.fraction * max(p.bytes_total, 1), status=p.describe())
+
             gone = [doc_id for doc_id, _ in stale] if prune else []
-            reports = a.ingest(files, remove=gone, on_file=lambda r: progress.advance(task))
+            reports = a.ingest(files, remove=gone, on_file=on_file)
         if stale and not prune:  # a renamed file has already taken its old entry's place
             held = {doc_id for doc_id, _ in a.documents()}
             stale = [(d, s) for d, s in stale if d in held]
@@ -764,23 +777,33 @@ def bench(
     out_file: Annotated[Path | None, typer.Option("--out", help="Also write the results table (Markdown).")] = None,
     corpus: Annotated[Path, typer.Option("--corpus", help="Documents for the ingest benchmark.")] = Path("data/sample"),
     part: Annotated[
-        list[str] | None, typer.Option("--part", help="Only ingest, search, answer or cold (repeatable).")
+        list[str] | None,
+        typer.Option("--part", help="Only ingest, embed, search, answer or cold (repeatable)."),
+    ] = None,
+    embed_corpus: Annotated[
+        Path | None,
+        typer.Option("--embed-corpus", help="Documents for the embedder against torch (default: --corpus)."),
     ] = None,
 ) -> None:
-    """Measure ingest, search, answering and cold start, each as a ratio against a baseline of the same run.
+    """Measure ingest, embedding, search, answering and cold start, each as a ratio against a baseline of the
+    same run, and the time to the first checked answer.
 
     Example: referat bench --quick --json        (the full run adds 1M chunks: referat bench --out eval/BENCHMARKS.md)
+    The embedder against torch on Greve's meetings: referat bench --quick --part embed --corpus ../greve
     """
-    from rag.measure.bench.run import run
+    from rag.measure.bench.run import PARTS, run
 
     argv = ["referat bench", *(["--quick"] if quick else []), *(f"--part {p}" for p in part or ())]
     if corpus != Path("data/sample"):
         argv.append(f"--corpus {corpus}")
+    if embed_corpus is not None:
+        argv.append(f"--embed-corpus {embed_corpus}")
     with _edge():
         report = run(
             quick=quick,
             corpus=corpus,
-            parts=tuple(part or ("ingest", "search", "answer", "cold")),
+            parts=tuple(part or PARTS),
+            speed_corpus=embed_corpus,
             progress=lambda msg: err.print(f"[dim]{msg}[/]", highlight=False),
         )
     md = report.markdown(command=" ".join(argv))

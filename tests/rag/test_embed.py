@@ -192,3 +192,30 @@ def test_onnx_backend_is_chosen_by_the_folder(tmp_path: Path) -> None:
     assert SentenceTransformerEmbedder(str(tmp_path)).backend == "torch"
     (tmp_path / ONNX_CONFIG).write_text("{}")
     assert SentenceTransformerEmbedder(str(tmp_path)).backend == "onnx"
+
+
+@pytest.mark.slow
+def test_the_onnx_encoder_lets_idle_threads_sleep() -> None:
+    """Spinning threads cost the encoder a third of its speed on shared cores (rag/embed.py)."""
+    from rag.embed import SPINNING, OnnxEncoder
+
+    encoder = _registered("multilingual-e5-small-int8")()
+    assert isinstance(encoder, SentenceTransformerEmbedder)
+    model = encoder.warm_up()
+    assert isinstance(model, OnnxEncoder)
+    assert model.session.get_session_options().get_session_config_entry(SPINNING) == "0"
+
+
+@pytest.mark.slow
+def test_the_onnx_encoder_side_by_side_gives_each_text_its_own_vector_in_order() -> None:
+    """Texts run two at a time (one thread each): the vectors are those of each text run alone, in order."""
+    from rag.embed import OnnxEncoder
+
+    s = Settings.from_env()
+    encoder = OnnxEncoder(Path(resolve_embedder("multilingual-e5-small-int8", settings=s)), threads=2)
+    texts = [*PASSAGES, *(p.upper() for p in PASSAGES)]
+    together = encoder.encode(texts, prompt="passage: ")
+    alone = np.stack([encoder.encode([t], prompt="passage: ")[0] for t in texts])
+    assert encoder.workers == 2 and together.shape == (8, 384)
+    assert np.array_equal(together, alone)
+    assert not np.array_equal(together[0], together[1])

@@ -20,6 +20,7 @@ from rag.conversation import Turn, read
 from rag.embed import HashEmbedder
 from rag.filters import Filters
 from rag.index import DocumentInfo
+from rag.ingest_progress import IngestProgress
 from ui import app as ui
 
 MIDTTRAFIK = Source(
@@ -264,9 +265,13 @@ def uploaded(assistant: Assistant, tmp_path: Path) -> str:
     good.write_text(TARMVIG, encoding="utf-8")
     bad = tmp_path / "tom.txt"
     bad.write_text("", encoding="utf-8")
-    progress: list[tuple[int, int, str]] = []
-    report = ui.ingest_uploads(assistant, [str(good), str(bad)], on_progress=lambda *a: progress.append(a))
-    assert progress[0] == (0, 2, "tarmvig.txt") and progress[-1][:2] == (2, 2)
+    progress: list[IngestProgress] = []
+    report = ui.ingest_uploads(assistant, [str(good), str(bad)], on_progress=progress.append)
+    assert [(p.files_done, p.files_total) for p in progress] == [(0, 2), (1, 2), (2, 2)]
+    # tarmvig.txt's chunks are counted; the empty file adds none and no bytes
+    assert progress[0].chunks_embedded == 0 and progress[1].chunks_embedded == progress[2].chunks_embedded > 0
+    assert progress[1].bytes_done == progress[2].bytes_done == good.stat().st_size == progress[0].bytes_total
+    assert progress[-1].fraction == 1.0 and progress[-1].eta_s == 0.0
     return report
 
 

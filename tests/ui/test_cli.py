@@ -89,6 +89,11 @@ def test_bench_ends_with_one_json_object_and_writes_the_table(tmp_path: Path, mo
     last = json.loads(result.stdout.strip().splitlines()[-1])
     assert last["summary"]["cold_start_s"] == 4.25 and last["summary"]["search_p50_ms_100k"] is None
     assert "`referat bench --quick --part cold`" in table.read_text(encoding="utf-8")
+    assert last["summary"]["first_answer_p50_s"] is None and last["summary"]["embed_speedup_ratio"] is None
+    assert seen["speed_corpus"] is None
+    result = runner.invoke(app, ["bench", "--quick", "--part", "embed", "--embed-corpus", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert seen["parts"] == ("embed",) and seen["speed_corpus"] == tmp_path
 
 
 def test_ask_json_carries_why_it_abstained() -> None:

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from ingest.errors import ConfigError
-from rag.measure.bench.records import Clock, GenerationBench, PrefixCacheBench, StreamTiming
+from rag.measure.bench.records import (
+    Clock,
+    FirstAnswer,
+    FirstAnswerBench,
+    GenerationBench,
+    PrefixCacheBench,
+    StreamTiming,
+)
 
 
 def time_stream(pieces: Iterable[str], clock: Clock = time.perf_counter) -> StreamTiming:
@@ -84,3 +91,64 @@ def bench_prefix_cache(
         prefix_tokens=prefix_tokens,
         repeats=repeats,
     )
+
+
+def time_first_answer(events: Iterable[object], *, phrase: bool, clock: Clock = time.perf_counter) -> FirstAnswer:
+    """Follow one `Assistant.ask_stream` from the moment iteration starts: the first checked answer is the
+    first `Checked`, or the final `Answer` where none comes (register answers, abstentions, no model).
+
+    With `phrase`, iteration goes on to the model's first draft token (then stops: decoding is not what is
+    timed here); without, it stops at the checked answer. Stopping closes the stream.
+
+    >>> from rag.answer import Answer, Checked
+    >>> t = iter([0.0, 0.4, 2.0])
+    >>> time_first_answer([Checked(Answer("q", "a", (), ())), "Det"], phrase=True, clock=lambda: next(t))
+    FirstAnswer(answer_s=0.4, token_s=2.0)
+    """
+    from rag.answer import Answer, Checked
+
+    it = iter(events)
+    start = clock()
+    answer_s: float | None = None
+    token_s: float | None = None
+    try:
+        for event in it:
+            if answer_s is None and isinstance(event, Checked | Answer):
+                answer_s = clock() - start
+                if not phrase or isinstance(event, Answer):
+                    break
+            elif isinstance(event, str) and answer_s is not None:
+                token_s = clock() - start
+                break
+    finally:
+        close = getattr(it, "close", None)
+        if close:
+            close()
+    if answer_s is None:
+        raise ConfigError("the stream ended without an answer")
+    return FirstAnswer(answer_s, token_s)
+
+
+def bench_first_answer(
+    ask: Callable[[str], Iterable[object]],
+    questions: Sequence[str],
+    *,
+    phrase: int = 2,
+    clock: Clock = time.perf_counter,
+) -> FirstAnswerBench:
+    """Time `ask(question)` to its first checked answer for each question, and to the model's first phrasing
+    token for the first `phrase` questions a model phrases (register answers and abstentions have no phrasing).
+    Warm the models before (an untimed question).
+
+    Usage: `bench_first_answer(assistant.ask_stream, ["Hvad besluttede KD-Net om Midttrafik?"], phrase=1)`.
+    """
+    if not questions:
+        raise ConfigError("no questions to time the first answer with")
+    answers: list[float] = []
+    tokens: list[float] = []
+    for question in questions:
+        timed = time_first_answer(ask(question), phrase=len(tokens) < phrase, clock=clock)
+        answers.append(timed.answer_s)
+        if timed.token_s is not None:
+            tokens.append(timed.token_s)
+    return FirstAnswerBench(tuple(answers), tuple(tokens), len(questions))

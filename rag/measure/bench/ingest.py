@@ -64,7 +64,7 @@ def bench_ingest(
         raw_encode(list(texts))
         return clock() - start
 
-    pipe_s, raw_s = _interleaved(raw, pipeline, repeats)
+    pipe_s, raw_s = interleaved(raw, pipeline, repeats)
     last = Index.load(workdir / f"ingest-{runs}")
     start = clock()
     last.save()
@@ -109,7 +109,7 @@ class _TimedEmbedder:
         return self._inner.embed_query(text)
 
 
-def _interleaved(
+def interleaved(
     baseline: Callable[[], float], candidate: Callable[[], float], repeats: int
 ) -> tuple[list[float], list[float]]:
     """Run both `repeats` times, alternating which goes first; returns (candidate, baseline) seconds."""

@@ -186,6 +186,114 @@ class ColdStartBench:
 
 
 @dataclass(frozen=True)
+class EmbedBench:
+    """The product's embedder against the torch reference encoding the same real chunk texts, interleaved.
+
+    Times are medians over `repeats` of one raw `encode` of all `n_passages` texts (E5's "passage: " prompt,
+    normalised). `n_tokens` counts what the model reads (prompt included, truncated as the model truncates).
+    The ceiling: `matmul_gflops` is what this machine's cores do in a large numpy float32 matmul, and
+    `flops_per_token` what the encoder's matmuls cost per token (`embedding.encoder_flops_per_token`).
+    """
+
+    model: str
+    baseline: str
+    n_passages: int
+    n_tokens: int
+    model_s: float
+    baseline_s: float
+    repeats: int
+    paired_ratio: float  # median over adjacent pairs of baseline seconds / model seconds
+    matmul_gflops: float | None = None
+    flops_per_token: float | None = None
+
+    @property
+    def speedup(self) -> float:
+        """How many times the product's passages/s the baseline's is (above 1.0: the product is faster)."""
+        return self.paired_ratio
+
+    @property
+    def passages_per_s(self) -> float:
+        return self.n_passages / self.model_s if self.model_s > 0 else 0.0
+
+    @property
+    def baseline_passages_per_s(self) -> float:
+        return self.n_passages / self.baseline_s if self.baseline_s > 0 else 0.0
+
+    @property
+    def tokens_per_s(self) -> float:
+        return self.n_tokens / self.model_s if self.model_s > 0 else 0.0
+
+    @property
+    def baseline_tokens_per_s(self) -> float:
+        return self.n_tokens / self.baseline_s if self.baseline_s > 0 else 0.0
+
+    @property
+    def ceiling_tokens_per_s(self) -> float | None:
+        """Tokens/s if every matmul FLOP of the encoder ran at the float32 matmul microbenchmark's pace."""
+        if not self.matmul_gflops or not self.flops_per_token:
+            return None
+        return self.matmul_gflops * 1e9 / self.flops_per_token
+
+    def share_of_ceiling(self, tokens_per_s: float) -> float | None:
+        """`tokens_per_s` as a share of `ceiling_tokens_per_s` (0.5 = half of it)."""
+        ceiling = self.ceiling_tokens_per_s
+        return tokens_per_s / ceiling if ceiling else None
+
+
+@dataclass(frozen=True)
+class IngestSpeedBench:
+    """`ingest_files` into a fresh index with the product's embedder against the torch reference, on the
+    same files, interleaved (medians over `repeats`)."""
+
+    corpus: str
+    n_files: int
+    n_chunks: int
+    model_s: float
+    baseline_s: float
+    repeats: int
+    paired_ratio: float  # median over adjacent pairs of baseline seconds / model seconds
+
+    @property
+    def chunks_per_s(self) -> float:
+        return self.n_chunks / self.model_s if self.model_s > 0 else 0.0
+
+    @property
+    def baseline_chunks_per_s(self) -> float:
+        return self.n_chunks / self.baseline_s if self.baseline_s > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class FirstAnswer:
+    """One question: seconds to the first checked answer, and to the phrasing's first token (None: not
+    followed that far, or no phrasing came)."""
+
+    answer_s: float
+    token_s: float | None
+
+
+@dataclass(frozen=True)
+class FirstAnswerBench:
+    """How long a user waits, models warm, from asking (`Assistant.ask_stream`) to the first checked answer
+    on screen, and to the first token of the model's phrasing under it (seconds, measured outside the product)."""
+
+    first_answer_s: tuple[float, ...]  # one per question
+    first_token_s: tuple[float, ...]  # one per question followed as far as the phrasing's first token
+    questions: int
+
+    @property
+    def first_answer_p50_s(self) -> float:
+        return float(np.percentile(self.first_answer_s, 50)) if self.first_answer_s else float("nan")
+
+    @property
+    def first_answer_p95_s(self) -> float:
+        return float(np.percentile(self.first_answer_s, 95)) if self.first_answer_s else float("nan")
+
+    @property
+    def first_token_p50_s(self) -> float | None:
+        return float(np.percentile(self.first_token_s, 50)) if self.first_token_s else None
+
+
+@dataclass(frozen=True)
 class BenchReport:
     """Everything one `run` measured, plus how it was run."""
 
@@ -200,6 +308,9 @@ class BenchReport:
     prefix_cache: PrefixCacheBench | None = None
     cold_start: ColdStartBench | None = None
     add_one: AddOneBench | None = None
+    embed: EmbedBench | None = None
+    ingest_speed: IngestSpeedBench | None = None
+    first_answer: FirstAnswerBench | None = None
     notes: tuple[str, ...] = field(default=())
 
     def summary(self) -> dict[str, Any]:
@@ -220,6 +331,14 @@ class BenchReport:
             "generation_speed_ratio": _round(self.generation.speed_ratio if self.generation else None),
             "prefix_cache_ttft_ratio": _round(self.prefix_cache.ttft_ratio if self.prefix_cache else None),
             "cold_start_s": _round(self.cold_start.page_s if self.cold_start else None, 2),
+            "first_answer_p50_s": _round(self.first_answer.first_answer_p50_s if self.first_answer else None, 2),
+            "phrasing_first_token_p50_s": _round(self.first_answer.first_token_p50_s if self.first_answer else None, 2),
+            "embed_speedup_ratio": _round(self.embed.speedup if self.embed else None, 2),
+            "embed_share_of_ceiling": _round(
+                self.embed.share_of_ceiling(self.embed.tokens_per_s) if self.embed else None
+            ),
+            "ingest_speedup_ratio": _round(self.ingest_speed.paired_ratio if self.ingest_speed else None, 2),
+            "ingest_chunks_per_s": _round(self.ingest_speed.chunks_per_s if self.ingest_speed else None, 1),
             "memory_gb_1m": _round(memory / 1e9 if memory else None, 2),
             "add_one_meeting_ratio": _round(self.add_one.time_ratio if self.add_one else None),
             "add_one_meeting_bytes_ratio": _round(self.add_one.bytes_ratio if self.add_one else None),
@@ -301,6 +420,9 @@ class BenchReport:
             ("generation_speed_ratio", ">= 0.95", lambda v: v >= 0.95),
             ("prefix_cache_ttft_ratio", "< 1 (measurable cut)", lambda v: v < 0.95),
             ("cold_start_s", "<= 15 s", lambda v: v <= 15),
+            ("first_answer_p50_s", "<= 1 s", lambda v: v <= 1.0),
+            ("embed_speedup_ratio", ">= 2.5x torch", lambda v: v >= 2.5),
+            ("ingest_speedup_ratio", ">= 2.5x torch", lambda v: v >= 2.5),
             ("memory_gb_1m", "<= 4 GB", lambda v: v <= 4),
             ("add_one_meeting_ratio", "<= 2", lambda v: v <= 2),
             ("add_one_meeting_bytes_ratio", "<= 2", lambda v: v <= 2),
@@ -325,7 +447,7 @@ class BenchReport:
                 "|---|---|---|",
                 f"| pipeline (`ingest_files`: parse, chunk, embed, upsert, save) | {i.pipeline_s:.2f} | "
                 f"{i.pipeline_s / i.n_chunks * 1000:.1f} |",
-                f"| raw `SentenceTransformer.encode`, same texts | {i.encode_s:.2f} | "
+                f"| raw `encode` of the embedder's model, same texts | {i.encode_s:.2f} | "
                 f"{i.encode_s / i.n_chunks * 1000:.1f} |",
                 f"| of the pipeline: parse + chunk | {i.parse_chunk_s:.2f} | |",
                 f"| of the pipeline: save (fsynced) | {i.save_s:.2f} | |",
@@ -410,6 +532,55 @@ class BenchReport:
                     f"| time to first token, static prefix primed | {c.primed_ttft_s:.2f} s |",
                 ]
             lines.append("")
+        if e := self.embed:
+            ceiling = e.ceiling_tokens_per_s
+            lines += [
+                f"## Embedding ({e.n_passages} real chunk texts, {e.n_tokens:,} tokens, "
+                f"median of {e.repeats} interleaved)",
+                "",
+                "| embedder | seconds | passages/s | tokens/s | of ceiling |",
+                "|---|---|---|---|---|",
+            ]
+            for name, secs, pps, tps in (
+                (e.model, e.model_s, e.passages_per_s, e.tokens_per_s),
+                (e.baseline, e.baseline_s, e.baseline_passages_per_s, e.baseline_tokens_per_s),
+            ):
+                share = e.share_of_ceiling(tps)
+                lines.append(
+                    f"| `{name}` | {secs:.2f} | {pps:.1f} | {tps:.0f} | {'–' if share is None else f'{share:.0%}'} |"
+                )
+            lines.append("")
+            lines.append(f"`embed_speedup_ratio` is the median of the {e.repeats} adjacent baseline/product ratios.")
+            if ceiling is not None and e.matmul_gflops and e.flops_per_token:
+                lines.append(
+                    f"Ceiling: {e.matmul_gflops:.1f} GFLOP/s (numpy float32 matmul on this machine) / "
+                    f"{e.flops_per_token / 1e6:.1f} MFLOP per token (the encoder's matmuls, embedding table "
+                    f"excluded) = {ceiling:.0f} tokens/s."
+                )
+            lines.append("")
+        if i2 := self.ingest_speed:
+            lines += [
+                f"## Ingest speed ({i2.n_files} files of `{i2.corpus}`, {i2.n_chunks} chunks, "
+                f"median of {i2.repeats} interleaved)",
+                "",
+                "| embedder | seconds | chunks/s |",
+                "|---|---|---|",
+                f"| product | {i2.model_s:.1f} | {i2.chunks_per_s:.2f} |",
+                f"| torch reference | {i2.baseline_s:.1f} | {i2.baseline_chunks_per_s:.2f} |",
+                "",
+                f"`ingest_speedup_ratio` is the median of the {i2.repeats} adjacent torch/product ratios.",
+                "",
+            ]
+        if f := self.first_answer:
+            tok = f"{f.first_token_p50_s:.2f} s" if f.first_token_p50_s is not None else "–"
+            lines += [
+                "## First answer (`Assistant.ask_stream`, models warm, sample index)",
+                "",
+                f"{f.questions} questions: first checked answer p50 {f.first_answer_p50_s:.2f} s, "
+                f"p95 {f.first_answer_p95_s:.2f} s; the model's phrasing, first token p50 {tok} "
+                f"({len(f.first_token_s)} questions followed that far).",
+                "",
+            ]
         if c2 := self.cold_start:
             ready = f"{c2.ready_s:.1f} s" if c2.ready_s is not None else "–"
             lines += [

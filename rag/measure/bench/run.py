@@ -17,12 +17,31 @@ from typing import Any
 from ingest.errors import ConfigError
 from rag.embed import Embedder
 from rag.index import HNSW_EF_SEARCH, Index
-from rag.measure.bench.answering import bench_generation, bench_prefix_cache, time_stream
+from rag.measure.bench.answering import bench_first_answer, bench_generation, bench_prefix_cache, time_stream
 from rag.measure.bench.cold_start import bench_cold_start, free_port
+from rag.measure.bench.embedding import (
+    bench_embed,
+    bench_ingest_speed,
+    encoder_flops_per_token,
+    matmul_gflops,
+    spread_sample,
+)
 from rag.measure.bench.incremental import bench_add_one
 from rag.measure.bench.ingest import bench_ingest
-from rag.measure.bench.records import AnnBench, BenchReport, GenerationBench, PrefixCacheBench, ProductSearchBench
+from rag.measure.bench.records import (
+    AnnBench,
+    BenchReport,
+    EmbedBench,
+    FirstAnswerBench,
+    GenerationBench,
+    IngestSpeedBench,
+    PrefixCacheBench,
+    ProductSearchBench,
+)
 from rag.measure.bench.search import bench_ann, bench_product_search, exact_top_k, synthetic_vectors
+
+PARTS = ("ingest", "embed", "search", "answer", "cold")
+TORCH_EMBEDDER = "multilingual-e5-small-torch"  # the reference the product's embedder is measured against
 
 
 def corpus_vocabulary(files: Sequence[Path], *, limit: int = 20_000) -> list[str]:
@@ -39,17 +58,21 @@ def run(
     *,
     quick: bool,
     corpus: Path = Path("data/sample"),
-    parts: Sequence[str] = ("ingest", "search", "answer", "cold"),
+    parts: Sequence[str] = PARTS,
+    questions: Path = Path("eval/dev.jsonl"),
+    speed_corpus: Path | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> BenchReport:
     """Run the benchmarks with the configured models (`REFERAT_EMBEDDER`, `REFERAT_LLM`).
 
-    `quick`: ingest the smaller half of the corpus, search 10k and 100k chunks, 32-token replies; the full run
-    ingests all of it, adds 1M chunks and 64-token replies. Usage: `print(run(quick=True).markdown())`.
+    `quick`: ingest the smaller half of the corpus, search 10k and 100k chunks, 32-token replies, 48 passages
+    and 2 files against torch, 8 questions to the first answer; the full run ingests all of it, adds 1M chunks,
+    64-token replies, 160 passages and 6 files against torch, 20 questions. `speed_corpus` (default `corpus`)
+    is where the embed part takes its chunk texts and files from. Usage: `print(run(quick=True).markdown())`.
     """
-    unknown = set(parts) - {"ingest", "search", "answer", "cold"}
+    unknown = set(parts) - set(PARTS)
     if unknown:
-        raise ConfigError(f"unknown benchmark parts {sorted(unknown)}; choose from ingest, search, answer, cold")
+        raise ConfigError(f"unknown benchmark parts {sorted(unknown)}; choose from {', '.join(PARTS)}")
     from models.settings import Settings
     from rag.corpus import expand_paths
 
@@ -77,6 +100,12 @@ def run(
             some = sorted(files, key=lambda f: f.stat().st_size)[: len(files) // 2 + 1] if quick else files
             results["ingest"] = bench_ingest(some, embedder, raw_encode, repeats=3, workdir=work)
             progress(f"  {results['ingest']}")
+        if "embed" in parts:
+            where = speed_corpus or corpus
+            progress(f"embed: {settings.embedder} vs {TORCH_EMBEDDER} on {where}, raw and through ingest")
+            results["embed"], results["ingest_speed"] = _bench_embedding(
+                settings, embedder, where, quick=quick, workdir=work, progress=progress
+            )
         if "answer" in parts or "cold" in parts:
             from rag.corpus import ingest_files
 
@@ -117,9 +146,15 @@ def run(
             )
         if "answer" in parts:
             progress("answer: generator vs raw llama-cpp, prefix cache")
-            gen, pc, note = _bench_answering(settings, embedder, index_dir, quick=quick, repeats=repeats)
+            gen, pc, note, product_gen = _bench_answering(settings, embedder, index_dir, quick=quick, repeats=repeats)
             results["generation"], results["prefix_cache"] = gen, pc
             progress(f"  {gen}\n  {pc}")
+            notes.append(note)
+            progress("answer: time to the first checked answer, models warm")
+            results["first_answer"], note = _bench_first_answer(
+                embedder, index_dir, product_gen, questions, quick=quick
+            )
+            progress(f"  {results['first_answer']}")
             notes.append(note)
         if "cold" in parts:
             progress("cold start: referat serve")
@@ -145,9 +180,107 @@ def _product_embedder(settings: Any) -> Any:
     return load_embedder(settings.embedder, settings=settings)
 
 
+def _bench_embedding(
+    settings: Any, embedder: Embedder, corpus: Path, *, quick: bool, workdir: Path, progress: Callable[[str], None]
+) -> tuple[EmbedBench, IngestSpeedBench]:
+    """The product's embedder against the torch reference: `embed_passages` of real chunk texts (taken along
+    the length order of the chunks of up to 12 files spread over the corpus's sizes), then `ingest_files` of
+    2 (quick) or 6 files, both interleaved; with the float32 matmul ceiling."""
+    import json
+
+    from ingest.chunking import chunk_document
+    from ingest.parse import parse_document
+    from models.registry import resolve_embedder
+    from rag.corpus import expand_paths
+    from rag.embed import load_embedder
+
+    if settings.embedder == TORCH_EMBEDDER:
+        raise ConfigError(
+            f"the embed part measures the embedder against {TORCH_EMBEDDER}: set another REFERAT_EMBEDDER"
+        )
+    files = sorted(expand_paths([corpus]), key=lambda f: f.stat().st_size)
+    if not files:
+        raise ConfigError(f"no documents in {corpus} to benchmark with")
+    baseline = load_embedder(TORCH_EMBEDDER, settings=settings)
+    chunks = [c.embed_text for f in _spread_files(files, 12) for c in chunk_document(parse_document(f))]
+    texts = spread_sample(chunks, 48 if quick else 160)
+    n_tokens = _count_tokens(embedder, texts)
+    folder = Path(resolve_embedder(settings.embedder, settings=settings)).expanduser()
+    flops = None
+    if (folder / "config.json").is_file():
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        flops = encoder_flops_per_token(config, seq_len=n_tokens / len(texts))
+    gflops = matmul_gflops()
+    raw = bench_embed(
+        texts,
+        embedder.embed_passages,
+        baseline.embed_passages,
+        model=settings.embedder,
+        baseline=TORCH_EMBEDDER,
+        n_tokens=n_tokens,
+        repeats=3,
+        matmul=gflops,
+        flops_per_token=flops,
+    )
+    progress(f"  {raw}")
+    picked = _spread_files(files, 2 if quick else 6)
+    speed = bench_ingest_speed(picked, embedder, baseline, corpus=str(corpus), repeats=3, workdir=workdir)
+    progress(f"  {speed}")
+    return raw, speed
+
+
+def _spread_files(files: Sequence[Path], n: int) -> list[Path]:
+    """`n` of `files` (sorted by size) at even steps inside the size order, the smallest and largest left out
+    (all of them when there are no more than `n`)."""
+    if len(files) <= n:
+        return list(files)
+    step = len(files) / (n + 1)
+    return [files[round(step * (k + 1))] for k in range(n)]
+
+
+def _count_tokens(embedder: Embedder, texts: Sequence[str]) -> int:
+    """Tokens the embedder's model reads for `texts` as passages (prompt included, truncated as it truncates)."""
+    model = getattr(embedder, "warm_up", lambda: None)()
+    prompt = getattr(embedder, "passage_prompt", "")
+    prompted = [prompt + t for t in texts]
+    tokenizer = getattr(model, "tokenizer", None)
+    if tokenizer is None:
+        return sum(len(t.split()) for t in prompted)  # a model-free embedder: words
+    if hasattr(tokenizer, "encode_batch"):  # tokenizers.Tokenizer (OnnxEncoder), truncation set
+        return sum(len(e.ids) for e in tokenizer.encode_batch(prompted))
+    limit = getattr(model, "max_seq_length", 512)
+    return sum(min(len(ids), limit) for ids in tokenizer(prompted)["input_ids"])
+
+
+def _bench_first_answer(
+    embedder: Embedder, index_dir: Path, generator: Any, questions: Path, *, quick: bool
+) -> tuple[FirstAnswerBench, str]:
+    import json
+
+    from rag.assistant import Assistant
+
+    lines = questions.read_text(encoding="utf-8").splitlines()
+    every = [json.loads(line)["question"] for line in lines if line.strip()]
+    n = 8 if quick else 20
+    asked = every[:: max(1, len(every) // n)][:n]  # spread over the set: its types come in runs
+    phrase = 2 if quick else 5
+    assistant = Assistant(index_dir, embedder, generator_factory=lambda: generator)
+    assistant.warm_up()
+    for event in assistant.ask_stream(asked[-1]):  # one untimed question: BM25, caches, the first prompt
+        if isinstance(event, str):
+            break
+    result = bench_first_answer(assistant.ask_stream, asked, phrase=phrase)
+    note = (
+        f"First answer: {len(asked)} questions spread over {questions}, models warm (`Assistant.warm_up` and one "
+        f"untimed question), timed from calling `ask_stream` to its `Checked` (or final `Answer`); the first "
+        f"{phrase} that a model phrases followed on to its first token."
+    )
+    return result, note
+
+
 def _bench_answering(
     settings: Any, embedder: Embedder, index_dir: Path, *, quick: bool, repeats: int
-) -> tuple[GenerationBench, PrefixCacheBench, str]:
+) -> tuple[GenerationBench, PrefixCacheBench, str, Any]:
     from llama_cpp import Llama
 
     from models.registry import resolve_llm
@@ -202,7 +335,8 @@ def _bench_answering(
         "cold time to first token: one call each from an empty cache (raw first); prefix cache: 2 interleaved "
         "pairs, cache cleared before each."
     )
-    return generation, cache, note
+    llm.reset()
+    return generation, cache, note, gen
 
 
 def _chat_tokens(llm: Any, messages: list[dict[str, str]]) -> int:

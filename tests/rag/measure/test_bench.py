@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -14,19 +14,30 @@ import pytest
 from ingest.chunking import chunk_document
 from ingest.errors import ConfigError
 from ingest.parse import parse_document
+from rag.answer import Answer, Checked
 from rag.embed import HashEmbedder
 from rag.generate import ScriptedGenerator
 from rag.index import HNSW_EF_SEARCH, Index
-from rag.measure.bench.answering import bench_generation, bench_prefix_cache
+from rag.measure.bench.answering import bench_first_answer, bench_generation, bench_prefix_cache
 from rag.measure.bench.cold_start import bench_cold_start, free_port
+from rag.measure.bench.embedding import (
+    bench_embed,
+    bench_ingest_speed,
+    encoder_flops_per_token,
+    matmul_gflops,
+    spread_sample,
+)
 from rag.measure.bench.ingest import bench_ingest
 from rag.measure.bench.records import (
     AddOneBench,
     AnnBench,
     BenchReport,
     ColdStartBench,
+    EmbedBench,
+    FirstAnswerBench,
     GenerationBench,
     IngestBench,
+    IngestSpeedBench,
     Latency,
     PrefixCacheBench,
     ProductSearchBench,
@@ -179,6 +190,9 @@ def _report(**kw: object) -> BenchReport:
         "generation": GenerationBench(5.0, 5.0, 9.0, 10.0, 32, True, 2),
         "prefix_cache": PrefixCacheBench(8.0, 4.0, 900, 400, 2),
         "cold_start": ColdStartBench(9.5, 20.0),
+        "embed": EmbedBench("int8", "torch", 100, 20_000, 4.0, 12.0, 3, 2.9, matmul_gflops=50.0, flops_per_token=5e7),
+        "ingest_speed": IngestSpeedBench("greve", 2, 120, 10.0, 21.0, 2, 2.1),
+        "first_answer": FirstAnswerBench((0.4, 0.6, 2.0), (30.0,), 3),
     }
     return BenchReport(**{**base, **kw})  # type: ignore[arg-type]
 
@@ -199,6 +213,128 @@ def test_summary_has_the_issue_figures_and_the_markdown_judges_them() -> None:
     assert "**missed**" in row
     row = next(line for line in md.splitlines() if line.startswith("| `cold_start_s`"))
     assert "met" in row and "referat bench --quick" in md
+
+
+def test_summary_has_the_speed_figures_a_user_feels() -> None:
+    report = _report()
+    s = report.summary()
+    assert s["first_answer_p50_s"] == 0.6 and s["phrasing_first_token_p50_s"] == 30.0
+    # 20,000 tokens in 4 s = 5,000 tokens/s; ceiling 50 GFLOP/s / 50 MFLOP per token = 1,000 tokens/s
+    assert s["embed_speedup_ratio"] == 2.9 and s["embed_share_of_ceiling"] == 5.0
+    assert s["ingest_speedup_ratio"] == 2.1 and s["ingest_chunks_per_s"] == 12.0
+    md = report.markdown()
+    verdicts = {
+        key: next(line for line in md.splitlines() if line.startswith(f"| `{key}`"))
+        for key in ("first_answer_p50_s", "embed_speedup_ratio", "ingest_speedup_ratio")
+    }
+    assert "met" in verdicts["first_answer_p50_s"] and "met" in verdicts["embed_speedup_ratio"]
+    assert "**missed**" in verdicts["ingest_speedup_ratio"]
+    assert "| `int8` | 4.00 | 25.0 | 5000 | 500% |" in md and "| `torch` | 12.00 | 8.3 | 1667 | 167% |" in md
+    json.dumps(report.to_json())
+    none = _report(embed=None, ingest_speed=None, first_answer=None).summary()
+    assert none["first_answer_p50_s"] is None and none["embed_speedup_ratio"] is None
+    assert none["ingest_speedup_ratio"] is None and none["embed_share_of_ceiling"] is None
+
+
+class PacedEncoder:
+    """A fake embedder whose encoding moves a `VirtualClock` by `per_text` seconds a text."""
+
+    def __init__(self, clock: VirtualClock, per_text: float, model_id: str) -> None:
+        self.clock, self.per_text, self.inner = clock, per_text, HashEmbedder(dimension=16)
+        self.model_id, self.dimension = model_id, 16
+        self.calls: list[int] = []
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls.append(len(texts))
+        self.clock.now += self.per_text * len(texts)
+        return self.inner.embed_passages(texts)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.inner.embed_query(text)
+
+
+def test_embed_speedup_is_baseline_time_over_product_time_on_the_same_texts() -> None:
+    clock = VirtualClock()
+    fast, slow = PacedEncoder(clock, 0.01, "int8"), PacedEncoder(clock, 0.03, "torch")
+    texts = [f"tekst {i}" for i in range(50)]
+    e = bench_embed(
+        texts, fast.embed_passages, slow.embed_passages, model="int8", baseline="torch", n_tokens=5000, clock=clock
+    )
+    assert fast.calls == slow.calls == [2, 50, 50, 50]  # warmed on two texts, then all of them each repeat
+    assert e.speedup == pytest.approx(3.0) and e.passages_per_s == pytest.approx(100.0)
+    assert e.tokens_per_s == pytest.approx(10_000.0) and e.ceiling_tokens_per_s is None
+    with pytest.raises(ConfigError, match="no texts"):
+        bench_embed([], fast.embed_passages, slow.embed_passages, model="a", baseline="b", n_tokens=0)
+
+
+def test_ingest_speed_ingests_the_same_files_with_each_embedder(tmp_path: Path) -> None:
+    clock = VirtualClock()
+    fast, slow = PacedEncoder(clock, 0.01, "int8"), PacedEncoder(clock, 0.025, "torch")
+    files = [SAMPLE / "003_fc010784cd8fe213.txt", SAMPLE / "000_266b1448cd742ca6.txt"]
+    n_chunks = sum(len(chunk_document(parse_document(f))) for f in files)
+    r = bench_ingest_speed(files, fast, slow, corpus="sample", repeats=2, workdir=tmp_path, clock=clock)
+    assert (r.n_files, r.n_chunks, r.repeats) == (2, n_chunks, 2)
+    assert r.paired_ratio == pytest.approx(2.5) and r.chunks_per_s == pytest.approx(100.0)
+    assert sum(fast.calls[1:]) == sum(slow.calls[1:]) == 2 * n_chunks  # every chunk embedded on each run
+    assert len(Index.load(tmp_path / "speed-4")) == n_chunks
+
+
+def test_encoder_flops_count_the_matmuls_and_grow_with_the_sequence() -> None:
+    config = {"hidden_size": 384, "intermediate_size": 1536, "num_hidden_layers": 12}
+    matmul_weights = 12 * (4 * 384 * 384 + 2 * 384 * 1536)
+    assert encoder_flops_per_token(config, seq_len=0) == 2 * matmul_weights
+    assert encoder_flops_per_token(config, seq_len=200) == 2 * matmul_weights + 2 * 12 * 2 * 384 * 200
+    with pytest.raises(ConfigError, match="intermediate_size"):
+        encoder_flops_per_token({"hidden_size": 384, "num_hidden_layers": 12}, seq_len=0)
+
+
+def test_matmul_ceiling_is_flops_over_the_best_time() -> None:
+    times = iter([0.0, 0.5, 1.0, 1.25, 2.0, 3.0])  # products of 0.5, 0.25 and 1.0 s: the best is 0.25
+    assert matmul_gflops(n=100, repeats=3, clock=lambda: next(times)) == pytest.approx(2 * 100**3 / 0.25 / 1e9)
+
+
+def test_spread_sample_keeps_the_shortest_and_the_longest() -> None:
+    texts = ["x" * n for n in range(1, 101)]
+    picked = spread_sample(texts, 5)
+    assert [len(t) for t in picked] == [1, 26, 51, 75, 100]
+    assert spread_sample(texts[:3], 5) == texts[:3]
+
+
+def _answer(text: str) -> Answer:
+    return Answer("q", text, (), ())
+
+
+def test_first_answer_times_the_checked_answer_and_the_first_phrasing_token() -> None:
+    clock = VirtualClock()
+    closed: list[str] = []
+
+    def ask(question: str) -> Iterator[object]:
+        try:
+            clock.now += 0.3  # retrieval
+            yield "sources"  # what Assistant yields first (Retrieved): not an answer
+            if question == "register":  # answered whole from the register: one final Answer
+                clock.now += 0.2
+                yield _answer("Udsat")
+                return
+            clock.now += 0.2
+            yield Checked(_answer("citater"))
+            clock.now += 20.0  # the model evaluates its prompt
+            yield "Byrådet"
+            clock.now += 5.0
+            yield " godkendte"
+            yield _answer("Byrådet godkendte")
+        finally:
+            closed.append(question)
+
+    f = bench_first_answer(ask, ["a", "register", "b", "c"], phrase=2, clock=clock)
+    assert f.first_answer_s == pytest.approx((0.5, 0.5, 0.5, 0.5)) and f.questions == 4
+    # "register" has no phrasing: "a" and "b" are followed to the first token, "c" is not
+    assert f.first_token_s == pytest.approx((20.5, 20.5))
+    assert f.first_answer_p50_s == pytest.approx(0.5) and f.first_token_p50_s == pytest.approx(20.5)
+    assert closed == ["a", "register", "b", "c"]  # each stream stopped where the timing ended
+    assert clock.now == pytest.approx(0.5 * 4 + 20.0 * 2)  # nothing decoded past the first token
+    with pytest.raises(ConfigError, match="without an answer"):
+        bench_first_answer(lambda q: iter(["sources"]), ["a"])
 
 
 def test_summary_leaves_out_what_was_not_run() -> None:
