@@ -55,6 +55,7 @@ import numpy as np
 from ingest.errors import ConfigError, IndexMismatch, IndexMissing
 from ingest.records import AgendaItem, Chunk, Document
 from rag.embed import Embedder
+from rag.lexical import LexicalIndex
 from rag.store import (
     SEGMENT_NAME,
     Segment,
@@ -111,6 +112,8 @@ class DocumentInfo:
     # The document's own words before its first item (title, body, meeting, place), at most HEAD_CHARS:
     # what names the organisation an item belongs to when the item itself does not.
     head: str = ""
+    # The numbers of its closed agenda items (`AgendaItem.closed`); None in indexes saved before this was kept.
+    closed: tuple[str | None, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -182,6 +185,7 @@ class Index:
         self._layout: _Layout | None = None
         self._layout_of = -1  # the revision the layout describes
         self._item_cache: dict[tuple[str, str], tuple[AgendaItem, ...]] = {}
+        self._lexical: tuple[int, LexicalIndex] | None = None  # (revision built at, BM25)
 
     # ----------------------------------------------------------------- construction
 
@@ -405,6 +409,10 @@ class Index:
         >>> idx.search_dense(HashEmbedder(32).embed_query("x"), 5)
         []
         """
+        return self._search_dense_at(query_vec, k, None if doc_ids is None else self.positions_of(doc_ids))
+
+    def _search_dense_at(self, query_vec: np.ndarray, k: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        """`search_dense` over the sorted positions `allowed` (None: every chunk)."""
         if k <= 0:
             raise ConfigError(f"k must be > 0, got {k}")
         q = np.ascontiguousarray(np.asarray(query_vec, dtype=np.float32).reshape(1, -1))
@@ -412,9 +420,7 @@ class Index:
             raise IndexMismatch(f"query vector has dimension {q.shape[1]}; the index has {self.dimension}")
         if not self._n:
             return []
-        allowed = None
-        if doc_ids is not None:
-            allowed = self.positions_of(doc_ids)
+        if allowed is not None:
             if len(allowed) == 0:
                 return []
             if len(allowed) <= _EXACT_FILTER_LIMIT:
@@ -423,6 +429,41 @@ class Index:
         if self.kind == "flat":
             return self._search_flat(q, min(k, self._n), allowed)
         return self._search_hnsw(q, min(k, self._n), allowed)
+
+    def search_lexical(
+        self, question: str, k: int, *, doc_ids: Collection[str] | None = None
+    ) -> list[tuple[int, float]]:
+        """The `k` chunks BM25 ranks best for `question` as (position in `chunks`, score), best first; only
+        chunks with a positive score. `doc_ids` restricts the search to those documents' chunks.
+
+        BM25 (`rag.lexical`) reads each chunk's citation header and text, plus the words of its document's
+        file name, which often name the organisation ("refgen_pomosa_2010"). It is built in memory on the
+        first search after a change (~0.1 s per 1,000 chunks). Raises `ConfigError` for k <= 0.
+        """
+        return self._search_lexical_at(question, k, None if doc_ids is None else self.positions_of(doc_ids))
+
+    def _search_lexical_at(self, question: str, k: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        if k <= 0:
+            raise ConfigError(f"k must be > 0, got {k}")
+        if not self._n or (allowed is not None and len(allowed) == 0):
+            return []
+        return self._lexical_index().search(question, k, positions=allowed)
+
+    def _lexical_index(self) -> LexicalIndex:
+        if self._lexical is None or self._lexical[0] != self._revision:
+            built = LexicalIndex.build(f"{c.embed_text}\n{file_words(c.doc_id)}" for c in self.chunks)
+            self._lexical = (self._revision, built)
+        return self._lexical[1]
+
+    def warm_up(self) -> None:
+        """Build the in-memory search structures (BM25; the HNSW graph when used) now, not on the first search."""
+        self._lexical_index()
+        if self._n and self.kind == "hnsw":
+            self._faiss_index()
+
+    def without_closed(self) -> WithoutClosed:
+        """This index as a reader without the right to closed items sees it (see `WithoutClosed`)."""
+        return WithoutClosed(self)
 
     # ----------------------------------------------------------------- writing
 
@@ -495,6 +536,7 @@ class Index:
             n_chunks=len(chunks),
             ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
             head=document_head(document),
+            closed=tuple(it.number for it in document.items if it.closed),
         )
         self._revision += 1
         return len(missing)
@@ -908,6 +950,106 @@ class Index:
         return self._faiss
 
 
+class WithoutClosed:
+    """An index as a reader without the right to closed agenda items sees it: every read and every search leaves
+    the closed items (`AgendaItem.closed`) and their chunks out, in the search itself (its allowed positions),
+    not by dropping them from results afterwards; counts (`len`, `DocumentInfo.n_items`/`n_chunks`) leave
+    them out too. Positions are the index's own. Reads the index as it is at each call; writes go to it.
+
+    >>> idx = Index.create("/tmp/doctest-index", "hash-32", 32, overwrite=True)
+    >>> len(idx.without_closed())
+    0
+    """
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+        self._hidden: _Hidden | None = None
+
+    def __getattr__(self, name: str) -> Any:  # the rest (directory, revision, embedder_id, writes) is the index's
+        return getattr(self.index, name)
+
+    def __len__(self) -> int:
+        return len(self.index) - len(self._closed().positions)
+
+    @property
+    def chunks(self) -> Sequence[Chunk]:
+        return self.index.chunks
+
+    @property
+    def documents(self) -> Mapping[str, DocumentInfo]:
+        return dict(self._closed().documents)
+
+    def items(self, doc_id: str) -> tuple[AgendaItem, ...]:
+        return tuple(it for it in self.index.items(doc_id) if not it.closed)
+
+    def item(self, doc_id: str, number: str | None) -> AgendaItem | None:
+        found = self.index.item(doc_id, number)
+        return None if found is None or found.closed else found
+
+    def chunks_of(self, doc_id: str) -> tuple[Chunk, ...]:
+        closed = self._closed().numbers.get(doc_id, frozenset())
+        return tuple(c for c in self.index.chunks_of(doc_id) if c.number not in closed)
+
+    def positions_of(self, doc_ids: Iterable[str]) -> np.ndarray:
+        return np.setdiff1d(self.index.positions_of(doc_ids), self._closed().positions, assume_unique=True)
+
+    def search_dense(
+        self, query_vec: np.ndarray, k: int, *, doc_ids: Collection[str] | None = None
+    ) -> list[tuple[int, float]]:
+        return self.index._search_dense_at(query_vec, k, self._allowed(doc_ids))
+
+    def search_lexical(
+        self, question: str, k: int, *, doc_ids: Collection[str] | None = None
+    ) -> list[tuple[int, float]]:
+        return self.index._search_lexical_at(question, k, self._allowed(doc_ids))
+
+    def without_closed(self) -> WithoutClosed:
+        return self
+
+    def _allowed(self, doc_ids: Collection[str] | None) -> np.ndarray | None:
+        if doc_ids is not None:
+            return self.positions_of(doc_ids)
+        hidden = self._closed().positions
+        if not len(hidden):
+            return None
+        return np.setdiff1d(np.arange(len(self.index), dtype=np.int64), hidden, assume_unique=True)
+
+    def _closed(self) -> _Hidden:
+        """What the closed items hide from this view, worked out once per revision of the index."""
+        index = self.index
+        if self._hidden is None or self._hidden.revision != index.revision:
+            docs = dict(index.documents)
+            numbers: dict[str, frozenset[str | None]] = {}
+            parts = []
+            for doc_id, info in index.documents.items():
+                closed = info.closed
+                if closed is None:  # saved before the closed numbers were kept: read the items
+                    closed = tuple(it.number for it in index.items(doc_id) if it.closed)
+                if not closed:
+                    continue
+                numbers[doc_id] = hide = frozenset(closed)
+                mask = np.asarray([c.number in hide for c in index.chunks_of(doc_id)], dtype=bool)
+                positions = index.positions_of([doc_id])
+                parts.append(positions[mask] if len(positions) else positions)
+                docs[doc_id] = dataclasses.replace(
+                    info, n_items=info.n_items - len(hide), n_chunks=info.n_chunks - int(mask.sum()), closed=()
+                )
+            hidden = np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+            self._hidden = _Hidden(index.revision, hidden, numbers, docs)
+        return self._hidden
+
+
+@dataclass(frozen=True)
+class _Hidden:
+    """What closed items hide at one revision: their chunks' positions, numbers per document, and the documents
+    with them left out of their counts."""
+
+    revision: int
+    positions: np.ndarray  # sorted
+    numbers: dict[str, frozenset[str | None]]
+    documents: dict[str, DocumentInfo]
+
+
 _ITEM_CACHE = 1024  # documents whose parsed items are kept (the assistant walks every document's items)
 
 
@@ -1060,3 +1202,8 @@ def _dist_version(name: str) -> str | None:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
         return None
+
+
+def file_words(doc_id: str) -> str:
+    """The words of a document's file name, which often name the organisation ("refgen_pomosa_2010")."""
+    return " ".join(re.split(r"[_\-]+", doc_id))

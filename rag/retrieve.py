@@ -18,7 +18,6 @@ about 0.1 hit@1; see eval/README.md for the table.
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -32,7 +31,6 @@ from rag.citations import ItemRef
 from rag.embed import Embedder
 from rag.filters import Filters
 from rag.index import Index
-from rag.lexical import LexicalIndex
 
 Mode = Literal["hybrid", "dense", "bm25"]
 Fusion = Literal["rrf", "linear"]
@@ -116,12 +114,10 @@ class Retriever:
         self.bm25_weight = bm25_weight
         self.item_bonus = item_bonus
         self.max_chunks_per_item = max_chunks_per_item
-        self._lexical: LexicalIndex | None = None
-        self._lexical_revision = -1
 
     def warm_up(self) -> None:
-        """Build the BM25 index now rather than on the first question."""
-        self._lexical_index()
+        """Build the index's search structures (BM25, HNSW) now rather than on the first question."""
+        self.index.warm_up()
 
     def retrieve(self, question: str, *, top_k: int = 5, filters: Filters | None = None) -> list[ItemHit]:
         """The `top_k` agenda items most likely to answer `question`, best first.
@@ -188,8 +184,7 @@ class Retriever:
             qvec = self.embedder.embed_query(question)
             dense = self.index.search_dense(qvec, self.k_chunks, doc_ids=doc_ids)
         if self.mode != "dense":
-            positions = None if doc_ids is None else self.index.positions_of(doc_ids)
-            lexical = self._lexical_index().search(question, self.k_chunks, positions=positions)
+            lexical = self.index.search_lexical(question, self.k_chunks, doc_ids=doc_ids)
 
         fused = self._fuse(dense, lexical)
         chunks = self.index.chunks
@@ -249,12 +244,6 @@ class Retriever:
             )
         return out
 
-    def _lexical_index(self) -> LexicalIndex:
-        if self._lexical is None or self._lexical_revision != self.index.revision:
-            self._lexical = LexicalIndex.build(f"{c.embed_text}\n{_file_words(c.doc_id)}" for c in self.index.chunks)
-            self._lexical_revision = self.index.revision
-        return self._lexical
-
 
 def _by_max(ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
     if not ranked:
@@ -284,8 +273,3 @@ def fuse_rankings(rankings: Sequence[Sequence[ItemHit]], *, top_k: int, k: int =
             first.setdefault(key, hit)
     best = sorted(scores, key=lambda key: -scores[key])[:top_k]
     return [dataclasses.replace(first[key], score=scores[key]) for key in best]
-
-
-def _file_words(doc_id: str) -> str:
-    """The words of a document's file name, which often name the organisation ("refgen_pomosa_2010")."""
-    return " ".join(re.split(r"[_\-]+", doc_id))

@@ -493,3 +493,35 @@ def test_flat_search_over_segments_with_tombstones_is_exact(
         allowed = [p for p, c in enumerate(idx.chunks) if c.doc_id in only]
         hits = idx.search_dense(q, 4, doc_ids=only)
         assert [p for p, _ in hits] == sorted(allowed, key=lambda p: (-exact[p], p))[:4]
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw"])
+def test_a_reader_without_the_right_to_closed_items_never_finds_them(
+    tmp_path: Path, emb: CountingEmbedder, kind: str
+) -> None:
+    import dataclasses
+
+    idx = Index.create(tmp_path, emb.model_id, emb.dimension, index_type=kind)  # type: ignore[arg-type]
+    doc, chunks = make_doc("d1", {"1": ["Midttrafik får ny model"], "2": ["Køb af grunden Vesterbrogade 7"]})
+    doc = dataclasses.replace(doc, items=(doc.items[0], dataclasses.replace(doc.items[1], closed=True)))
+    other, other_chunks = make_doc("d2", {"1": ["Vesterbrogade får nye cykelstier"]})
+    idx.upsert_document(doc, chunks, emb)
+    idx.upsert_document(other, other_chunks, emb)
+    idx.save()
+    for full in (idx, Index.load(tmp_path, emb.model_id)):
+        view = full.without_closed()
+        closed_position = int(full.positions_of(["d1"])[1])
+        query = "Køb af grunden Vesterbrogade 7"
+        assert closed_position in {p for p, _ in full.search_lexical(query, 10)}
+        assert closed_position in {p for p, _ in full.search_dense(emb.embed_query(query), 10)}
+        for doc_ids in (None, ["d1"]):
+            assert closed_position not in {p for p, _ in view.search_lexical(query, 10, doc_ids=doc_ids)}
+            assert closed_position not in {p for p, _ in view.search_dense(emb.embed_query(query), 10, doc_ids=doc_ids)}
+        assert 2 in {p for p, _ in view.search_lexical(query, 10)}  # the open item about Vesterbrogade is found
+        assert [it.number for it in view.items("d1")] == ["1"]
+        assert view.item("d1", "2") is None and full.item("d1", "2") is not None
+        assert [c.number for c in view.chunks_of("d1")] == ["1"]
+        assert list(view.positions_of(["d1", "d2"])) == [0, 2]
+        assert len(view) == 2 and len(full) == 3
+        assert (view.documents["d1"].n_items, view.documents["d1"].n_chunks) == (1, 1)
+        assert full.documents["d1"].n_items == 2
