@@ -1,7 +1,7 @@
 """The assistant the edges (CLI, UI, eval) talk to: index, retriever, generator, loaded lazily.
 
 It is the edges' one door: asking, the register, the documents, ingesting and removing all go through it,
-so the CLI and the app never open an `Index` or call `ingest_files` themselves. Constructing one is cheap;
+so the CLI and the app never open a store or call `ingest_files` themselves. Constructing one is cheap;
 the embedder loads on the first search and the LLM on the first generated answer. One lock serialises
 generation: llama.cpp contexts are not thread-safe.
 """
@@ -38,10 +38,11 @@ from rag.corpus import FileReport, ingest_files, stale_documents
 from rag.embed import Embedder
 from rag.filters import Filters, dates_the_meeting, first_of_period
 from rag.generate import Generator
-from rag.index import DocumentInfo, Index
+from rag.index import DocumentInfo
 from rag.prompt import static_prefix
 from rag.question import Question, content_terms, shared_terms
 from rag.retrieve import ItemHit, Retriever, fuse_rankings
+from rag.stores import Store, open_or_create_store, open_store
 from rag.tally import count_items, count_meetings
 
 
@@ -111,12 +112,12 @@ def source_of(hit: ItemHit, document: DocumentInfo | None = None) -> Source:
 
 @dataclass
 class Assistant:
-    """Ask questions of one index.
+    """Ask questions of one index: `index_dir` is its directory, or a `postgresql://` URL (see `rag.stores`).
 
     Usage: `Assistant(Path("data/index"), embedder, generator_factory=make_llm).ask("Hvad besluttede ...?")`.
     """
 
-    index_dir: Path
+    index_dir: Path | str
     embedder: Embedder
     generator_factory: Callable[[], Generator | None] = lambda: None
     answer_config: AnswerConfig = field(default_factory=AnswerConfig)
@@ -125,8 +126,8 @@ class Assistant:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @cached_property
-    def index(self) -> Index:
-        return Index.load(self.index_dir, embedder_id=self.embedder.model_id)
+    def index(self) -> Store:
+        return open_store(self.index_dir, embedder_id=self.embedder.model_id)
 
     @cached_property
     def retriever(self) -> Retriever:
@@ -569,7 +570,7 @@ class Assistant:
             try:
                 index = self.index
             except IndexMissing:
-                index = Index.open_or_create(self.index_dir, self.embedder)
+                index = open_or_create_store(self.index_dir, self.embedder)
             for doc_id in remove:
                 index.remove_document(doc_id)
             return ingest_files(files, index, self.embedder, on_file=on_file, by_name=by_name)

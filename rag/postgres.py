@@ -348,7 +348,7 @@ class PostgresIndex:
 
     def _query(self, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
         with self._lock:
-            return self._conn.execute(sql, params).fetchall()  # type: ignore[no-any-return]
+            return self._conn.execute(sql, params).fetchall()
 
     def _where(self, doc_ids: Collection[str] | None, *, table: str = "") -> tuple[str, dict[str, Any]]:
         """The WHERE conditions (after TRUE) for a document filter and this view's closed items."""

@@ -133,6 +133,19 @@ def is_url(where: str | os.PathLike[str]) -> bool:
     return str(where).startswith(URL_SCHEMES)
 
 
+def shown(where: str | os.PathLike[str]) -> str:
+    """`where` as messages and reports name it: a URL without its password, a directory as it is.
+
+    >>> shown("postgresql://referat:hemmelig@db/referat"), shown(Path("data/index"))
+    ('postgresql://referat@db/referat', 'data/index')
+    """
+    if is_url(where):
+        from rag.postgres import redacted
+
+        return redacted(str(where))
+    return str(where)
+
+
 def open_store(where: str | os.PathLike[str], embedder_id: str | None = None) -> Store:
     """The existing store at `where` (a directory or a `postgresql://` URL), checked against `embedder_id`.
 
