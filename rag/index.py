@@ -998,7 +998,8 @@ class WithoutClosed:
 
     @property
     def chunks(self) -> Sequence[Chunk]:
-        return self.index.chunks
+        """The open chunks by the index's positions: IndexError for a closed item's chunk; iterating skips them."""
+        return _OpenChunks(self)
 
     def chunks_at(self, positions: Sequence[int]) -> list[Chunk]:
         """The chunks at these positions (found by this view's searches); IndexError for a closed item's chunk."""
@@ -1092,6 +1093,29 @@ class _Hidden:
     positions: np.ndarray  # sorted
     numbers: dict[str, frozenset[str | None]]
     documents: dict[str, DocumentInfo]
+
+
+class _OpenChunks(Sequence[Chunk]):
+    """`WithoutClosed.chunks`: the index's chunks by position, without the closed items' chunks."""
+
+    def __init__(self, view: WithoutClosed) -> None:
+        self._view = view
+
+    def __len__(self) -> int:
+        return len(self._view)
+
+    @overload
+    def __getitem__(self, i: int) -> Chunk: ...
+    @overload
+    def __getitem__(self, i: slice) -> tuple[Chunk, ...]: ...
+    def __getitem__(self, i: int | slice) -> Chunk | tuple[Chunk, ...]:
+        if isinstance(i, slice):
+            return tuple(self._view.chunks_at(range(*i.indices(len(self._view.index)))))
+        return self._view.chunks_at([i])[0]
+
+    def __iter__(self) -> Iterator[Chunk]:
+        hidden = set(self._view._closed().positions.tolist())
+        return (c for p, c in enumerate(self._view.index.chunks) if p not in hidden)
 
 
 _ITEM_CACHE = 1024  # documents whose parsed items are kept (the assistant walks every document's items)

@@ -289,7 +289,7 @@ class PostgresIndex:
         known: dict[str, np.ndarray] = {}
         if old is not None:
             rows = base._query("SELECT embed_text, embedding FROM referat_chunks WHERE doc_id = %s", (doc_id,))
-            known = {text: np.asarray(vec, dtype=np.float32) for text, vec in rows}
+            known = {text: np.asarray(vec.to_numpy(), dtype=np.float32) for text, vec in rows}  # pgvector's Vector
         missing = list(dict.fromkeys(c.embed_text for c in chunks if c.embed_text not in known))
         if missing:
             fresh = np.asarray(embedder.embed_passages(missing), dtype=np.float32)
@@ -505,6 +505,8 @@ def _connect(url: str, *, create: bool) -> Any:
             with contextlib.suppress(psycopg.Error):  # not installed on the server, or not ours: said below
                 conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
         row = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()
+        if row is None and not create:
+            return conn  # nor any tables of ours: `load` says there is nothing ingested
         if row is None:
             raise ConfigError(
                 f"PostgreSQL at {shown} has no pgvector extension. Install pgvector on the server "
