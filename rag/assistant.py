@@ -42,7 +42,7 @@ from rag.index import DocumentInfo
 from rag.prompt import static_prefix
 from rag.question import Question, content_terms, shared_terms
 from rag.retrieve import ItemHit, Retriever, fuse_rankings
-from rag.stores import Store, open_or_create_store, open_store
+from rag.stores import Store, is_url, open_or_create_store, open_store
 from rag.tally import count_items, count_meetings
 
 
@@ -151,8 +151,10 @@ class Assistant:
                 prime(static_prefix())
 
     def reload(self) -> None:
-        """Forget the loaded index (after an ingest elsewhere); the models stay loaded."""
-        for cached in ("index", "retriever", "case_numbers"):
+        """Forget the loaded index (after an ingest elsewhere); the models stay loaded. A PostgreSQL store is kept:
+        it reads the server as it is at each call, and other threads may be using its connection."""
+        live = is_url(self.index_dir) and "index" in self.__dict__
+        for cached in ("retriever", "case_numbers", *(() if live else ("index",))):
             self.__dict__.pop(cached, None)
 
     def retrieve(

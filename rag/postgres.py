@@ -129,6 +129,11 @@ class PostgresIndex:
         try:
             if _meta(conn) is None:
                 _create_schema(conn, embedder.model_id, embedder.dimension)
+        except _psycopg().Error as e:
+            raise ConfigError(
+                f"Cannot create Referat's tables at {redacted(url)}: {_first_line(e)}. Connect as a user who may "
+                "create tables in that database."
+            ) from None
         finally:
             conn.close()
         store = cls.load(url, embedder.model_id)

@@ -100,3 +100,21 @@ def test_referat_store_chooses_the_store_for_the_cli(pg_url: str, tmp_path: Path
     assert done.returncode == 0, done.stderr
     assert not (tmp_path / "no").exists()
     assert "003_fc010784cd8fe213" in open_store(pg_url).documents
+
+
+def test_the_assistant_ingests_asks_and_removes_with_a_postgresql_store(pg_url: str) -> None:
+    from rag.assistant import Assistant
+    from rag.corpus import expand_paths
+
+    emb = HashEmbedder(64)
+    assistant = Assistant(pg_url, emb, retriever_options={"mode": "bm25"})
+    reports = assistant.ingest(expand_paths([REPO / "data" / "sample"]))
+    assert reports and not [r for r in reports if r.error]
+    found = assistant.retrieve("Hvad besluttede KD-Net om Midttrafik?", top_k=3)
+    assert ("003_fc010784cd8fe213", "6") in [(h.doc_id, h.number) for h in found.hits]
+    assert any(row.outcome != "ukendt" for row in assistant.decisions())
+    again = assistant.ingest(expand_paths([REPO / "data" / "sample"]))
+    assert all(r.unchanged for r in again if r.doc_id)  # nothing embedded or written the second time
+    assert assistant.remove_document("003_fc010784cd8fe213")
+    assert assistant.document("003_fc010784cd8fe213") is None
+    assert "003_fc010784cd8fe213" not in open_store(pg_url).documents
