@@ -29,7 +29,8 @@ Every read and search of `without_closed()` adds `NOT closed` to its WHERE claus
 their stored vectors.
 
 One connection per store (autocommit; writes in explicit transactions), used under a lock: safe to share between
-the app's threads. Reads see other processes' writes at once; `revision` reads the counter from the server.
+the app's threads. `revision` reads the counter from the server; searches and chunk reads see other processes'
+writes at once, documents and items (cached per revision) within _FRESH_S (50 ms), or at once after `revision`.
 """
 
 from __future__ import annotations
@@ -38,7 +39,9 @@ import contextlib
 import json
 import re
 import threading
+import time
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, overload
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -53,6 +56,9 @@ from rag.lexical import tokenize
 from rag.store import chunk_from_line, chunk_line, item_from_json, item_line
 
 FORMAT_VERSION = 1
+# How long a revision read from the server is trusted by the document and item caches (seconds): another
+# process's write is seen within this; this process's own writes at once.
+_FRESH_S = 0.05
 _PAGE = 1000  # chunks per query when iterating over all of them
 
 
@@ -87,6 +93,9 @@ class PostgresIndex:
         self._hide_closed = hide_closed
         self._open = " AND NOT closed" if hide_closed else ""
         self._lock = threading.RLock()
+        # The revision last read from the server and when (time.monotonic), shared with the views: the caches
+        # below trust it for _FRESH_S, so a question's dozen reads cost one revision query, not a dozen.
+        self._seen = _Seen()
         self._cache_revision = -1
         self._docs: dict[str, DocumentInfo] = {}
         self._items: dict[str, tuple[AgendaItem, ...]] = {}
@@ -157,6 +166,7 @@ class PostgresIndex:
         view = PostgresIndex(self._conn, self._url, embedder_id=self.embedder_id, dimension=self.dimension,
                              hide_closed=True)  # fmt: skip
         view._lock = self._lock
+        view._seen = self._seen
         view._full = self
         return view
 
@@ -169,8 +179,11 @@ class PostgresIndex:
 
     @property
     def revision(self) -> int:
-        """The server's change counter: moves on every write, by any process."""
-        return int(self._query("SELECT revision FROM referat_meta")[0][0])
+        """The server's change counter, read now: moves on every write, by any process."""
+        with self._lock:
+            self._seen.revision = int(self._query("SELECT revision FROM referat_meta")[0][0])
+            self._seen.at = time.monotonic()
+            return self._seen.revision
 
     def __len__(self) -> int:
         return sum(info.n_chunks for info in self._documents().values())
@@ -236,9 +249,12 @@ class PostgresIndex:
             f"SELECT id, -(embedding <#> %(q)s) FROM referat_chunks WHERE TRUE{where} "
             "ORDER BY embedding <#> %(q)s LIMIT %(k)s"
         )
-        with self._lock, self._conn.transaction():
-            self._conn.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(max(HNSW_EF_SEARCH, k)),))
-            rows = self._conn.execute(sql, {**params, "q": q, "k": k}).fetchall()
+        if k <= HNSW_EF_SEARCH:  # the session's ef_search (set on connecting) suffices
+            rows = self._query(sql, {**params, "q": q, "k": k})
+        else:
+            with self._lock, self._conn.transaction():
+                self._conn.execute("SELECT set_config('hnsw.ef_search', %s, true)", (str(k),))
+                rows = self._conn.execute(sql, {**params, "q": q, "k": k}).fetchall()
         return [(int(i), float(s)) for i, s in rows]
 
     def search_lexical(
@@ -334,6 +350,7 @@ class PostgresIndex:
                 cur.execute("UPDATE referat_meta SET revision = revision + 1")
         except _psycopg().DataError as e:
             raise DocumentError(document.source, f"PostgreSQL refused its records ({_first_line(e)})") from None
+        base.revision  # noqa: B018 - read now: this process's reads follow its own write at once
         return len(missing)
 
     def remove_document(self, doc_id: str) -> bool:
@@ -344,6 +361,7 @@ class PostgresIndex:
             if not gone.fetchall():
                 return False
             base._conn.execute("UPDATE referat_meta SET revision = revision + 1")
+        base.revision  # noqa: B018 - as in upsert_document
         return True
 
     def save(self) -> str:
@@ -366,9 +384,12 @@ class PostgresIndex:
         return where, params
 
     def _documents(self) -> dict[str, DocumentInfo]:
-        """doc_id -> DocumentInfo, read again when the revision moved (the item cache is dropped with it)."""
+        """doc_id -> DocumentInfo, read again when the revision moved (the item cache is dropped with it). The
+        revision is read from the server when the last reading is older than _FRESH_S."""
         with self._lock:
-            revision = self.revision
+            revision = self._seen.revision
+            if time.monotonic() - self._seen.at > _FRESH_S:
+                revision = self.revision
             if revision != self._cache_revision:
                 counts = "open_items, open_chunks, '[]'::jsonb" if self._hide_closed else "n_items, n_chunks, closed"
                 rows = self._query(
@@ -401,6 +422,14 @@ class PostgresIndex:
             if len(rows) < _PAGE:
                 return
             last = int(rows[-1][0])
+
+
+@dataclass
+class _Seen:
+    """The revision a store (and its views) last read from the server, and when (time.monotonic())."""
+
+    revision: int = -1
+    at: float = -_FRESH_S
 
 
 class _Chunks(Sequence[Chunk]):
@@ -577,6 +606,7 @@ def _connect(url: str, *, create: bool) -> Any:
         if tuple(int(x) for x in re.findall(r"\d+", row[0])[:2]) >= (0, 8):
             # A filtered HNSW scan goes on until it has k rows (pgvector >= 0.8), in exact distance order.
             conn.execute("SET hnsw.iterative_scan = strict_order")
+        conn.execute(f"SET hnsw.ef_search = {HNSW_EF_SEARCH}")
         from pgvector.psycopg import register_vector
 
         register_vector(conn)

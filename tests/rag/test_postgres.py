@@ -47,7 +47,10 @@ def test_two_connections_and_another_process_see_each_others_writes(pg_url: str)
     assert set(a.documents) == {"d1", "d2"} and len(a) == 2
     found = a.search_lexical("Skøjtebanen Tarmvig", 5)
     assert [c.doc_id for c in a.chunks_at([p for p, _ in found])] == ["d2"]
-    assert b.remove_document("d2") and set(a.documents) == {"d1"}
+    # Documents and items are cached for 50 ms at most; reading `revision` (always from the server) renews them.
+    before = a.revision
+    assert b.remove_document("d2")
+    assert a.revision > before and set(a.documents) == {"d1"}
 
 
 def test_a_failing_upsert_rolls_back_and_leaves_the_store_as_it_was(pg_url: str) -> None:
