@@ -11,13 +11,13 @@ Four tables (created on first ingest; the server needs the pgvector extension):
                        JSONB (rag.store.chunk_line), embedding vector(dimension) with an HNSW index
                        (vector_ip_ops: normalised vectors, inner product, as the file index), and
                        words tsvector (header, text and file-name words as rag.lexical tokenizes them) with
-                       a GIN index, and n_words, the number of tokens (BM25's length)
+                       a GIN index, n_words, the number of tokens (BM25's length), and tf, each token's count
 
 Dense search is `ORDER BY embedding <#> q LIMIT k` (hnsw.ef_search as the file index's HNSW, iterative scans
 where pgvector >= 0.8 has them, so a document filter still gives k rows). Lexical search is BM25 in SQL over
 PostgreSQL's full-text types: the question's tokens OR-ed into a tsquery (a plain AND of a natural question's words
 finds nothing), the GIN index finds the chunks holding any of them, and each is scored as the file index's bm25s
-scores it (k1 1.5, b 0.75, Lucene's idf and tf): a token's frequency is its number of positions in `words`.
+scores it (k1 1.5, b 0.75, Lucene's idf and tf), one GIN lookup per question token, its count read from `tf`.
 
 The tokens are `rag.lexical.tokenize`'s (Danish Snowball stems, as PostgreSQL's 'danish' configuration makes, and
 bm25s's Danish stop words), stored as a tsvector with their positions: `to_tsvector('danish', ...)` reads case
@@ -461,26 +461,24 @@ _B = 0.75
 # each) and idf; the chunks holding any of them, each scored by BM25 over the tokens it holds.
 _BM25 = """
     WITH terms AS MATERIALIZED (
-        SELECT lexeme, count(*) AS qtf, quote_literal(lexeme)::tsquery AS q
+        SELECT lexeme, count(*)::float8 AS qtf, quote_literal(lexeme)::tsquery AS q
         FROM unnest(%(terms)s::text[]) AS lexeme GROUP BY lexeme
     ), stats AS MATERIALIZED (
-        SELECT coalesce(sum(n_chunks), 0) AS n, coalesce(sum(n_words)::float8 / nullif(sum(n_chunks), 0), 1) AS avgdl
+        SELECT coalesce(sum(n_chunks), 0)::float8 AS n,
+               coalesce(sum(n_words)::float8 / nullif(sum(n_chunks), 0), 1) AS avgdl
         FROM referat_documents
     ), weighted AS MATERIALIZED (
-        SELECT lexeme, qtf * ln(1 + (stats.n - df + 0.5) / (df + 0.5)) AS idf
-        FROM stats, (SELECT lexeme, qtf, (SELECT count(*) FROM referat_chunks x WHERE x.words @@ terms.q) AS df
-                     FROM terms) counted
-    ), anyof AS MATERIALIZED (
-        SELECT string_agg(q::text, ' | ')::tsquery AS q FROM terms
+        SELECT lexeme, q, qtf * ln(1 + (stats.n - df + 0.5) / (df + 0.5)) AS idf
+        FROM terms CROSS JOIN stats
+        CROSS JOIN LATERAL (SELECT count(*)::float8 AS df FROM referat_chunks x WHERE x.words @@ terms.q) counted
     )
-    SELECT c.id, s.score FROM referat_chunks c, anyof, stats,
-        LATERAL (
-            SELECT sum(w.idf * m.tf / (m.tf + %(k1)s * (1 - %(b)s + %(b)s * c.n_words / stats.avgdl))) AS score
-            FROM (SELECT u.lexeme, array_length(u.positions, 1) AS tf FROM unnest(c.words) u) m
-            JOIN weighted w USING (lexeme)
-        ) s
-    WHERE c.words @@ anyof.q{where}
-    ORDER BY s.score DESC, c.id LIMIT %(k)s
+    SELECT c.id, sum(w.idf * t.tf / (t.tf + %(k1)s * (1 - %(b)s + %(b)s * c.n_words / stats.avgdl))) AS score
+    FROM weighted w
+    JOIN referat_chunks c ON c.words @@ w.q
+    CROSS JOIN stats
+    CROSS JOIN LATERAL (SELECT (c.tf ->> w.lexeme)::float8 AS tf) t
+    WHERE TRUE{where}
+    GROUP BY c.id ORDER BY score DESC, c.id LIMIT %(k)s
 """
 
 _INSERT_DOCUMENT = """
@@ -493,8 +491,8 @@ _INSERT_ITEM = """
     VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb)
 """
 _INSERT_CHUNK = """
-    INSERT INTO referat_chunks (doc_id, ord, number, closed, embed_text, record, embedding, words, n_words)
-    VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s, %s::tsvector, %s)
+    INSERT INTO referat_chunks (doc_id, ord, number, closed, embed_text, record, embedding, words, n_words, tf)
+    VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s, %s::tsvector, %s, %s::jsonb)
 """
 # PostgreSQL's limits: a lexeme is at most 2047 bytes, keeps at most 256 positions, and positions end at 16383.
 _MAX_LEXEME = 2047
@@ -506,11 +504,16 @@ def _lexeme_ok(token: str) -> bool:
     return len(token.encode()) <= _MAX_LEXEME and "'" not in token and "\\" not in token
 
 
-def _words(text: str) -> tuple[str, int]:
-    """`text`'s tokens (rag.lexical.tokenize) as a tsvector literal with their positions, and how many there are.
+def _words(text: str) -> tuple[str, int, str]:
+    """`text`'s tokens (rag.lexical.tokenize): as a tsvector literal with their positions, how many there are, and
+    each token's count as a JSON object (a tsvector keeps at most 256 positions of a token, and reading a count
+    from it means unnesting the whole vector).
 
-    >>> _words("Sag 1-00-14-22 om sag")
+    >>> literal, n, counts = _words("Sag 1-00-14-22 om sag")
+    >>> literal, n
     ("'00':4 '1':3 '1-00-14-22':2 '14':5 '22':6 'sag':1,7", 7)
+    >>> counts
+    '{"sag": 2, "1-00-14-22": 1, "1": 1, "00": 1, "14": 1, "22": 1}'
     """
     tokens = tokenize(text)
     positions: dict[str, list[int]] = {}
@@ -520,7 +523,8 @@ def _words(text: str) -> tuple[str, int]:
     literal = " ".join(
         f"'{token}':{','.join(map(str, at[:_MAX_POSITIONS]))}" for token, at in sorted(positions.items())
     )
-    return literal, len(tokens)
+    counts = json.dumps({token: len(at) for token, at in positions.items()}, ensure_ascii=False)
+    return literal, len(tokens), counts
 
 
 def _info(row: tuple[Any, ...]) -> DocumentInfo:
@@ -558,7 +562,8 @@ def _create_schema(conn: Any, embedder_id: str, dimension: int) -> None:
                 id bigserial PRIMARY KEY,
                 doc_id text NOT NULL REFERENCES referat_documents ON DELETE CASCADE, ord int NOT NULL,
                 number text, closed boolean NOT NULL, embed_text text NOT NULL, record jsonb NOT NULL,
-                embedding vector({dimension}) NOT NULL, words tsvector NOT NULL, n_words int NOT NULL);
+                embedding vector({dimension}) NOT NULL, words tsvector NOT NULL, n_words int NOT NULL,
+                tf jsonb NOT NULL);
             CREATE INDEX referat_chunks_doc ON referat_chunks (doc_id, ord);
             CREATE INDEX referat_chunks_words ON referat_chunks USING gin (words);
             CREATE INDEX referat_chunks_embedding ON referat_chunks USING hnsw (embedding vector_ip_ops)
