@@ -266,7 +266,7 @@ class PostgresIndex:
             raise ConfigError(f"k must be > 0, got {k}")
         if not question.strip():
             return []
-        where, params = self._where(doc_ids, table="c.")
+        where, params = self._where(doc_ids, table="p.")
         terms = [t for t in tokenize(question) if _lexeme_ok(t)]
         if not terms:
             return []
@@ -457,8 +457,9 @@ class _Chunks(Sequence[Chunk]):
 # BM25 as rag.lexical's bm25s ("lucene"): the file index's parameters.
 _K1 = 1.5
 _B = 0.75
-# The question's tokens (each as often as it occurs, as bm25s counts them); their chunk counts (one GIN lookup
-# each) and idf; the chunks holding any of them, each scored by BM25 over the tokens it holds.
+# The question's tokens (each as often as it occurs, as bm25s counts them); every (token, chunk holding it) pair,
+# one GIN lookup per token, which also gives each token's chunk count for its idf (over all chunks, as the file
+# index's); then the pairs this search may see, each chunk scored by BM25 over the tokens it holds.
 _BM25 = """
     WITH terms AS MATERIALIZED (
         SELECT lexeme, count(*)::float8 AS qtf, quote_literal(lexeme)::tsquery AS q
@@ -467,18 +468,17 @@ _BM25 = """
         SELECT coalesce(sum(n_chunks), 0)::float8 AS n,
                coalesce(sum(n_words)::float8 / nullif(sum(n_chunks), 0), 1) AS avgdl
         FROM referat_documents
-    ), weighted AS MATERIALIZED (
-        SELECT lexeme, q, qtf * ln(1 + (stats.n - df + 0.5) / (df + 0.5)) AS idf
-        FROM terms CROSS JOIN stats
-        CROSS JOIN LATERAL (SELECT count(*)::float8 AS df FROM referat_chunks x WHERE x.words @@ terms.q) counted
+    ), pairs AS MATERIALIZED (
+        SELECT t.lexeme, t.qtf, c.id, c.doc_id, c.closed, c.n_words, (c.tf ->> t.lexeme)::float8 AS tf
+        FROM terms t JOIN referat_chunks c ON c.words @@ t.q
+    ), df AS MATERIALIZED (
+        SELECT lexeme, count(*)::float8 AS df FROM pairs GROUP BY lexeme
     )
-    SELECT c.id, sum(w.idf * t.tf / (t.tf + %(k1)s * (1 - %(b)s + %(b)s * c.n_words / stats.avgdl))) AS score
-    FROM weighted w
-    JOIN referat_chunks c ON c.words @@ w.q
-    CROSS JOIN stats
-    CROSS JOIN LATERAL (SELECT (c.tf ->> w.lexeme)::float8 AS tf) t
+    SELECT p.id, sum(p.qtf * ln(1 + (s.n - df.df + 0.5) / (df.df + 0.5))
+                     * p.tf / (p.tf + %(k1)s * (1 - %(b)s + %(b)s * p.n_words / s.avgdl))) AS score
+    FROM pairs p JOIN df USING (lexeme) CROSS JOIN stats s
     WHERE TRUE{where}
-    GROUP BY c.id ORDER BY score DESC, c.id LIMIT %(k)s
+    GROUP BY p.id ORDER BY score DESC, p.id LIMIT %(k)s
 """
 
 _INSERT_DOCUMENT = """
