@@ -230,3 +230,15 @@ def test_both_stores_rank_alike(tmp_path: Path, pg_url: str) -> None:
         assert dense[0] == dense[1]
         lexical = [_ids(s, s.search_lexical(question, 5))[:1] for s in stores]
         assert lexical[0] == lexical[1]
+
+
+def test_a_document_without_items_or_chunks_is_kept(make_store: MakeStore) -> None:
+    emb = HashEmbedder(64)
+    store = make_store(emb)
+    doc = Document("d0", "d0.txt", "tekst uden punkter", (), content_hash="h0")
+    revision = store.revision
+    assert store.upsert_document(doc, [], emb) == 0
+    assert store.revision > revision
+    assert store.documents["d0"].n_chunks == 0 and store.items("d0") == () and store.chunks_of("d0") == ()
+    assert len(store) == 0 and store.search_lexical("tekst", 5) == []
+    assert store.search_dense(emb.embed_query("x"), 5) == []
