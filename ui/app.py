@@ -721,7 +721,8 @@ def build_app(
 
         if logins is None:
             return assistant, FULL
-        rights = logins.rights(getattr(request, "username", None))
+        with _shown():  # the users file gone or broken since the start
+            rights = logins.rights(getattr(request, "username", None))
         if rights is None:  # no login, or the user was removed from the users file since
             raise gr.Error(NOT_LOGGED_IN)
         return (assistant if rights.closed else reader), rights
