@@ -1021,7 +1021,7 @@ def launch(
     question_log: QuestionLog | None = None,
 ) -> None:
     """Serve the app on `host:port`: no share link, no analytics, one answer at a time. With `logins`, every
-    page and API call needs a login (Gradio's `auth=`, argon2id-checked by `Logins.check`).
+    page and API call needs a login (Gradio's `auth=`, argon2id-checked by `Logins.login`).
 
     >>> # launch(assistant, port=7860)
     """
@@ -1042,7 +1042,7 @@ def launch(
         css=CSS,
         head=HEAD,
         footer_links=[],
-        auth=logins.check if logins is not None else None,
+        auth=logins.login if logins is not None else None,  # type: ignore[arg-type]  # awaited (gradio.routes.login)
         auth_message="Log ind med dit brugernavn og din adgangskode til Referat." if logins is not None else None,
         i18n=gr.I18n(en=_DANISH_WIDGETS, da=_DANISH_WIDGETS),
     )

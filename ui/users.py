@@ -22,6 +22,7 @@ True
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -41,6 +42,7 @@ DEFAULT_USERS_FILE = Path("data/users.json")
 CLOSED_GROUP = "lukket"
 DOCUMENTS_GROUP = "admin"
 MIN_PASSWORD_CHARS = 8
+FAILED_LOGIN_S = 1.0  # a wrong password is answered after this long
 FORMAT = 1
 
 _NAME = re.compile(r"^[\w.@-]{1,64}$")
@@ -211,7 +213,7 @@ class Logins:
     """The users file as the server reads it: read again when it changes on disk (`referat users add` while
     the app runs), so a removed user loses their rights at their next request.
 
-    Usage: `logins = Logins(path); logins.check("anne", password)` is Gradio's `auth=` callable.
+    Usage: `logins = Logins(path); logins.check("anne", password)`; `logins.login` is Gradio's `auth=`.
     """
 
     def __init__(self, path: Path) -> None:
@@ -219,6 +221,7 @@ class Logins:
         self._lock = threading.Lock()
         self._stamp: tuple[int, int] | None = None
         self._users = Users()
+        self._verifying = asyncio.Semaphore(2)
         self.users()  # a missing or broken file is an error now, not at the first login
 
     def users(self) -> Users:
@@ -241,6 +244,15 @@ class Logins:
             with self._lock:  # read again: a change made since must not be lost
                 Users.load(self.path).rehashed(name, password).save(self.path)
         return True
+
+    async def login(self, name: str, password: str) -> bool:
+        """`check` for Gradio's `auth=`: off the event loop (a hash costs 64 MiB and tens of milliseconds),
+        two at a time, and a wrong password answered after `FAILED_LOGIN_S`, which slows guessing."""
+        async with self._verifying:
+            ok = await asyncio.to_thread(self.check, name, password)
+        if not ok:
+            await asyncio.sleep(FAILED_LOGIN_S)
+        return ok
 
     def rights(self, name: str | None) -> Rights | None:
         """The rights of the logged-in `name`; None when there is no such user (any longer)."""

@@ -286,3 +286,22 @@ def test_each_user_gets_the_register_and_the_controls_of_their_rights(served_app
     Users.load(path).without("leder").save(path)  # removed while logged in: refused at the next request
     with pytest.raises(gr.Error, match="ikke logget ind"):
         _fn(demo, "on_decisions")(*register, request=SimpleNamespace(username="leder"))
+
+
+def test_the_apps_login_is_slowed_after_a_wrong_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+    import time
+
+    import ui.users
+
+    monkeypatch.setattr(ui.users, "FAILED_LOGIN_S", 0.3)
+    logins = Logins(Users().with_user("anne", PASSWORD).save(tmp_path / "users.json"))
+
+    def timed(password: str) -> tuple[bool, float]:
+        t0 = time.perf_counter()
+        ok = asyncio.run(logins.login("anne", password))
+        return ok, time.perf_counter() - t0
+
+    right, wrong = timed(PASSWORD), timed("forkert kode")
+    assert right[0] is True and wrong[0] is False
+    assert wrong[1] >= 0.3  # on top of the hash's own time
