@@ -48,6 +48,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Literal, overload
 
 import numpy as np
@@ -991,7 +992,7 @@ class WithoutClosed:
 
     @property
     def documents(self) -> Mapping[str, DocumentInfo]:
-        return dict(self._closed().documents)
+        return MappingProxyType(self._closed().documents)
 
     def items(self, doc_id: str) -> tuple[AgendaItem, ...]:
         return tuple(it for it in self.index.items(doc_id) if not it.closed)
