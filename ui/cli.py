@@ -262,6 +262,7 @@ def ingest(
     are listed (and removed with --prune).
 
     Example: referat ingest ../referater --prune --index data/index
+    Into PostgreSQL (pgvector): referat ingest ../referater --store postgresql://referat@db.example.dk/referat
     """
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
@@ -833,6 +834,7 @@ def serve(
     (--host 0.0.0.0). Without one it listens on 127.0.0.1 only, with every right for whoever uses it there.
 
     Example: referat serve --index data/index --port 7860   (then open http://127.0.0.1:7860)
+    Several app processes on one index: referat serve --store postgresql://referat@db.example.dk/referat
     For a team: referat users add anne --group lukket && referat serve --host 0.0.0.0 --question-log spørgsmål.jsonl
     """
     import threading
