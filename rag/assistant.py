@@ -159,7 +159,7 @@ class Assistant:
 
     def without_closed(self) -> Assistant:
         """This assistant as a reader without the right to closed agenda items sees the collection: a sibling
-        whose index is `Index.without_closed()` of this one's current index (so an ingest or removal here
+        whose index is `Store.without_closed()` of this one's current index (so an ingest or removal here
         reaches it), sharing the embedder, the generator and its lock: no second model is loaded. Closed items
         are left out in the index's reads and searches, so no answer, source, count, case or register row
         can hold one. Ingests and removals through it go to this assistant.

@@ -121,3 +121,20 @@ def test_the_assistant_ingests_asks_and_removes_with_a_postgresql_store(pg_url: 
     assert assistant.remove_document("003_fc010784cd8fe213")
     assert assistant.document("003_fc010784cd8fe213") is None
     assert "003_fc010784cd8fe213" not in open_store(pg_url).documents
+
+
+def test_the_assistant_without_the_closed_right_never_meets_a_closed_item_in_postgresql(pg_url: str) -> None:
+    from rag.assistant import Assistant
+
+    emb = HashEmbedder(64)
+    doc, chunks = make_doc("d1", {"1": ["Vejplan for Strandlyst Allé"], "2": ["Personalesag om Jens Jensen"]})
+    doc = dataclasses.replace(doc, items=(doc.items[0], dataclasses.replace(doc.items[1], closed=True)))
+    PostgresIndex.open_or_create(pg_url, emb).upsert_document(doc, chunks, emb)
+    full = Assistant(pg_url, emb)
+    reader = full.without_closed()
+    question = "Hvad blev besluttet i personalesagen om Jens Jensen?"
+    assert ("d1", "2") in {(h.doc_id, h.number) for h in full.retrieve(question).hits}
+    assert ("d1", "2") not in {(h.doc_id, h.number) for h in reader.retrieve(question).hits}
+    assert [r.number for r in reader.decisions()] == ["1"] and len(full.decisions()) == 2
+    info = reader.document("d1")
+    assert reader.item("d1", "2") is None and info is not None and info.n_items == 1
