@@ -43,6 +43,7 @@ import time
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any, overload
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -60,6 +61,7 @@ FORMAT_VERSION = 1
 # process's write is seen within this; this process's own writes at once.
 _FRESH_S = 0.05
 _PAGE = 1000  # chunks per query when iterating over all of them
+_ITEM_CACHE = 1024  # documents whose items are kept, as the file index keeps them
 
 
 def redacted(url: str) -> str:
@@ -190,12 +192,15 @@ class PostgresIndex:
 
     @property
     def documents(self) -> Mapping[str, DocumentInfo]:
-        return dict(self._documents())
+        """A read-only snapshot (a later change replaces the cached mapping, never alters this one)."""
+        return MappingProxyType(self._documents())
 
     def items(self, doc_id: str) -> tuple[AgendaItem, ...]:
         self._documents()  # clears the caches when the revision moved
         found = self._items.get(doc_id)
         if found is None:
+            if len(self._items) >= _ITEM_CACHE:  # the register walks every document's items
+                self._items.pop(next(iter(self._items)))
             rows = self._query(
                 f"SELECT record FROM referat_items WHERE doc_id = %s{self._open} ORDER BY ord", (doc_id,)
             )
