@@ -32,6 +32,7 @@ import httpx
 import pytest
 from gradio_client import Client, handle_file
 
+from tests.servers import fresh_database
 from ui.users import Users
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -119,22 +120,25 @@ def _env(**extra: str) -> dict[str, str]:
     return {**env, "REFERAT_FAKES": "1", "PYTHONPATH": str(ROOT), "REFERAT_THREADS": "1", **extra}
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+@pytest.fixture(scope="module", params=["directory", "postgresql"])
+def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The app served from each store: a file index, and the PostgreSQL store (filtered in its SQL)."""
     root = tmp_path_factory.mktemp("logins")
     docs = root / "docs"
     docs.mkdir()
     (docs / "oekonomi.txt").write_text(ØKONOMI, encoding="utf-8")
     (docs / "byraadet.txt").write_text(BYRÅDET, encoding="utf-8")
-    index = root / "index"
-    ingest = [sys.executable, str(FAKE_REFERAT), "ingest", str(docs), "--index", str(index)]
+    store = ["--index", str(root / "index")]
+    if request.param == "postgresql":
+        store = ["--store", fresh_database(request.getfixturevalue("pg_server"), f"referat_logins_{root.name}")]
+    ingest = [sys.executable, str(FAKE_REFERAT), "ingest", str(docs), *store]
     subprocess.run(ingest, env=_env(), check=True, timeout=120, capture_output=True)
     users = Users()
     for name, password in PASSWORDS.items():
         users = users.with_user(name, password, groups=GROUPS[name])
     users.save(root / "users.json")
     port = _free_port()
-    cmd = [sys.executable, str(FAKE_REFERAT), "serve", "--index", str(index), "--port", str(port)]
+    cmd = [sys.executable, str(FAKE_REFERAT), "serve", *store, "--port", str(port)]
     cmd += ["--users", str(root / "users.json"), "--question-log", str(root / "questions.jsonl")]
     log = open(root / "serve.log", "w")  # noqa: SIM115 - open for the server's whole life
     proc = subprocess.Popen(cmd, env=_env(GRADIO_TEMP_DIR=str(root / "uploads")), stdout=log, stderr=log, cwd=root)
@@ -356,6 +360,19 @@ def _upload_raw(client: Client, filename: bytes, content: bytes) -> Any:
     return response
 
 
+def _files_outside(served: Served) -> set[Path]:
+    """The files under the tests' temporary folders, less the upload area and the stores' own files (the index
+    folder; the PostgreSQL server's data folder, a sibling of the app's)."""
+    pgdata = {d.parent for d in served.root.parent.glob("*/*/PG_VERSION")}
+    return {
+        p
+        for p in served.root.parent.rglob("*")
+        if "uploads" not in p.parts
+        and not p.is_relative_to(served.root / "index")
+        and not any(p.is_relative_to(d) for d in pgdata)
+    }
+
+
 @pytest.mark.parametrize(
     "filename",
     [b"../../../../tmp/referat_udenfor.txt", b"/tmp/referat_udenfor.txt", b"..%2F..%2Freferat_udenfor.txt",
@@ -364,7 +381,7 @@ def _upload_raw(client: Client, filename: bytes, content: bytes) -> Any:
 def test_upload_names_cannot_reach_outside_the_upload_area(served: Served, filename: bytes) -> None:
     admin = _client(served, "sekretaer")
     text = ØKONOMI.replace("Ny legeplads ved Østerby Skole", f"Ny legeplads {filename.hex()[:12]}")
-    before = {p for p in served.root.parent.rglob("*") if "uploads" not in p.parts}
+    before = _files_outside(served)
     response = _upload_raw(admin, filename, text.encode())
     if response.status_code == 200:  # stored under a neutralised name, inside the upload area: ingest it
         (stored,) = response.json()
@@ -379,10 +396,9 @@ def test_upload_names_cannot_reach_outside_the_upload_area(served: Served, filen
             assert filename.hex()[:12] not in _text(admin.predict(*REGISTER, api_name="/on_decisions"))
     else:
         assert response.status_code in (400, 422), response.text
-    after = {p for p in served.root.parent.rglob("*") if "uploads" not in p.parts}
+    after = _files_outside(served)
     assert not Path("/tmp/referat_udenfor.txt").exists()
-    written = {p for p in after - before if not p.is_relative_to(served.root / "index")}
-    assert written <= {served.question_log, served.root / "serve.log"}, written
+    assert after - before <= {served.question_log, served.root / "serve.log"}, after - before
     _bodies, _docs, choice, _table, _who = admin.predict(*REGISTER, api_name="/on_load")
     for _label, doc_id in choice["choices"]:  # a document id names no folder
         assert re.fullmatch(r"[\w][\w.-]*", doc_id) and ".." not in doc_id, doc_id
