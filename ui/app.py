@@ -67,6 +67,14 @@ SUMMARY_KEPT = (
     "**Sammendrag fra modellen** _(kontrolleret: henvisninger, tal og navne står i de citerede punkter):_\n\n"
 )
 
+# Answers phrased at once when the model runs on a server (`REFERAT_LLM=openai:MODEL@URL`): the server queues or
+# batches what it gets (vLLM batches many; llama.cpp's server runs one and queues the rest), so more in flight
+# costs the app a thread each, and an answer made in code (the register, a count) need not wait behind one
+# the model phrases. 8: the team the load test measures (8 users at once), well under Gradio's 40 worker threads.
+# With the model in this process it is 1: llama.cpp phrases one answer at a time, and Gradio's queue serves the
+# others in the order they asked, showing each its place ("I kø: 2 af 3").
+PARALLEL_ANSWERS = 8
+
 _WORD = re.compile(r"[\wæøåÆØÅ-]{4,}")
 _SNIPPET_CHARS = 420
 
@@ -85,10 +93,11 @@ CSS = """
 .kilde-tekst { white-space: pre-wrap; font-size: 0.9em; max-height: 420px; overflow-y: auto;
                margin-top: 6px; }
 mark { background: #fff1a8; color: inherit; }
+#samtale .progress-text { font-size: 0.95em; font-weight: bold; }
 """
 
 # Citation links in the chat jump to (and open) their card, in this tab rather than a new one.
-HEAD = """
+HEAD = r"""
 <script>
 document.addEventListener("click", function (ev) {
   var a = ev.target.closest && ev.target.closest('a[href^="#kilde-"]');
@@ -101,6 +110,20 @@ document.addEventListener("click", function (ev) {
   var d = card.querySelector("details"); if (d) d.open = true;
   card.scrollIntoView({behavior: "smooth", block: "start"});
 }, true);
+// A question waiting in the queue shows its place on the chat, which Gradio writes in English ("queue: 2/3 |"
+// before the seconds waited): said here in Danish, each time Gradio writes it again.
+(function () {
+  var queued = /queue: (\d+)\/(\d*) \|/;
+  function danish() {
+    document.querySelectorAll(".progress-text").forEach(function (el) {
+      el.childNodes.forEach(function (n) {
+        var m = n.nodeType === 3 && queued.exec(n.nodeValue);
+        if (m) n.nodeValue = n.nodeValue.replace(queued, "I kø: nr. " + m[1] + (m[2] ? " af " + m[2] : "") + " ·");
+      });
+    });
+  }
+  new MutationObserver(danish).observe(document.documentElement, {subtree: true, childList: true, characterData: true});
+})();
 </script>
 """
 
@@ -695,9 +718,30 @@ def _item_table(elem_id: str) -> gr.Dataframe:
     )
 
 
+def answer_concurrency(assistant: Assistant) -> int:
+    """How many questions the app answers at once: `PARALLEL_ANSWERS` when the assistant's generator may be called
+    concurrently (a model server, or no model), else 1. Loads no model (a generator is cheap to construct); a
+    model that cannot be found counts as local, and says so when it is used.
+
+    >>> from pathlib import Path
+    >>> from rag.assistant import Assistant
+    >>> from rag.embed import HashEmbedder
+    >>> from rag.generate import OpenAIGenerator
+    >>> server = OpenAIGenerator("qwen", "http://127.0.0.1:8000/v1")
+    >>> answer_concurrency(Assistant(Path("idx"), HashEmbedder(8), generator_factory=lambda: server))
+    8
+    """
+    try:
+        parallel = assistant.parallel_answers
+    except ReferatError:
+        parallel = False
+    return PARALLEL_ANSWERS if parallel else 1
+
+
 def build_app(assistant: Assistant) -> gr.Blocks:
     """The Gradio app for `assistant`. Cheap: nothing loads until the first request."""
     ingest_lock = threading.Lock()
+    answers_at_once = answer_concurrency(assistant)
 
     # Uploaded files are copies of an organisation's documents: Gradio's cache of them is emptied hourly
     # (and at every start); the index keeps the text.
@@ -830,7 +874,10 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             "fn": on_ask,
             "inputs": [question, chat, *filters, turn],
             "outputs": [chat, cards, question, turn],
+            # Answers and ingests share one limit: one at a time with a local model, which both keep busy
+            # (the index's own lock keeps questions out while an ingest changes it, whatever the limit).
             "concurrency_id": "model",
+            "concurrency_limit": answers_at_once,
             "show_progress": "minimal",
         }
         send.click(**ask_args)
@@ -888,6 +935,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             inputs=[upload, *register_in],
             outputs=[ingest_report, bodies, upload, doc_table, doc_choice, *register_out],
             concurrency_id="model",
+            concurrency_limit=answers_at_once,
         )
         remove_btn.click(
             on_remove,
@@ -943,7 +991,8 @@ _DANISH_WIDGETS = {
 
 
 def launch(assistant: Assistant, *, host: str = "127.0.0.1", port: int = 7860) -> None:
-    """Serve the app on `host:port`: no share link, no analytics, one answer at a time.
+    """Serve the app on `host:port`: no share link, no analytics; answers one at a time with a local model, in
+    parallel with a model server (`answer_concurrency`), the others queued in order with their place shown.
 
     >>> # launch(assistant, port=7860)
     """
