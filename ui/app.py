@@ -74,6 +74,9 @@ SUMMARY_KEPT = (
 # With the model in this process it is 1: llama.cpp phrases one answer at a time, and Gradio's queue serves the
 # others in the order they asked, showing each its place ("I kø: 2 af 3").
 PARALLEL_ANSWERS = 8
+# The ask handler's name in the app's HTTP API (`/gradio_api/call/ask`, `gradio_client`'s api_name "/ask"):
+# what the load test calls.
+ASK_API = "ask"
 
 _WORD = re.compile(r"[\wæøåÆØÅ-]{4,}")
 _SNIPPET_CHARS = 420
@@ -381,6 +384,25 @@ def ask(
                 )
             history[-1] = {"role": "assistant", "content": understood + content}
             yield list(history), cards, "", turn
+
+
+def answer_shown(chat: Chat) -> bool:
+    """Whether `chat` (the ask handler's last update, as a client receives it) ends in a finished answer: a reply
+    that is neither a placeholder nor a draft still being written or checked.
+
+    >>> answer_shown([{"role": "user", "content": "?"}, {"role": "assistant", "content": SEARCHING}])
+    False
+    >>> answer_shown([{"role": "user", "content": "?"}, {"role": "assistant", "content": "Ja [KD-Net ...]."}])
+    True
+    """
+    if not chat or chat[-1].get("role") != "assistant":
+        return False
+    content = chat[-1].get("content")
+    if isinstance(content, list):  # a client may give the parts of a message
+        content = "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
+    text = str(content or "")
+    unfinished = (SEARCHING, WRITING, SUMMARY_PENDING)
+    return bool(text.strip()) and not text.endswith(unfinished) and DRAFT not in text and SUMMARY_DRAFT not in text
 
 
 def start_over() -> tuple[Chat, str, str, list[str], str, str, None]:
@@ -880,8 +902,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             "concurrency_limit": answers_at_once,
             "show_progress": "minimal",
         }
-        send.click(**ask_args)
-        question.submit(**ask_args)
+        send.click(**ask_args, api_name=ASK_API)
+        question.submit(**ask_args, api_name=f"{ASK_API}_enter")
         reset.click(on_reset, outputs=[chat, cards, question, *filters, turn], queue=False)
 
         def on_case(query: str) -> tuple[str, list[list[str]], list[list[str]], str]:

@@ -294,6 +294,36 @@ class FirstAnswerBench:
 
 
 @dataclass(frozen=True)
+class LoadBench:
+    """Simulated users asking the served app at once over HTTP: each question's seconds to its finished answer
+    and before its first update (its wait in Gradio's queue), and every error."""
+
+    config: str  # "local": the model runs in the app; "server": on a llama.cpp server the app calls
+    llm: str
+    store: str
+    users: int
+    per_user: int
+    answered: int
+    errors: tuple[str, ...]
+    latency_s: tuple[float, ...]  # one per answered question
+    queue_s: tuple[float, ...]
+    wall_s: float
+
+    @property
+    def asked(self) -> int:
+        return self.users * self.per_user
+
+    def percentile(self, q: float, *, queue: bool = False) -> float | None:
+        """The `q`th percentile (0-100) of the answer times (`queue`: of the waits), None when none came.
+
+        >>> LoadBench("local", "m", "f", 1, 2, 2, (), (1.0, 3.0), (0.0, 1.0), 4.0).percentile(50)
+        2.0
+        """
+        values = self.queue_s if queue else self.latency_s
+        return float(np.percentile(values, q)) if values else None
+
+
+@dataclass(frozen=True)
 class BenchReport:
     """Everything one `run` measured, plus how it was run."""
 
@@ -311,6 +341,7 @@ class BenchReport:
     embed: EmbedBench | None = None
     ingest_speed: IngestSpeedBench | None = None
     first_answer: FirstAnswerBench | None = None
+    load: tuple[LoadBench, ...] = ()
     notes: tuple[str, ...] = field(default=())
 
     def summary(self) -> dict[str, Any]:
@@ -343,6 +374,9 @@ class BenchReport:
             "add_one_meeting_ratio": _round(self.add_one.time_ratio if self.add_one else None),
             "add_one_meeting_bytes_ratio": _round(self.add_one.bytes_ratio if self.add_one else None),
             "vector_memory_gb_1m": _round(vectors / 1e9 if vectors else None, 2),
+            "load_errors": sum(len(x.errors) for x in self.load) if self.load else None,
+            **{f"load_{x.config}_p50_s": _round(x.percentile(50), 2) for x in self.load},
+            **{f"load_{x.config}_p95_s": _round(x.percentile(95), 2) for x in self.load},
             "quick": self.quick,
             "wall_s": round(self.wall_s, 1),
         }
@@ -581,6 +615,28 @@ class BenchReport:
                 f"({len(f.first_token_s)} questions followed that far).",
                 "",
             ]
+        if self.load:
+            first = self.load[0]
+            lines += [
+                f"## Load ({first.users} users x {first.per_user} questions at once, `referat serve` over HTTP)",
+                "",
+                "Each user is a thread with its own session (`gradio_client`) asking its questions one after another;",
+                "time from sending a question to its finished answer (sources, checked answer, the model's summary",
+                "and its check), and before its first update (waiting in the queue). Polled every 20 ms.",
+                "",
+                "| model | store | answered | errors | answer p50 / p95 / max s | queue wait p50 / p95 s | wall s |",
+                "|---|---|---|---|---|---|---|",
+            ]
+            for x in self.load:
+                at = f"{x.percentile(50) or 0:.1f} / {x.percentile(95) or 0:.1f} / {max(x.latency_s, default=0):.1f}"
+                wait = f"{x.percentile(50, queue=True) or 0:.1f} / {x.percentile(95, queue=True) or 0:.1f}"
+                lines.append(
+                    f"| {x.llm} ({x.config}) | {x.store} | {x.answered} of {x.asked} | {len(x.errors)} | {at} | "
+                    f"{wait} | {x.wall_s:.0f} |"
+                )
+            lines.append("")
+            lines += [f"- error: {e}" for x in self.load for e in x.errors[:10]]
+            lines.append("")
         if c2 := self.cold_start:
             ready = f"{c2.ready_s:.1f} s" if c2.ready_s is not None else "–"
             lines += [
