@@ -760,10 +760,10 @@ def answer_concurrency(assistant: Assistant) -> int:
     return PARALLEL_ANSWERS if parallel else 1
 
 
-def build_app(assistant: Assistant) -> gr.Blocks:
-    """The Gradio app for `assistant`. Cheap: nothing loads until the first request."""
+def build_app(assistant: Assistant, *, answers_at_once: int = 1) -> gr.Blocks:
+    """The Gradio app for `assistant`, answering `answers_at_once` questions at a time (`answer_concurrency`).
+    Cheap: nothing loads until the first request."""
     ingest_lock = threading.Lock()
-    answers_at_once = answer_concurrency(assistant)
 
     # Uploaded files are copies of an organisation's documents: Gradio's cache of them is emptied hourly
     # (and at every start); the index keeps the text.
@@ -1018,7 +1018,7 @@ def launch(assistant: Assistant, *, host: str = "127.0.0.1", port: int = 7860) -
 
     >>> # launch(assistant, port=7860)
     """
-    demo = build_app(assistant)
+    demo = build_app(assistant, answers_at_once=answer_concurrency(assistant))
     demo.queue(default_concurrency_limit=1, max_size=64)
     # Local fonts only: the default theme would fetch Google Fonts, and Referat stays offline.
     theme = gr.themes.Default(font=THEME_FONTS[0], font_mono=THEME_FONTS[1])
