@@ -78,6 +78,8 @@ PARALLEL_ANSWERS = 8
 # what the load test calls.
 ASK_API = "ask"
 
+SUMMARY_DROPPED = "_Modellens sammendrag blev droppet: "
+
 _WORD = re.compile(r"[\wæøåÆØÅ-]{4,}")
 _SNIPPET_CHARS = 420
 
@@ -281,7 +283,7 @@ def format_summarised(quoted: Answer, final: Answer, sources: Sequence[Source]) 
     if final.summary:
         return f"{shown}\n\n{SUMMARY_KEPT}{link_citations(final.summary, sources)}"
     if final.problems:
-        return f"{shown}\n\n_Modellens sammendrag blev droppet: {_md_escape('; '.join(final.problems))}._"
+        return f"{shown}\n\n{SUMMARY_DROPPED}{_md_escape('; '.join(final.problems))}._"
     return shown
 
 
@@ -403,6 +405,22 @@ def answer_shown(chat: Chat) -> bool:
     text = str(content or "")
     unfinished = (SEARCHING, WRITING, SUMMARY_PENDING)
     return bool(text.strip()) and not text.endswith(unfinished) and DRAFT not in text and SUMMARY_DRAFT not in text
+
+
+def dropped_summary(chat: Chat) -> str | None:
+    """Why the model's summary under the chat's last answer was dropped (a check it failed, or the model's error,
+    as the answer says it), else None.
+
+    >>> dropped_summary([{"role": "assistant", "content": "Citat.\\n\\n" + SUMMARY_DROPPED + "tallet 7 står ikke._"}])
+    'tallet 7 står ikke'
+    """
+    content = chat[-1].get("content") if chat else None
+    if isinstance(content, list):
+        content = "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
+    text = str(content or "")
+    if SUMMARY_DROPPED not in text:
+        return None
+    return text.split(SUMMARY_DROPPED, 1)[1].split("._", 1)[0].replace("\\", "")
 
 
 def start_over() -> tuple[Chat, str, str, list[str], str, str, None]:

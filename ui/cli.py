@@ -818,9 +818,9 @@ def bench(
         argv.append(f"--embed-corpus {embed_corpus}")
     checks: dict[str, Any] = {}
     if "load" in (part or ()):
-        from ui.app import answer_shown  # the app's own word on what a finished answer looks like
+        from ui.app import answer_shown, dropped_summary  # the app's own word on what its answers say
 
-        checks["answer_complete"] = answer_shown
+        checks.update(answer_complete=answer_shown, summary_dropped=dropped_summary)
         argv += [f"--index {index}"] if index else []
         argv += [f"--store {store}"] if store else []
         argv += [f"--users {users}", f"--questions-per-user {per_user}"]

@@ -69,19 +69,22 @@ def ask_as_users(
     *,
     timeout_s: float,
     complete: Callable[[Chat], bool] = has_reply,
+    dropped: Callable[[Chat], str | None] = lambda _chat: None,
     api_name: str = ASK_API,
-) -> tuple[list[float], list[float], list[str], float]:
+) -> tuple[list[float], list[float], list[str], list[str], float]:
     """One thread per user, each asking its questions (`questions[u]`) one after another in its own session.
 
     Returns (seconds to each finished answer, seconds each spent before its first update (in the queue),
-    the errors, wall seconds). An answer that is not `complete` counts as an error; so does one still
-    unanswered `timeout_s` after the start (it is cancelled)."""
+    the errors, why summaries were dropped (`dropped(chat)` of each answer, where it says), wall seconds).
+    An answer that is not `complete` counts as an error; so does one still unanswered `timeout_s` after the
+    start (it is cancelled)."""
     from gradio_client import Client
 
     deadline = time.monotonic() + timeout_s
     latencies: list[float] = []
     waits: list[float] = []
     errors: list[str] = []
+    drops: list[str] = []
     lock = threading.Lock()
 
     def user(u: int, asked: Sequence[str]) -> None:
@@ -112,9 +115,11 @@ def ask_as_users(
                 with lock:
                     errors.append(f"user {u}: {q!r}: {type(e).__name__}: {str(e)[:300]}")
                 continue
+            why = dropped(chat)
             with lock:
                 latencies.append(took)
                 waits.append(first if first is not None else took)
+                drops.extend([why] if why else [])
 
     start = time.monotonic()
     threads = [threading.Thread(target=user, args=(u, qs), name=f"user-{u}") for u, qs in enumerate(questions)]
@@ -122,7 +127,7 @@ def ask_as_users(
         t.start()
     for t in threads:
         t.join(max(0.0, deadline - time.monotonic()) + 30)  # a client past the deadline cancels within seconds
-    return latencies, waits, errors, time.monotonic() - start
+    return latencies, waits, errors, drops, time.monotonic() - start
 
 
 @contextmanager
@@ -188,6 +193,7 @@ def bench_load(
     store: str | None = None,
     timeout_s: float = 1800,
     complete: Callable[[Chat], bool] = has_reply,
+    dropped: Callable[[Chat], str | None] = lambda _chat: None,
 ) -> LoadBench:
     """`users` x `per_user` questions against `referat serve` on `index`: `config` "local" runs the model `llm`
     in the app; "server" runs `model_file` (the same GGUF) on a llama.cpp server the app reaches as
@@ -203,7 +209,9 @@ def bench_load(
         _llm_for(config, llm, model_file, threads=threads, workdir=workdir) as (env, name),
         served_app(index, log=workdir / f"serve-{config}.log", env=env, store=store) as url,
     ):
-        latencies, waits, errors, wall = ask_as_users(url, by_user, timeout_s=timeout_s, complete=complete)
+        latencies, waits, errors, drops, wall = ask_as_users(
+            url, by_user, timeout_s=timeout_s, complete=complete, dropped=dropped
+        )
     return LoadBench(
         config=config,
         llm=name,
@@ -215,6 +223,7 @@ def bench_load(
         latency_s=tuple(round(x, 3) for x in latencies),
         queue_s=tuple(round(x, 3) for x in waits),
         wall_s=round(wall, 2),
+        dropped=tuple(drops),
     )
 
 

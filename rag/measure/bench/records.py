@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -308,6 +309,7 @@ class LoadBench:
     latency_s: tuple[float, ...]  # one per answered question
     queue_s: tuple[float, ...]
     wall_s: float
+    dropped: tuple[str, ...] = ()  # why a summary was dropped, one per answer whose summary was (failed checks too)
 
     @property
     def asked(self) -> int:
@@ -636,6 +638,10 @@ class BenchReport:
                 )
             lines.append("")
             lines += [f"- error: {e}" for x in self.load for e in x.errors[:10]]
+            for x in self.load:
+                if x.dropped:
+                    reasons = "; ".join(f"{n} x {r}" for r, n in Counter(x.dropped).most_common(5))
+                    lines.append(f"- {x.config}: {len(x.dropped)} answers came without the model's summary: {reasons}")
             lines.append("")
         if c2 := self.cold_start:
             ready = f"{c2.ready_s:.1f} s" if c2.ready_s is not None else "–"

@@ -72,6 +72,7 @@ def run(
     load_configs: Sequence[str] = LOAD_CONFIGS,
     load_timeout_s: float = 1800,
     answer_complete: Callable[[Chat], bool] = has_reply,
+    summary_dropped: Callable[[Chat], str | None] = lambda _chat: None,
 ) -> BenchReport:
     """Run the benchmarks with the configured models (`REFERAT_EMBEDDER`, `REFERAT_LLM`).
 
@@ -84,7 +85,7 @@ def run(
     is passed to `referat serve --store`) to `load_users` simulated users asking `load_per_user` questions each
     from `questions`, once per configuration in `load_configs` ("local": the model in the app; "server": the
     same GGUF on llama.cpp's server), each bounded by `load_timeout_s`; `answer_complete(chat)` says whether the
-    app's last update is a finished answer.
+    app's last update is a finished answer, and `summary_dropped(chat)` why the model's summary was left out.
     """
     unknown = set(parts) - set(PARTS)
     if unknown:
@@ -190,6 +191,7 @@ def run(
                 store=store,
                 timeout_s=load_timeout_s,
                 complete=answer_complete,
+                dropped=summary_dropped,
                 workdir=work,
                 progress=progress,
             )
@@ -216,6 +218,7 @@ def _bench_load(
     store: str | None,
     timeout_s: float,
     complete: Callable[[Chat], bool],
+    dropped: Callable[[Chat], str | None],
     workdir: Path,
     progress: Callable[[str], None],
 ) -> tuple[tuple[Any, ...], str]:
@@ -248,11 +251,12 @@ def _bench_load(
             store=store,
             timeout_s=timeout_s,
             complete=complete,
+            dropped=dropped,
         )
         p50, p95 = result.percentile(50) or 0, result.percentile(95) or 0
         progress(
             f"  {result.answered} of {result.asked} answered, {len(result.errors)} errors, "
-            f"p50 {p50:.1f} s, p95 {p95:.1f} s, wall {result.wall_s:.0f} s"
+            f"p50 {p50:.1f} s, p95 {p95:.1f} s, wall {result.wall_s:.0f} s, {len(result.dropped)} summaries dropped"
         )
         runs.append(result)
     note = (
