@@ -407,6 +407,22 @@ def answer_shown(chat: Chat) -> bool:
     return bool(text.strip()) and not text.endswith(unfinished) and DRAFT not in text and SUMMARY_DRAFT not in text
 
 
+def answer_begun(chat: Chat) -> bool:
+    """Whether `chat` (an update of the ask handler) shows an answer to read: the checked quotes or decision, or the
+    model's draft, rather than a placeholder ("Søger i referaterne …").
+
+    >>> [answer_begun([{"role": "assistant", "content": text}]) for text in (WRITING, "Ja [KD-Net ...].")]
+    [False, True]
+    """
+    if not chat or chat[-1].get("role") != "assistant":
+        return False
+    content = chat[-1].get("content")
+    if isinstance(content, list):
+        content = "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
+    text = str(content or "")
+    return bool(text.strip()) and not text.endswith((SEARCHING, WRITING))
+
+
 def dropped_summary(chat: Chat) -> str | None:
     """Why the model's summary under the chat's last answer was dropped (a check it failed, or the model's error,
     as the answer says it), else None.

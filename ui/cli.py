@@ -818,9 +818,9 @@ def bench(
         argv.append(f"--embed-corpus {embed_corpus}")
     checks: dict[str, Any] = {}
     if "load" in (part or ()):
-        from ui.app import answer_shown, dropped_summary  # the app's own word on what its answers say
+        from ui.app import answer_begun, answer_shown, dropped_summary  # the app's own word on its answers
 
-        checks.update(answer_complete=answer_shown, summary_dropped=dropped_summary)
+        checks.update(answer_complete=answer_shown, summary_dropped=dropped_summary, answer_begun=answer_begun)
         argv += [f"--index {index}"] if index else []
         argv += [f"--store {store}"] if store else []
         argv += [f"--users {users}", f"--questions-per-user {per_user}"]

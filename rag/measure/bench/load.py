@@ -70,12 +70,14 @@ def ask_as_users(
     timeout_s: float,
     complete: Callable[[Chat], bool] = has_reply,
     dropped: Callable[[Chat], str | None] = lambda _chat: None,
+    begun: Callable[[Chat], bool] = has_reply,
     api_name: str = ASK_API,
-) -> tuple[list[float], list[float], list[str], list[str], float]:
+) -> tuple[list[float], list[float], list[float], list[str], list[str], float]:
     """One thread per user, each asking its questions (`questions[u]`) one after another in its own session.
 
-    Returns (seconds to each finished answer, seconds each spent before its first update (in the queue),
-    the errors, why summaries were dropped (`dropped(chat)` of each answer, where it says), wall seconds).
+    Returns (seconds to each finished answer, to its first update that `begun` says shows an answer to read,
+    and before its first update at all (in the queue); the errors; why summaries were dropped (`dropped(chat)`
+    of each answer, where it says); wall seconds).
     An answer that is not `complete` counts as an error; so does one still unanswered `timeout_s` after the
     start (it is cancelled)."""
     from gradio_client import Client
@@ -83,6 +85,7 @@ def ask_as_users(
     deadline = time.monotonic() + timeout_s
     latencies: list[float] = []
     waits: list[float] = []
+    readable: list[float] = []
     errors: list[str] = []
     drops: list[str] = []
     lock = threading.Lock()
@@ -97,18 +100,22 @@ def ask_as_users(
         for q in asked:
             t0 = time.monotonic()
             first: float | None = None
+            shown: float | None = None
             try:
                 job = client.submit(q, [], [], "", "", api_name=api_name)
                 while not job.done():
-                    if first is None and job.outputs():
+                    outputs = job.outputs()
+                    if first is None and outputs:
                         first = time.monotonic() - t0
+                    if shown is None and outputs and begun(_chat_of(outputs[-1])):
+                        shown = time.monotonic() - t0
                     if time.monotonic() > deadline:
                         job.cancel()
                         raise TimeoutError(f"no answer within the load test's {timeout_s:.0f} s")
                     time.sleep(0.02)
                 result = job.result()
                 took = time.monotonic() - t0
-                chat = result[0] if isinstance(result, list | tuple) else result
+                chat = _chat_of(result)
                 if not complete(chat):
                     raise ValueError(f"the last update is not a finished answer: {str(chat)[-300:]}")
             except Exception as e:
@@ -119,6 +126,7 @@ def ask_as_users(
             with lock:
                 latencies.append(took)
                 waits.append(first if first is not None else took)
+                readable.append(shown if shown is not None else took)
                 drops.extend([why] if why else [])
 
     start = time.monotonic()
@@ -127,7 +135,13 @@ def ask_as_users(
         t.start()
     for t in threads:
         t.join(max(0.0, deadline - time.monotonic()) + 30)  # a client past the deadline cancels within seconds
-    return latencies, waits, errors, drops, time.monotonic() - start
+    return latencies, readable, waits, errors, drops, time.monotonic() - start
+
+
+def _chat_of(output: Any) -> Chat:
+    """The chat of one of the ask handler's updates (chat, sources, question box) as the client returns it."""
+    chat = output[0] if isinstance(output, list | tuple) and output and not isinstance(output[0], dict) else output
+    return list(chat) if isinstance(chat, list | tuple) else []
 
 
 @contextmanager
@@ -194,6 +208,7 @@ def bench_load(
     timeout_s: float = 1800,
     complete: Callable[[Chat], bool] = has_reply,
     dropped: Callable[[Chat], str | None] = lambda _chat: None,
+    begun: Callable[[Chat], bool] = has_reply,
 ) -> LoadBench:
     """`users` x `per_user` questions against `referat serve` on `index`: `config` "local" runs the model `llm`
     in the app; "server" runs `model_file` (the same GGUF) on a llama.cpp server the app reaches as
@@ -209,8 +224,8 @@ def bench_load(
         _llm_for(config, llm, model_file, threads=threads, workdir=workdir) as (env, name),
         served_app(index, log=workdir / f"serve-{config}.log", env=env, store=store) as url,
     ):
-        latencies, waits, errors, drops, wall = ask_as_users(
-            url, by_user, timeout_s=timeout_s, complete=complete, dropped=dropped
+        latencies, readable, waits, errors, drops, wall = ask_as_users(
+            url, by_user, timeout_s=timeout_s, complete=complete, dropped=dropped, begun=begun
         )
     return LoadBench(
         config=config,
@@ -224,6 +239,7 @@ def bench_load(
         queue_s=tuple(round(x, 3) for x in waits),
         wall_s=round(wall, 2),
         dropped=tuple(drops),
+        first_answer_s=tuple(round(x, 3) for x in readable),
     )
 
 

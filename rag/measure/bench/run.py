@@ -73,6 +73,7 @@ def run(
     load_timeout_s: float = 1800,
     answer_complete: Callable[[Chat], bool] = has_reply,
     summary_dropped: Callable[[Chat], str | None] = lambda _chat: None,
+    answer_begun: Callable[[Chat], bool] = has_reply,
 ) -> BenchReport:
     """Run the benchmarks with the configured models (`REFERAT_EMBEDDER`, `REFERAT_LLM`).
 
@@ -85,7 +86,8 @@ def run(
     is passed to `referat serve --store`) to `load_users` simulated users asking `load_per_user` questions each
     from `questions`, once per configuration in `load_configs` ("local": the model in the app; "server": the
     same GGUF on llama.cpp's server), each bounded by `load_timeout_s`; `answer_complete(chat)` says whether the
-    app's last update is a finished answer, and `summary_dropped(chat)` why the model's summary was left out.
+    app's last update is a finished answer, `answer_begun(chat)` whether an update shows an answer to read, and
+    `summary_dropped(chat)` why the model's summary was left out.
     """
     unknown = set(parts) - set(PARTS)
     if unknown:
@@ -192,6 +194,7 @@ def run(
                 timeout_s=load_timeout_s,
                 complete=answer_complete,
                 dropped=summary_dropped,
+                begun=answer_begun,
                 workdir=work,
                 progress=progress,
             )
@@ -219,6 +222,7 @@ def _bench_load(
     timeout_s: float,
     complete: Callable[[Chat], bool],
     dropped: Callable[[Chat], str | None],
+    begun: Callable[[Chat], bool],
     workdir: Path,
     progress: Callable[[str], None],
 ) -> tuple[tuple[Any, ...], str]:
@@ -252,6 +256,7 @@ def _bench_load(
             timeout_s=timeout_s,
             complete=complete,
             dropped=dropped,
+            begun=begun,
         )
         p50, p95 = result.percentile(50) or 0, result.percentile(95) or 0
         progress(
