@@ -9,6 +9,8 @@
 |                    |                           | server: `openai:MODEL@http://host:port/v1`        |
 | `REFERAT_LLM_API_KEY` | (none)                 | key for a model server that wants one             |
 | `REFERAT_THREADS`  | number of CPU cores       | threads for torch and llama.cpp                   |
+| `REFERAT_USERS`    | `data/users.json`         | users file of `referat serve` (logins, rights)    |
+| `REFERAT_QUESTION_LOG` | (off)                 | JSON-lines file of who asked what in the app      |
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ class Settings:
     llm: str = DEFAULT_LLM
     threads: int = field(default_factory=_default_threads)
     llm_api_key: str | None = field(default=None, repr=False)
+    users_file: Path | None = None  # None: the default, data/users.json, used when it exists
+    question_log: Path | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.threads, int) or isinstance(self.threads, bool) or self.threads < 1:
@@ -95,6 +99,10 @@ class Settings:
             kw["llm"] = llm
         if (key := get("REFERAT_LLM_API_KEY")) is not None:
             kw["llm_api_key"] = key
+        if (users := get("REFERAT_USERS")) is not None:
+            kw["users_file"] = Path(users).expanduser()
+        if (question_log := get("REFERAT_QUESTION_LOG")) is not None:
+            kw["question_log"] = Path(question_log).expanduser()
         if (threads := get("REFERAT_THREADS")) is not None:
             bad = ConfigError(f"REFERAT_THREADS must be a whole number >= 1, got {threads!r}")
             try:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 from ingest.errors import IndexMissing
 from ingest.records import AgendaItem, Outcome
@@ -189,6 +189,17 @@ class Assistant:
         """Forget the loaded index (after an ingest elsewhere); the models stay loaded."""
         for cached in ("index", "retriever", "case_numbers"):
             self.__dict__.pop(cached, None)
+
+    def without_closed(self) -> Assistant:
+        """This assistant as a reader without the right to closed agenda items sees the collection: a sibling
+        whose index is `Index.without_closed()` of this one's current index (so an ingest or removal here
+        reaches it), sharing the embedder, the generator and its lock: no second model is loaded. Closed items
+        are left out in the index's reads and searches, so no answer, source, count, case or register row
+        can hold one. Ingests and removals through it go to this assistant.
+
+        Usage: `reader = assistant.without_closed(); reader.ask("Hvor mange lukkede punkter var der?")`.
+        """
+        return _WithoutClosed(self)
 
     @_reads
     def retrieve(
@@ -660,6 +671,62 @@ class Assistant:
                 )
         rows.sort(key=lambda r: (r.date or "9999", r.doc_id, _num(r.number)))
         return rows
+
+
+class _WithoutClosed(Assistant):
+    """`Assistant.without_closed()`: the parent's current index seen without its closed items."""
+
+    def __init__(self, parent: Assistant) -> None:
+        super().__init__(
+            parent.index_dir,
+            parent.embedder,
+            generator_factory=lambda: parent.generator,
+            answer_config=parent.answer_config,
+            top_k=parent.top_k,
+            retriever_options=parent.retriever_options,
+            _lock=parent._lock,
+            index_lock=parent.index_lock,  # the parent's ingests and removals change what this view reads
+        )
+        self.parent = parent
+        self._view: tuple[Index, Index] | None = None  # (the parent's index, the view of it)
+
+    @property
+    def index(self) -> Index:
+        current = self.parent.index
+        if self._view is None or self._view[0] is not current:
+            # The parent loaded its index again (after an ingest or removal): what was worked out from
+            # the old one goes with it.
+            for cached in ("retriever", "case_numbers"):
+                self.__dict__.pop(cached, None)
+            # The view reads and searches as the index does (`rag.index.WithoutClosed`).
+            view = cast(Index, current.without_closed())
+            self._view = (current, view)
+            return view
+        return self._view[1]
+
+    def without_closed(self) -> Assistant:
+        return self
+
+    def warm_up(self) -> None:
+        self.parent.warm_up()
+        with self.index_lock.reading():
+            self.retriever.warm_up()
+
+    def reload(self) -> None:
+        self.parent.reload()
+
+    def ingest(
+        self,
+        files: Iterable[Path],
+        *,
+        remove: Iterable[str] = (),
+        on_file: Callable[[FileReport], None] | None = None,
+        by_name: bool = False,
+    ) -> list[FileReport]:
+        return self.parent.ingest(files, remove=remove, on_file=on_file, by_name=by_name)
+
+    def remove_document(self, doc_id: str) -> bool:
+        return self.parent.remove_document(doc_id)
 
 
 _COMMITTEE = "udvalg"

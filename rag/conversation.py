@@ -82,6 +82,8 @@ _ABOUT = re.compile(
 _ASKS = re.compile(r"(?:hvad|hvem|hvornår|hvordan|hvorfor|hvor|hvilke[nt]?|blev|var|er|har|fik)\b", re.I)
 _MONTH_ALONE = re.compile(rf"\bi\s+({MONTH_PATTERN})\b(?!\s+\d{{4}})", re.I)
 _MEETING = re.compile(r"\bmødet\b", re.I)
+# Words that place a question after another one ("Hvad besluttede Byrådet så?").
+_BACK = re.compile(r"\b(?:så|også|igen|bagefter|senere|derefter|dernæst)\b", re.I)
 _POINTER = re.compile(r"\b(?:det|den|dem|de|denne|dette|disse|der)\b", re.I)
 # A noun in the definite form ("turen", "kontrakten", "afgiften", "puljen"): it points at something named before.
 _DEFINITE = re.compile(r"\b[a-zæøå]{3,}(?:en|et|ne)\b")
@@ -150,6 +152,8 @@ def read(question: str, previous: Turn | None) -> Reading:
     'Hvad sagde Økonomiudvalget om skolebusserne?'
     >>> read("Hvad koster det?", None).ask_back is not None
     True
+    >>> read("Hvilke sager blev godkendt i 2023?", None).ask_back is None
+    True
     >>> read("Hvad besluttede KD-Net om Midttrafik?", before).followup
     False
     """
@@ -162,6 +166,14 @@ def read(question: str, previous: Turn | None) -> Reading:
     own = own_topic(question)
     related = previous is not None and _points_back(question, own, previous)
     if not (elliptic or not own or (anaphor and len(own) <= _ANAPHOR_WORDS) or related):
+        return Reading(question, question)
+    if (
+        previous is None
+        and not (elliptic or anaphor or _BACK.search(question))
+        and (_YEAR.search(question) or _BODY.search(question))
+    ):
+        # No topic, but a time or a body to look at: a question about the archive ("Hvilke sager blev
+        # godkendt i 2023?", "Hvad besluttede Byrådet?"), not about something said before.
         return Reading(question, question)
     if previous is None:
         what = f"»{anaphor.group('word')}«" if anaphor else "spørgsmålet"

@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Literal, overload
 
 import numpy as np
@@ -115,6 +116,20 @@ class DocumentInfo:
     head: str = ""
     # The numbers of its closed agenda items (`AgendaItem.closed`); None in indexes saved before this was kept.
     closed: tuple[str | None, ...] | None = None
+
+    @classmethod
+    def from_json(cls, info: Mapping[str, Any]) -> DocumentInfo:
+        """The record as saved; fields a newer Referat added are left out, so an older one still loads it.
+
+        >>> DocumentInfo.from_json({"content_hash": "h", "source": "a.pdf", "body": None, "date": None,
+        ...     "kind": None, "n_items": 1, "n_chunks": 2, "ingested_at": "", "closed": ["3"], "new": 1}).closed
+        ('3',)
+        """
+        known = {f.name for f in dataclasses.fields(cls)}
+        kw = {k: v for k, v in info.items() if k in known}
+        if kw.get("closed") is not None:
+            kw["closed"] = tuple(kw["closed"])
+        return cls(**kw)
 
 
 @dataclass(frozen=True)
@@ -276,7 +291,7 @@ class Index:
                             "Re-ingest with `referat ingest --rebuild`."
                         )
                     idx._home[doc_id] = segment
-                    idx._docs[doc_id] = DocumentInfo(**rows.info)
+                    idx._docs[doc_id] = DocumentInfo.from_json(rows.info)
                     idx._n += rows.count
         if idx._n != manifest["n_chunks"]:
             raise IndexMismatch(
@@ -649,7 +664,7 @@ class Index:
                 f"Index at {self.directory} is inconsistent ({n} chunks, vectors {vectors.shape}). "
                 "Re-ingest with `referat ingest --rebuild`."
             )
-        docs = {d: DocumentInfo(**info) for d, info in manifest["documents"].items()}
+        docs = {d: DocumentInfo.from_json(info) for d, info in manifest["documents"].items()}
         at = 0
         for doc_id in [*chunks, *(d for d in docs if d not in chunks)]:  # vector order: chunks are grouped
             mine = chunks.get(doc_id, [])
@@ -1001,7 +1016,7 @@ class WithoutClosed:
 
     @property
     def documents(self) -> Mapping[str, DocumentInfo]:
-        return dict(self._closed().documents)
+        return MappingProxyType(self._closed().documents)
 
     def items(self, doc_id: str) -> tuple[AgendaItem, ...]:
         return tuple(it for it in self.index.items(doc_id) if not it.closed)

@@ -44,6 +44,8 @@ if TYPE_CHECKING:
     from rag.corpus import FileReport
     from rag.index import DocumentInfo
     from rag.ingest_progress import IngestProgress
+    from ui.question_log import QuestionLog
+    from ui.users import Logins, Rights
 
 # Gradio's own shapes: the chat in its "messages" form ({"role", "content"} dicts), and a component update.
 Chat = list[dict[str, Any]]
@@ -74,9 +76,9 @@ SUMMARY_KEPT = (
 # With the model in this process it is 1: llama.cpp phrases one answer at a time, and Gradio's queue serves the
 # others in the order they asked, showing each its place ("I kø: 2 af 3").
 PARALLEL_ANSWERS = 8
-# The ask handler's name in the app's HTTP API (`/gradio_api/call/ask`, `gradio_client`'s api_name "/ask"):
-# what the load test calls.
-ASK_API = "ask"
+# The ask handler's name in the app's HTTP API (`gradio_client`'s api_name "/on_ask"; Gradio names an event's
+# API after its function, the second event with it "on_ask_1"): what the load and security tests call.
+ASK_API = "on_ask"
 
 SUMMARY_DROPPED = "_Modellens sammendrag blev droppet: "
 
@@ -794,15 +796,52 @@ def answer_concurrency(assistant: Assistant) -> int:
     return PARALLEL_ANSWERS if parallel else 1
 
 
-def build_app(assistant: Assistant, *, answers_at_once: int = 1) -> gr.Blocks:
-    """The Gradio app for `assistant`, answering `answers_at_once` questions at a time (`answer_concurrency`).
-    Cheap: nothing loads until the first request."""
+NOT_LOGGED_IN = "Du er ikke logget ind (længere). Genindlæs siden og log ind igen."
+NO_DOCUMENTS_RIGHT = "Du har ikke ret til at indlæse eller fjerne dokumenter. Spørg en administrator."
+
+
+def build_app(
+    assistant: Assistant,
+    *,
+    logins: Logins | None = None,
+    question_log: QuestionLog | None = None,
+    answers_at_once: int = 1,
+) -> gr.Blocks:
+    """The Gradio app for `assistant`. Cheap: nothing loads until the first request.
+
+    With `logins` every handler works for the logged-in user's rights (`ui.users.Rights`): a user without
+    the right to closed items is served by `assistant.without_closed()`, which shares the models, and
+    uploads and removals are refused (and their controls hidden) for a user without the documents right.
+    Without `logins` (local use on 127.0.0.1) the one user has every right. `question_log` records who
+    asked what. `answers_at_once` questions are answered at a time (`answer_concurrency`).
+    """
     ingest_lock = threading.Lock()
+    reader = assistant.without_closed() if logins is not None else assistant
+
+    def served(request: gr.Request | None) -> tuple[Assistant, Rights]:
+        """The assistant for the user behind `request`, and their rights."""
+        from ui.users import FULL
+
+        if logins is None:
+            return assistant, FULL
+        with _shown():  # the users file gone or broken since the start
+            rights = logins.rights(getattr(request, "username", None))
+        if rights is None:  # no login, or the user was removed from the users file since
+            raise gr.Error(NOT_LOGGED_IN)
+        return (assistant if rights.closed else reader), rights
+
+    def manager(request: gr.Request | None) -> Assistant:
+        """The assistant for a user who may upload and remove documents; refused for others."""
+        a, rights = served(request)
+        if not rights.documents:
+            raise gr.Error(NO_DOCUMENTS_RIGHT)
+        return a
 
     # Uploaded files are copies of an organisation's documents: Gradio's cache of them is emptied hourly
     # (and at every start); the index keeps the text.
     with gr.Blocks(title="Referat", analytics_enabled=False, delete_cache=(3600, 3600)) as demo:
         gr.Markdown("# Referat\nSpørg om mødereferaterne. Hvert svar henviser til det dagsordenspunkt, det bygger på.")
+        who = gr.Markdown(elem_id="bruger", visible=logins is not None)
         with gr.Row(equal_height=True):
             bodies = gr.Dropdown(
                 label="Organ",
@@ -835,16 +874,17 @@ def build_app(assistant: Assistant, *, answers_at_once: int = 1) -> gr.Blocks:
                     cards = gr.HTML(NO_SOURCES, elem_id="kilder")
 
             with gr.Tab("Dokumenter", id="dokumenter"):
-                gr.Markdown(
-                    "Upload referater og dagsordener (PDF, DOCX, HTML, TXT, MD eller JSON fra en dagsordensportal; "
-                    f"højst {MAX_FILE_SIZE // 1_000_000} MB pr. fil). "
-                    "De indlæses og kan søges i med det samme."
-                )
-                upload = gr.File(
-                    label="Filer", file_count="multiple", file_types=FILE_TYPES, elem_id="upload", height=140
-                )
-                ingest_btn = gr.Button("Indlæs filer", variant="primary", elem_id="indlaes")
-                ingest_report = gr.Markdown(elem_id="indlaes-rapport")
+                with gr.Column(elem_id="upload-felt") as upload_box:
+                    gr.Markdown(
+                        "Upload referater og dagsordener (PDF, DOCX, HTML, TXT, MD eller JSON fra en "
+                        f"dagsordensportal; højst {MAX_FILE_SIZE // 1_000_000} MB pr. fil). "
+                        "De indlæses og kan søges i med det samme."
+                    )
+                    upload = gr.File(
+                        label="Filer", file_count="multiple", file_types=FILE_TYPES, elem_id="upload", height=140
+                    )
+                    ingest_btn = gr.Button("Indlæs filer", variant="primary", elem_id="indlaes")
+                    ingest_report = gr.Markdown(elem_id="indlaes-rapport")
                 gr.Markdown("### Indlæste dokumenter")
                 doc_table = gr.Dataframe(
                     headers=DOCUMENT_HEADERS,
@@ -854,7 +894,7 @@ def build_app(assistant: Assistant, *, answers_at_once: int = 1) -> gr.Blocks:
                     max_height=360,
                     column_widths=["15%", "9%", "40%", "9%", "7%", "20%"],
                 )
-                with gr.Row():
+                with gr.Row(elem_id="fjern-felt") as remove_box:
                     doc_choice = gr.Dropdown(label="Dokument", choices=[], scale=4, elem_id="fjern-valg")
                     remove_btn = gr.Button("Fjern dokument", variant="stop", scale=1, elem_id="fjern")
                 remove_report = gr.Markdown(elem_id="fjern-rapport")
@@ -918,9 +958,12 @@ def build_app(assistant: Assistant, *, answers_at_once: int = 1) -> gr.Blocks:
         def on_ask(
             q: str, history: Chat, b: list[str], f: str, t: str, previous: Any, request: gr.Request
         ) -> Iterator[tuple[Chat, str, str, Any]]:
+            a, _rights = served(request)
+            if question_log is not None and (q or "").strip():
+                question_log.write(request.username, q.strip())
             key = request.session_hash or ""
             started = restarts[key]
-            yield from ask(assistant, q, history, b, f, t, previous, stopped=lambda: restarts[key] != started)
+            yield from ask(a, q, history, b, f, t, previous, stopped=lambda: restarts[key] != started)
 
         def on_reset(request: gr.Request) -> tuple[Chat, str, str, list[str], str, str, None]:
             restarts[request.session_hash or ""] += 1  # an answer still streaming stops at its next step
@@ -936,32 +979,37 @@ def build_app(assistant: Assistant, *, answers_at_once: int = 1) -> gr.Blocks:
             "concurrency_limit": answers_at_once,
             "show_progress": "minimal",
         }
-        send.click(**ask_args, api_name=ASK_API)
-        question.submit(**ask_args, api_name=f"{ASK_API}_enter")
+        send.click(**ask_args)
+        question.submit(**ask_args)
         reset.click(on_reset, outputs=[chat, cards, question, *filters, turn], queue=False)
 
-        def on_case(query: str) -> tuple[str, list[list[str]], list[list[str]], str]:
-            head, rows = case_rows(assistant, query)
+        def on_case(query: str, request: gr.Request | None = None) -> tuple[str, list[list[str]], list[list[str]], str]:
+            head, rows = case_rows(served(request)[0], query)
             return head, rows, rows, ""
 
         case_btn.click(on_case, inputs=[case_query], outputs=[case_head, case_table, case_state, case_item])
         case_query.submit(on_case, inputs=[case_query], outputs=[case_head, case_table, case_state, case_item])
 
-        def on_case_select(rows: list[list[str]], evt: gr.SelectData) -> str:
-            return selected_item(assistant, rows, evt.index, getattr(evt, "row_value", None))
+        def on_case_select(rows: list[list[str]], evt: gr.SelectData, request: gr.Request | None = None) -> str:
+            return selected_item(served(request)[0], rows, evt.index, getattr(evt, "row_value", None))
 
         case_table.select(on_case_select, inputs=[case_state], outputs=[case_item])
 
         register_in = [*filters, outcome, show_all]
         register_out = [table, rows_state]
 
-        def on_decisions(b: list[str], f: str, t: str, o: str, a: bool) -> tuple[list[list[str]], list[list[str]]]:
-            rows = decision_rows(assistant, b, f, t, o, a)
+        def register(who: Assistant, b: list[str], f: str, t: str, o: str, a: bool) -> tuple[list[list[str]], ...]:
+            rows = decision_rows(who, b, f, t, o, a)
             return rows, rows
 
-        def on_documents() -> tuple[list[list[str]], Update]:
-            rows = document_rows(assistant)
+        def documents(who: Assistant) -> tuple[list[list[str]], Update]:
+            rows = document_rows(who)
             return shown_documents(rows), gr.update(choices=document_choices(rows), value=None)
+
+        def on_decisions(
+            b: list[str], f: str, t: str, o: str, a: bool, request: gr.Request | None = None
+        ) -> tuple[list[list[str]], ...]:
+            return register(served(request)[0], b, f, t, o, a)
 
         # Whatever changes the documents refreshes all that lists them: the body filter, the documents and
         # the register (under the filters as they stand).
@@ -973,18 +1021,24 @@ def build_app(assistant: Assistant, *, answers_at_once: int = 1) -> gr.Blocks:
             o: str,
             a: bool,
             progress: gr.Progress = gr.Progress(),  # noqa: B008
+            request: gr.Request | None = None,
         ) -> tuple[Any, ...]:
+            who = manager(request)
+
             def report(p: IngestProgress) -> None:
                 progress(p.fraction, desc=f"Indlæser: {p.describe()}")
 
-            text = ingest_uploads(assistant, files, on_progress=report, lock=ingest_lock)
-            bodies_now = gr.update(choices=body_choices(assistant))
-            return text, bodies_now, None, *on_documents(), *on_decisions(b, f, t, o, a)
+            text = ingest_uploads(who, files, on_progress=report, lock=ingest_lock)
+            bodies_now = gr.update(choices=body_choices(who))
+            return text, bodies_now, None, *documents(who), *register(who, b, f, t, o, a)
 
-        def on_remove(doc_id: str | None, b: list[str], f: str, t: str, o: str, a: bool) -> tuple[Any, ...]:
-            text = remove_document(assistant, doc_id, lock=ingest_lock)
-            bodies_now = gr.update(choices=body_choices(assistant))
-            return text, bodies_now, *on_documents(), *on_decisions(b, f, t, o, a)
+        def on_remove(
+            doc_id: str | None, b: list[str], f: str, t: str, o: str, a: bool, request: gr.Request | None = None
+        ) -> tuple[Any, ...]:
+            who = manager(request)
+            text = remove_document(who, doc_id, lock=ingest_lock)
+            bodies_now = gr.update(choices=body_choices(who))
+            return text, bodies_now, *documents(who), *register(who, b, f, t, o, a)
 
         ingest_btn.click(
             on_ingest,
@@ -999,8 +1053,10 @@ def build_app(assistant: Assistant, *, answers_at_once: int = 1) -> gr.Blocks:
             outputs=[remove_report, bodies, doc_table, doc_choice, *register_out],
         )
 
-        def on_brief(tp: str, b: list[str], f: str, t: str) -> tuple[str, Update, Update]:
-            md, md_path, docx_path = make_brief(assistant, tp, b, f, t)
+        def on_brief(
+            tp: str, b: list[str], f: str, t: str, request: gr.Request | None = None
+        ) -> tuple[str, Update, Update]:
+            md, md_path, docx_path = make_brief(served(request)[0], tp, b, f, t)
             return md, gr.update(value=md_path, visible=True), gr.update(value=docx_path, visible=True)
 
         brief_btn.click(on_brief, inputs=[topic, *filters], outputs=[brief_md, dl_md, dl_docx])
@@ -1010,15 +1066,32 @@ def build_app(assistant: Assistant, *, answers_at_once: int = 1) -> gr.Blocks:
         outcome.change(on_decisions, inputs=register_in, outputs=register_out)
         show_all.change(on_decisions, inputs=register_in, outputs=register_out)
 
-        def on_select(rows: list[list[str]], evt: gr.SelectData) -> str:
-            return selected_item(assistant, rows, evt.index, getattr(evt, "row_value", None))
+        def on_select(rows: list[list[str]], evt: gr.SelectData, request: gr.Request | None = None) -> str:
+            return selected_item(served(request)[0], rows, evt.index, getattr(evt, "row_value", None))
 
         table.select(on_select, inputs=[rows_state], outputs=[item_view])
 
-        def on_load(b: list[str], f: str, t: str, o: str, a: bool) -> tuple[Any, ...]:
-            return gr.update(choices=body_choices(assistant)), *on_documents(), *on_decisions(b, f, t, o, a)
+        def on_load(
+            b: list[str], f: str, t: str, o: str, a: bool, request: gr.Request | None = None
+        ) -> tuple[Any, ...]:
+            who, rights = served(request)
+            user = getattr(request, "username", None) if logins is not None else None
+            signed = f"Logget ind som **{_md_escape(user)}** · [Log ud](logout)" if user else ""
+            manage = gr.update(visible=rights.documents)
+            return (
+                gr.update(choices=body_choices(who)),
+                *documents(who),
+                *register(who, b, f, t, o, a),
+                signed,
+                manage,
+                manage,
+            )
 
-        demo.load(on_load, inputs=register_in, outputs=[bodies, doc_table, doc_choice, *register_out])
+        demo.load(
+            on_load,
+            inputs=register_in,
+            outputs=[bodies, doc_table, doc_choice, *register_out, who, upload_box, remove_box],
+        )
     return demo
 
 
@@ -1046,13 +1119,21 @@ _DANISH_WIDGETS = {
 }
 
 
-def launch(assistant: Assistant, *, host: str = "127.0.0.1", port: int = 7860) -> None:
+def launch(
+    assistant: Assistant,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    logins: Logins | None = None,
+    question_log: QuestionLog | None = None,
+) -> None:
     """Serve the app on `host:port`: no share link, no analytics; answers one at a time with a local model, in
     parallel with a model server (`answer_concurrency`), the others queued in order with their place shown.
+    With `logins`, every page and API call needs a login (Gradio's `auth=`, argon2id-checked by `Logins.login`).
 
     >>> # launch(assistant, port=7860)
     """
-    demo = build_app(assistant, answers_at_once=answer_concurrency(assistant))
+    demo = build_app(assistant, logins=logins, question_log=question_log, answers_at_once=answer_concurrency(assistant))
     demo.queue(default_concurrency_limit=1, max_size=64)
     # Local fonts only: the default theme would fetch Google Fonts, and Referat stays offline.
     theme = gr.themes.Default(font=THEME_FONTS[0], font_mono=THEME_FONTS[1])
@@ -1069,5 +1150,7 @@ def launch(assistant: Assistant, *, host: str = "127.0.0.1", port: int = 7860) -
         css=CSS,
         head=HEAD,
         footer_links=[],
+        auth=logins.login if logins is not None else None,  # type: ignore[arg-type]  # awaited (gradio.routes.login)
+        auth_message="Log ind med dit brugernavn og din adgangskode til Referat." if logins is not None else None,
         i18n=gr.I18n(en=_DANISH_WIDGETS, da=_DANISH_WIDGETS),
     )

@@ -39,6 +39,13 @@ app = typer.Typer(
 )
 models_app = typer.Typer(help="Provision and inspect the local models.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
+users_app = typer.Typer(
+    help="Logins for `referat serve`: users, their groups (lukket: reads closed items; admin: uploads and "
+    "removes documents) and argon2id password hashes, in a users file (--users, $REFERAT_USERS, else "
+    "data/users.json).",
+    no_args_is_help=True,
+)
+app.add_typer(users_app, name="users")
 
 err = Console(stderr=True)
 out = Console(soft_wrap=True)  # a citation is never broken across lines; the terminal wraps
@@ -739,21 +746,73 @@ def _eval_conversations(questions: Path, out_dir: Path, index: Path | None, *, l
     sys.stdout.write(text)
 
 
+UsersOpt = Annotated[
+    Path | None,
+    typer.Option("--users", help="Users file (default: $REFERAT_USERS, else data/users.json)."),
+]
+
+
+def _users_file(users: Path | None) -> tuple[Path, bool]:
+    """The users file to use, and whether it was named (by --users or $REFERAT_USERS) rather than defaulted."""
+    from ui.users import DEFAULT_USERS_FILE
+
+    named = users if users is not None else _settings().users_file
+    return (named, True) if named is not None else (DEFAULT_USERS_FILE, False)
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 @app.command()
 def serve(
     index: IndexOpt = None,
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 7860,
-    host: Annotated[str, typer.Option("--host", help="Interface to bind (keep 127.0.0.1: private).")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option("--host", help="Interface to bind: 127.0.0.1 (private); another only with logins.")
+    ] = "127.0.0.1",
+    users: UsersOpt = None,
+    question_log: Annotated[
+        Path | None,
+        typer.Option(
+            "--question-log", help="Append who asked what as JSON lines (default: $REFERAT_QUESTION_LOG; off)."
+        ),
+    ] = None,
 ) -> None:
     """Start the web app: chat with sources, uploads, briefings and the decision register.
 
+    With a users file (`referat users add`) every page needs a login, closed items are shown only to the
+    group lukket, uploads and removals only to the group admin, and the app may listen beyond this machine
+    (--host 0.0.0.0). Without one it listens on 127.0.0.1 only, with every right for whoever uses it there.
+
     Example: referat serve --index data/index --port 7860   (then open http://127.0.0.1:7860)
+    For a team: referat users add anne --group lukket && referat serve --host 0.0.0.0 --question-log spørgsmål.jsonl
     """
     import threading
 
+    from ingest.errors import ConfigError
     from ui.app import launch
+    from ui.question_log import QuestionLog
+    from ui.users import Logins
 
     with _edge():
+        path, named = _users_file(users)
+        logins = Logins(path) if named or path.exists() else None
+        if logins is None and not _is_loopback(host):
+            raise ConfigError(
+                f"--host {host} would open Referat to the network without logins. Create users first "
+                f"(`referat users add NAME --group lukket`, users file {path}), or keep --host 127.0.0.1"
+            )
+        if logins is not None and not len(logins.users()):
+            raise ConfigError(f"the users file {path} has no users: add one with `referat users add NAME`")
+        log_path = question_log or _settings().question_log
         assistant = _assistant(index)
 
         # Models load while the page is already being served; the first question then waits only for what
@@ -767,7 +826,15 @@ def serve(
                 err.print("Klar: indeks og modeller er indlæst.", highlight=False)
 
         threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
-        launch(assistant, host=host, port=port)
+        if logins is not None:
+            err.print(f"Log ind kræves: {len(logins.users())} brugere i {escape(str(path))}.", highlight=False)
+        launch(
+            assistant,
+            host=host,
+            port=port,
+            logins=logins,
+            question_log=QuestionLog(log_path) if log_path else None,
+        )
 
 
 @app.command()
@@ -848,6 +915,88 @@ def bench(
         _print_json(report.to_json())
     else:
         sys.stdout.write(md)
+
+
+def _new_password(from_stdin: bool) -> str:
+    """The password for a new login: one line of standard input, or typed twice at a hidden prompt."""
+    import getpass
+
+    from ingest.errors import ConfigError
+
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Adgangskode: ")
+    if getpass.getpass("Gentag adgangskoden: ") != first:
+        raise ConfigError("the two passwords differ; nothing was changed")
+    return first
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="Login name (letters, digits and ._@-).")],
+    group: Annotated[
+        list[str] | None,
+        typer.Option("--group", help="Group (repeatable): lukket reads closed items, admin manages documents."),
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from one line of standard input (scripts).")
+    ] = False,
+    replace: Annotated[bool, typer.Option("--replace", help="Replace an existing user's password and groups.")] = False,
+    users: UsersOpt = None,
+) -> None:
+    """Add a login (the password is asked for twice, never shown, and stored as an argon2id hash).
+
+    Example: referat users add anne --group lukket --group admin
+    In a script: printf '%s\n' "$PASSWORD" | referat users add bo --password-stdin
+    """
+    from ui.users import Users, check_name
+
+    with _edge():
+        path, _named = _users_file(users)
+        check_name(name)
+        current = Users.load(path) if path.exists() else Users()
+        updated = current.with_user(name, _new_password(password_stdin), groups=group or (), replace=replace)
+        updated.save(path)
+    groups = ", ".join(group or ()) or "ingen grupper: læser de åbne punkter"
+    out.print(f"Bruger {escape(name)} ({escape(groups)}) gemt i {escape(str(path))}.", highlight=False)
+
+
+@users_app.command("remove")
+def users_remove(
+    name: Annotated[str, typer.Argument(help="The login to remove.")],
+    users: UsersOpt = None,
+) -> None:
+    """Remove a login; a running app refuses the user from their next request.
+
+    Example: referat users remove anne
+    """
+    from ui.users import Users
+
+    with _edge():
+        path, _named = _users_file(users)
+        Users.load(path).without(name).save(path)
+    out.print(f"Fjernet: {escape(name)}", highlight=False)
+
+
+@users_app.command("list")
+def users_list(users: UsersOpt = None, as_json: JsonOpt = False) -> None:
+    """The logins with their groups and rights (never the password hashes).
+
+    Example: referat users list --json
+    """
+    from ui.users import Users
+
+    with _edge():
+        path, _named = _users_file(users)
+        found = list(Users.load(path))
+    if as_json:
+        for u in found:
+            _print_json({"name": u.name, "groups": list(u.groups), **asdict(u.rights)})
+        return
+    for u in found:
+        rights = [r for r, on in (("lukkede punkter", u.rights.closed), ("dokumenter", u.rights.documents)) if on]
+        line = f"{u.name}  grupper: {', '.join(u.groups) or '-'}  ret til: {', '.join(rights) or 'åbne punkter'}"
+        out.print(escape(line), highlight=False)
 
 
 @models_app.command("provision")

@@ -168,3 +168,57 @@ def test_ingest_creates_the_index_and_a_gone_file_can_be_removed(tmp_path: Path)
     assert a.stale_documents([tmp_path]) == [("marts", str(tmp_path / "marts.txt"))]
     assert a.ingest([], remove=["marts"]) == []
     assert a.documents() == [] and Index.load(tmp_path / "index").documents == {}
+
+
+CLOSED_2022 = (
+    MEETING_2022
+    + """
+Punkt 3. Lukket punkt: Erstatning til Skøjteklubben Isfuglen
+
+Sagsfremstilling
+Skøjteklubben Isfuglen kræver 850.000 kr. i erstatning for den aflyste sæson.
+
+Beslutning
+Byrådet afviste kravet fra Skøjteklubben Isfuglen.
+"""
+)
+
+
+def test_the_sibling_without_closed_items_shares_the_models_and_follows_the_parents_ingests(tmp_path: Path) -> None:
+    from rag.generate import ScriptedGenerator
+
+    made: list[ScriptedGenerator] = []
+
+    def make() -> ScriptedGenerator:
+        made.append(ScriptedGenerator(["Byrådet afviste kravet [Byrådet 09.05.2022, punkt 3]."]))
+        return made[-1]
+
+    full = Assistant(tmp_path / "index", HashEmbedder(64), generator_factory=make)
+    reader = full.without_closed()
+    (tmp_path / "maj.txt").write_text(CLOSED_2022, encoding="utf-8")
+    full.ingest([tmp_path / "maj.txt"])
+    question = "Hvad krævede Skøjteklubben Isfuglen i erstatning?"
+    assert any("Isfuglen" in s.title for s in full.retrieve(question).sources)
+    assert not any("Isfuglen" in f"{s.title} {s.text}" for s in reader.retrieve(question).sources)
+    assert reader.item("maj", "3") is None and full.item("maj", "3") is not None
+    assert [r.number for r in reader.decisions()] == ["1", "2"]
+    answer = reader.ask("Hvor mange lukkede punkter var der i 2022?")
+    assert "Isfuglen" not in answer.text and not answer.sources
+
+    assert reader.generator is full.generator and len(made) == 1  # one model, loaded once
+    assert reader._lock is full._lock and reader.embedder is full.embedder
+
+    # An ingest through either reaches both: the reader's view follows the parent's reloaded index.
+    closed = "\nPunkt 3. Lukket: Isfuglens gæld\n\nBeslutning\nByrådet eftergav ikke gælden.\n"
+    (tmp_path / "marts.txt").write_text(MEETING_2021 + closed, encoding="utf-8")
+    reader.ingest([tmp_path / "marts.txt"])
+    assert full.document("marts") is not None and reader.document("marts") is not None
+    assert full.item("marts", "3") is not None and reader.item("marts", "3") is None
+    assert reader.document("marts").n_items == full.document("marts").n_items - 1  # type: ignore[union-attr]
+    assert reader.remove_document("marts") and full.document("marts") is None
+
+    # An ingest elsewhere (another process on the same index) reaches the reader once the parent reloads.
+    Assistant(tmp_path / "index", HashEmbedder(64)).ingest([tmp_path / "marts.txt"])
+    assert reader.document("marts") is None
+    full.reload()
+    assert reader.document("marts") is not None and reader.item("marts", "3") is None

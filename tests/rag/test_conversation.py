@@ -104,3 +104,12 @@ def test_the_previous_topic_is_what_it_asked_about_else_the_title_it_cited() -> 
 def test_own_topic_leaves_out_question_words_bodies_and_time() -> None:
     assert own_topic("Hvad anbefalede Sundheds- og Omsorgsudvalget så i januar?") == []
     assert own_topic("Og cykelstien?") == ["cykelsti"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Hvilke sager blev godkendt i 2023?", "Hvor mange punkter behandlede Byrådet på mødet den 6. februar 2023?"],
+)
+def test_a_first_question_about_a_time_or_body_of_the_archive_is_answered_not_asked_back(question: str) -> None:
+    reading = read(question, None)
+    assert reading.ask_back is None and reading.understood == question

@@ -38,15 +38,28 @@ def test_launch_is_loopback_only_without_share_link_or_analytics(monkeypatch: py
     assert seen["queue"] == 64  # a bounded queue: requests wait their turn, and a flood is turned away
 
 
-@pytest.mark.parametrize(("args", "host"), [([], "127.0.0.1"), (["--host", "0.0.0.0"], "0.0.0.0")])
-def test_serve_binds_loopback_unless_told_otherwise(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, args: list[str], host: str
+@pytest.mark.parametrize(
+    ("args", "host"),
+    [([], "127.0.0.1"), (["--host", "0.0.0.0"], None), (["--host", "0.0.0.0", "--users", "{users}"], "0.0.0.0")],
+)
+def test_serve_binds_loopback_unless_told_otherwise_with_logins(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, args: list[str], host: str | None
 ) -> None:
+    from ui.users import Users
+
     monkeypatch.setenv("REFERAT_EMBEDDER", "hash-64")
     monkeypatch.setenv("REFERAT_LLM", "scripted")
+    monkeypatch.delenv("REFERAT_USERS", raising=False)
+    monkeypatch.chdir(tmp_path)  # no data/users.json here
+    users = Users().with_user("anne", "en lang kode").save(tmp_path / "users.json")
     bound: list[str] = []
-    monkeypatch.setattr(ui, "launch", lambda assistant, *, host, port: bound.append(host))
-    result = runner.invoke(cli.app, ["serve", "--index", str(tmp_path / "index"), "--port", "7999", *args])
+    monkeypatch.setattr(ui, "launch", lambda assistant, *, host, port, **kw: bound.append(host))
+    argv = [a.format(users=users) for a in args]
+    result = runner.invoke(cli.app, ["serve", "--index", str(tmp_path / "index"), "--port", "7999", *argv])
+    if host is None:  # beyond this machine without logins: refused, saying what to do
+        assert result.exit_code == 1 and bound == []
+        assert "referat users add" in " ".join(result.output.split())
+        return
     assert result.exit_code == 0, result.output
     assert bound == [host]
 

@@ -71,8 +71,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     )
     log = open(root / "serve.log", "w")  # noqa: SIM115 - open for the server's whole life
     proc = subprocess.Popen(
-        fake_cli("serve", "--index", str(index), "--port", str(port)), env=env, stdout=log, stderr=log
-    )
+        fake_cli("serve", "--index", str(index), "--port", str(port)), env=env, stdout=log, stderr=log, cwd=root
+    )  # in its own folder: a data/users.json in the checkout would turn logins on
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 90
     while True:

@@ -26,7 +26,7 @@ from rag.measure.bench.cold_start import free_port
 from rag.measure.bench.records import LoadBench
 
 # What the app's ask handler is called in its HTTP API (`ui.app.ASK_API`).
-ASK_API = "/ask"
+ASK_API = "/on_ask"
 Chat = list[dict[str, Any]]
 
 
