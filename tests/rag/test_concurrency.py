@@ -211,3 +211,19 @@ def test_readers_share_the_lock_and_a_writer_waits_for_them_and_goes_before_late
     for t in (t1, tw, t2):
         t.join(5)
     assert order == ["reader 1 in", "reader 1 out", "writer", "reader 2"]
+
+
+def test_the_closed_items_view_waits_for_its_parents_ingests(tmp_path: Path) -> None:
+    embedder = HashEmbedder(64)
+    assistant = Assistant(
+        _index(tmp_path, embedder), embedder, generator_factory=lambda: SleepyGenerator(concurrent=True)
+    )
+    reader = assistant.without_closed()
+    assert reader.index_lock is assistant.index_lock and reader._lock is assistant._lock
+    with assistant.index_lock.writing():
+        asked = threading.Thread(target=reader.retrieve, args=(QUESTIONS[0],))
+        asked.start()
+        asked.join(0.2)
+        assert asked.is_alive()  # the reader waits while the parent writes
+    asked.join(10)
+    assert not asked.is_alive()
