@@ -312,7 +312,7 @@ def test_users_asking_at_once_are_answered_in_turn_and_see_their_place_in_the_qu
         _ask(pg, q)
     last = users[-1].locator("#samtale .progress-text").filter(has_text="I kø: nr.").first
     last.wait_for(timeout=60_000)
-    assert re.fullmatch(r"I kø: nr\. [12] af 2 · .*", last.inner_text().strip())
+    assert re.fullmatch(r"I kø: nr\. [12] af [12] · .*", last.inner_text().strip())
     _shot(users[-1], "09_i_koe")
     from playwright.sync_api import expect
 
