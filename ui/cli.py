@@ -845,7 +845,9 @@ def bench(
     corpus: Annotated[Path, typer.Option("--corpus", help="Documents for the ingest benchmark.")] = Path("data/sample"),
     part: Annotated[
         list[str] | None,
-        typer.Option("--part", help="Only ingest, embed, search, answer, cold or load (repeatable; load only so)."),
+        typer.Option(
+            "--part", help="Only ingest, embed, search, answer, cold or load (repeatable; load only when named)."
+        ),
     ] = None,
     embed_corpus: Annotated[
         Path | None,
