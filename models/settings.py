@@ -4,6 +4,8 @@
 |--------------------|---------------------------|---------------------------------------------------|
 | `REFERAT_HOME`     | `~/.cache/referat`        | cache for provisioned models (and built wheels)   |
 | `REFERAT_INDEX`    | `data/index`              | index directory, relative to the working dir      |
+| `REFERAT_STORE`    | (none: `REFERAT_INDEX`)   | the index as a PostgreSQL URL                     |
+|                    |                           | (`postgresql://user@host/db`) or a directory      |
 | `REFERAT_EMBEDDER` | `multilingual-e5-small-int8` | registry name, local folder or Hugging Face id |
 | `REFERAT_LLM`      | `qwen2.5-coder-1.5b`      | registry name, path to a `.gguf` file, or a model |
 |                    |                           | server: `openai:MODEL@http://host:port/v1`        |
@@ -49,6 +51,8 @@ class Settings:
     llm: str = DEFAULT_LLM
     threads: int = field(default_factory=_default_threads)
     llm_api_key: str | None = field(default=None, repr=False)
+    # A `postgresql://` URL (may hold a password: kept out of repr) or a directory; None: `index_dir`.
+    store: str | None = field(default=None, repr=False)
     users_file: Path | None = None  # None: the default, data/users.json, used when it exists
     question_log: Path | None = None
 
@@ -99,6 +103,8 @@ class Settings:
             kw["llm"] = llm
         if (key := get("REFERAT_LLM_API_KEY")) is not None:
             kw["llm_api_key"] = key
+        if (store := get("REFERAT_STORE")) is not None:
+            kw["store"] = store
         if (users := get("REFERAT_USERS")) is not None:
             kw["users_file"] = Path(users).expanduser()
         if (question_log := get("REFERAT_QUESTION_LOG")) is not None:

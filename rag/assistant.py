@@ -1,7 +1,7 @@
 """The assistant the edges (CLI, UI, eval) talk to: index, retriever, generator, loaded lazily.
 
 It is the edges' one door: asking, the register, the documents, ingesting and removing all go through it,
-so the CLI and the app never open an `Index` or call `ingest_files` themselves. Constructing one is cheap;
+so the CLI and the app never open a store or call `ingest_files` themselves. Constructing one is cheap;
 the embedder loads on the first search and the LLM on the first generated answer.
 
 Several users may ask at once. Reads of the index (retrieval, the register, the documents) run in parallel
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeVar, cast
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from ingest.errors import IndexMissing
 from ingest.records import AgendaItem, Outcome
@@ -46,11 +46,12 @@ from rag.corpus import FileReport, ingest_files, stale_documents
 from rag.embed import Embedder
 from rag.filters import Filters, dates_the_meeting, first_of_period
 from rag.generate import Generator, calls_concurrently
-from rag.index import DocumentInfo, Index
+from rag.index import DocumentInfo
 from rag.locks import ReadWriteLock
 from rag.prompt import static_prefix
 from rag.question import Question, content_terms, shared_terms
 from rag.retrieve import ItemHit, Retriever, fuse_rankings
+from rag.stores import Store, is_url, open_or_create_store, open_store
 from rag.tally import count_items, count_meetings
 
 
@@ -135,12 +136,12 @@ def _reads(method: Callable[Concatenate[Assistant, _P], _R]) -> Callable[Concate
 
 @dataclass
 class Assistant:
-    """Ask questions of one index.
+    """Ask questions of one index: `index_dir` is its directory, or a `postgresql://` URL (see `rag.stores`).
 
     Usage: `Assistant(Path("data/index"), embedder, generator_factory=make_llm).ask("Hvad besluttede ...?")`.
     """
 
-    index_dir: Path
+    index_dir: Path | str
     embedder: Embedder
     generator_factory: Callable[[], Generator | None] = lambda: None
     answer_config: AnswerConfig = field(default_factory=AnswerConfig)
@@ -150,8 +151,8 @@ class Assistant:
     index_lock: ReadWriteLock = field(default_factory=ReadWriteLock, repr=False)
 
     @cached_property
-    def index(self) -> Index:
-        return Index.load(self.index_dir, embedder_id=self.embedder.model_id)
+    def index(self) -> Store:
+        return open_store(self.index_dir, embedder_id=self.embedder.model_id)
 
     @cached_property
     def retriever(self) -> Retriever:
@@ -186,13 +187,15 @@ class Assistant:
         return nullcontext() if self.parallel_answers else self._lock
 
     def reload(self) -> None:
-        """Forget the loaded index (after an ingest elsewhere); the models stay loaded."""
-        for cached in ("index", "retriever", "case_numbers"):
+        """Forget the loaded index (after an ingest elsewhere); the models stay loaded. A PostgreSQL store is kept:
+        it reads the server as it is at each call, and other threads may be using its connection."""
+        live = is_url(self.index_dir) and "index" in self.__dict__
+        for cached in ("retriever", "case_numbers", *(() if live else ("index",))):
             self.__dict__.pop(cached, None)
 
     def without_closed(self) -> Assistant:
         """This assistant as a reader without the right to closed agenda items sees the collection: a sibling
-        whose index is `Index.without_closed()` of this one's current index (so an ingest or removal here
+        whose index is `Store.without_closed()` of this one's current index (so an ingest or removal here
         reaches it), sharing the embedder, the generator and its lock: no second model is loaded. Closed items
         are left out in the index's reads and searches, so no answer, source, count, case or register row
         can hold one. Ingests and removals through it go to this assistant.
@@ -640,7 +643,7 @@ class Assistant:
                 try:
                     index = self.index
                 except IndexMissing:
-                    index = Index.open_or_create(self.index_dir, self.embedder)
+                    index = open_or_create_store(self.index_dir, self.embedder)
                 for doc_id in remove:
                     index.remove_document(doc_id)
                 return ingest_files(files, index, self.embedder, on_file=on_file, by_name=by_name)
@@ -688,18 +691,18 @@ class _WithoutClosed(Assistant):
             index_lock=parent.index_lock,  # the parent's ingests and removals change what this view reads
         )
         self.parent = parent
-        self._view: tuple[Index, Index] | None = None  # (the parent's index, the view of it)
+        self._view: tuple[Store, Store] | None = None  # (the parent's index, the view of it)
 
     @property
-    def index(self) -> Index:
+    def index(self) -> Store:
         current = self.parent.index
         if self._view is None or self._view[0] is not current:
             # The parent loaded its index again (after an ingest or removal): what was worked out from
             # the old one goes with it.
             for cached in ("retriever", "case_numbers"):
                 self.__dict__.pop(cached, None)
-            # The view reads and searches as the index does (`rag.index.WithoutClosed`).
-            view = cast(Index, current.without_closed())
+            # The view reads and searches as the store does, closed items left out in its queries (`Store`).
+            view = current.without_closed()
             self._view = (current, view)
             return view
         return self._view[1]

@@ -28,7 +28,8 @@ from ingest.parse import parse_document, safe_doc_id
 from ingest.readers import SUPPORTED_SUFFIXES
 from ingest.records import Document
 from rag.embed import Embedder
-from rag.index import DocumentInfo, Index
+from rag.index import DocumentInfo
+from rag.stores import Store
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def expand_paths(paths: Iterable[Path], *, on_skip: Callable[[Path], None] | Non
 
 def ingest_files(
     files: Iterable[Path],
-    index: Index,
+    index: Store,
     embedder: Embedder,
     *,
     on_file: Callable[[FileReport], None] | None = None,
@@ -83,7 +84,7 @@ def ingest_files(
     `by_name=True` makes the file name alone the identity (uploads, whose folders are temporary): a file
     uploaded again under its name replaces the earlier upload.
 
-    Usage: `ingest_files(expand_paths([Path("data/sample")]), Index.open_or_create(dir, emb), emb)`.
+    Usage: `ingest_files(expand_paths([Path("data/sample")]), open_or_create_store(dir, emb), emb)`.
     """
     reports: list[FileReport] = []
     run = _Run(index, by_name)
@@ -96,7 +97,7 @@ def ingest_files(
     return reports
 
 
-def stale_documents(index: Index, folders: Iterable[Path]) -> list[tuple[str, str]]:
+def stale_documents(index: Store, folders: Iterable[Path]) -> list[tuple[str, str]]:
     """(document id, source) of indexed documents whose file lay under one of `folders` and is gone.
 
     Usage: `for doc_id, _ in stale_documents(index, [Path("referater")]): index.remove_document(doc_id)`.
@@ -114,7 +115,7 @@ def stale_documents(index: Index, folders: Iterable[Path]) -> list[tuple[str, st
 class _Run:
     """What one ingest run has seen: ids and contents taken so far, and the index's own."""
 
-    index: Index
+    index: Store
     by_name: bool
     ids: dict[str, Path] = field(default_factory=dict)  # document id -> the file of this run that has it
     # (content hash, body, date) -> the first file of this run that had it
@@ -172,7 +173,7 @@ def _same_file(a: Path, b: Path) -> bool:
     return a.resolve() == b.resolve()
 
 
-def _ingest_one(path: Path, index: Index, embedder: Embedder, run: _Run) -> FileReport:
+def _ingest_one(path: Path, index: Store, embedder: Embedder, run: _Run) -> FileReport:
     doc_id = run.document_id(path)
     try:
         document = parse_document(path, doc_id=doc_id)

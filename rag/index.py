@@ -411,6 +411,15 @@ class Index:
         lines = home.chunk_lines(rows.start, rows.start + rows.count)
         return tuple(chunk_from_line(line) for line in lines.splitlines())
 
+    def chunks_at(self, positions: Sequence[int]) -> list[Chunk]:
+        """The chunks at these positions, in the order given (IndexError for one out of range).
+
+        >>> Index.create("/tmp/doctest-index", "hash-32", 32, overwrite=True).chunks_at([])
+        []
+        """
+        chunks = self.chunks
+        return [chunks[int(p)] for p in positions]
+
     def positions_of(self, doc_ids: Iterable[str]) -> np.ndarray:
         """Sorted positions (into `chunks`) of every chunk of these documents."""
         by_doc = self._lay().by_doc
@@ -1004,15 +1013,39 @@ class WithoutClosed:
         self.index = index
         self._hidden: _Hidden | None = None
 
-    def __getattr__(self, name: str) -> Any:  # the rest (directory, revision, embedder_id, writes) is the index's
+    def __getattr__(self, name: str) -> Any:  # the rest (kind, vectors, compact) is the index's
         return getattr(self.index, name)
+
+    @property
+    def embedder_id(self) -> str:
+        return self.index.embedder_id
+
+    @property
+    def dimension(self) -> int:
+        return self.index.dimension
+
+    @property
+    def directory(self) -> Path:
+        return self.index.directory
+
+    @property
+    def revision(self) -> int:
+        return self.index.revision
 
     def __len__(self) -> int:
         return len(self.index) - len(self._closed().positions)
 
     @property
     def chunks(self) -> Sequence[Chunk]:
-        return self.index.chunks
+        """The open chunks by the index's positions: IndexError for a closed item's chunk; iterating skips them."""
+        return _OpenChunks(self)
+
+    def chunks_at(self, positions: Sequence[int]) -> list[Chunk]:
+        """The chunks at these positions (found by this view's searches); IndexError for a closed item's chunk."""
+        hidden = self._closed().positions
+        if len(hidden) and np.isin(np.asarray(positions, dtype=np.int64), hidden).any():
+            raise IndexError("a position asked for holds a closed item's chunk")
+        return self.index.chunks_at(positions)
 
     @property
     def documents(self) -> Mapping[str, DocumentInfo]:
@@ -1044,6 +1077,18 @@ class WithoutClosed:
 
     def without_closed(self) -> WithoutClosed:
         return self
+
+    def upsert_document(self, document: Document, chunks: Sequence[Chunk], embedder: Embedder) -> int:
+        return self.index.upsert_document(document, chunks, embedder)
+
+    def remove_document(self, doc_id: str) -> bool:
+        return self.index.remove_document(doc_id)
+
+    def save(self) -> Path:
+        return self.index.save()
+
+    def warm_up(self) -> None:
+        self.index.warm_up()
 
     def _allowed(self, doc_ids: Collection[str] | None) -> np.ndarray | None:
         if doc_ids is not None:
@@ -1087,6 +1132,29 @@ class _Hidden:
     positions: np.ndarray  # sorted
     numbers: dict[str, frozenset[str | None]]
     documents: dict[str, DocumentInfo]
+
+
+class _OpenChunks(Sequence[Chunk]):
+    """`WithoutClosed.chunks`: the index's chunks by position, without the closed items' chunks."""
+
+    def __init__(self, view: WithoutClosed) -> None:
+        self._view = view
+
+    def __len__(self) -> int:
+        return len(self._view)
+
+    @overload
+    def __getitem__(self, i: int) -> Chunk: ...
+    @overload
+    def __getitem__(self, i: slice) -> tuple[Chunk, ...]: ...
+    def __getitem__(self, i: int | slice) -> Chunk | tuple[Chunk, ...]:
+        if isinstance(i, slice):
+            return tuple(self._view.chunks_at(range(*i.indices(len(self._view.index)))))
+        return self._view.chunks_at([i])[0]
+
+    def __iter__(self) -> Iterator[Chunk]:
+        hidden = set(self._view._closed().positions.tolist())
+        return (c for p, c in enumerate(self._view.index.chunks) if p not in hidden)
 
 
 _ITEM_CACHE = 1024  # documents whose parsed items are kept (the assistant walks every document's items)

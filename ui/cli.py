@@ -56,6 +56,14 @@ IndexOpt = Annotated[
     Path | None,
     typer.Option("--index", help="Index directory (default: $REFERAT_INDEX, else data/index)."),
 ]
+StoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="The index as a PostgreSQL URL (postgresql://user@host/db) or a directory; wins over --index "
+        "(default: $REFERAT_STORE, else the --index directory).",
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON output.")]
 
 
@@ -75,8 +83,21 @@ def _settings() -> Settings:
     return Settings.from_env()
 
 
-def _index_dir(index: Path | None) -> Path:
-    return index if index is not None else Path(_settings().index_dir)
+def _index_dir(index: Path | None, store: str | None = None) -> Path | str:
+    """Where the index is: --store, else --index, else $REFERAT_STORE, else $REFERAT_INDEX."""
+    if store:
+        return store
+    if index is not None:
+        return index
+    s = _settings()
+    return s.store or s.index_dir
+
+
+def _shown(where: Path | str) -> str:
+    """`where` for messages (escaped): a URL without its password."""
+    from rag.stores import shown
+
+    return escape(shown(where))
 
 
 def _embedder() -> Embedder:
@@ -86,7 +107,7 @@ def _embedder() -> Embedder:
     return load_embedder(s.embedder, settings=s)
 
 
-def _assistant(index: Path | None, *, llm: bool = True) -> Assistant:
+def _assistant(index: Path | None, store: str | None = None, *, llm: bool = True) -> Assistant:
     from rag.assistant import Assistant
     from rag.generate import load_generator
 
@@ -95,7 +116,7 @@ def _assistant(index: Path | None, *, llm: bool = True) -> Assistant:
     def generator() -> Generator | None:
         return load_generator(s.llm, settings=s) if llm else None
 
-    return Assistant(_index_dir(index), _embedder(), generator_factory=generator)
+    return Assistant(_index_dir(index, store), _embedder(), generator_factory=generator)
 
 
 def _filters(body: list[str] | None, date_from: str | None, date_to: str | None) -> Filters:
@@ -230,6 +251,7 @@ def items(
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files and folders to ingest.")],
     index: IndexOpt = None,
+    store: StoreOpt = None,
     prune: Annotated[
         bool, typer.Option("--prune", help="Remove indexed documents whose file in these folders is gone.")
     ] = False,
@@ -240,6 +262,7 @@ def ingest(
     are listed (and removed with --prune).
 
     Example: referat ingest ../referater --prune --index data/index
+    Into PostgreSQL (pgvector): referat ingest ../referater --store postgresql://referat@db.example.dk/referat
     """
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
@@ -263,7 +286,7 @@ def ingest(
         raise typer.Exit(1)
     t0 = time.perf_counter()
     with _edge():
-        a = _assistant(index, llm=False)
+        a = _assistant(index, store, llm=False)
         stale = a.stale_documents(paths)
         # Files done, chunks/s and the time left (estimated by bytes: files differ much in size).
         columns = (
@@ -326,7 +349,7 @@ def ingest(
         out.print(
             f"{ok} af {len(reports)} filer indlæst, {dupes} dubletter, {len(failed)} fejl; "
             f"{embedded} tekststykker på {seconds:.1f} s ({rate} tekststykker/s); indeks: "
-            f"{escape(str(_index_dir(index)))}",
+            f"{_shown(_index_dir(index, store))}",
             highlight=False,
         )
     if failed or missing:
@@ -337,20 +360,21 @@ def ingest(
 def remove(
     doc_id: Annotated[str, typer.Argument(help="The document id (the file name without extension).")],
     index: IndexOpt = None,
+    store: StoreOpt = None,
 ) -> None:
     """Delete one document from the index.
 
     Example: referat remove 003_fc010784cd8fe213
     """
     with _edge():
-        if not _assistant(index, llm=False).remove_document(doc_id):
-            err.print(f"[bold red]Fejl:[/] no document {escape(repr(doc_id))} in {escape(str(_index_dir(index)))}")
+        if not _assistant(index, store, llm=False).remove_document(doc_id):
+            err.print(f"[bold red]Fejl:[/] no document {escape(repr(doc_id))} in {_shown(_index_dir(index, store))}")
             raise typer.Exit(1)
     out.print(f"Fjernet: {escape(doc_id)}")
 
 
 @app.command()
-def compact(index: IndexOpt = None, as_json: JsonOpt = False) -> None:
+def compact(index: IndexOpt = None, store: StoreOpt = None, as_json: JsonOpt = False) -> None:
     """Merge the index's segments into one, dropping from disk the old text of replaced documents.
 
     Each ingest appends a segment; a document re-ingested with changes leaves its old text in its earlier
@@ -360,9 +384,14 @@ def compact(index: IndexOpt = None, as_json: JsonOpt = False) -> None:
     Example: referat compact --index data/index
     """
     from rag.index import Index
+    from rag.stores import is_url
 
+    where = _index_dir(index, store)
+    if is_url(where):
+        out.print(f"{_shown(where)}: PostgreSQL holds no segments to merge (the server reclaims space itself).")
+        return
     with _edge():
-        idx = Index.load(_index_dir(index))
+        idx = Index.load(where)
         before = _disk_bytes(idx.directory)
         segment = idx.compact()
         after = _disk_bytes(idx.directory)
@@ -388,6 +417,7 @@ QuestionsOpt = Annotated[Path | None, typer.Option("--questions", help='JSONL fi
 def search(
     question: Annotated[str | None, typer.Argument(help="The question.")] = None,
     index: IndexOpt = None,
+    store: StoreOpt = None,
     as_json: JsonOpt = False,
     top_k: Annotated[int, typer.Option("--top-k", help="Agenda items to return.")] = 5,
     body: BodyOpt = None,
@@ -400,7 +430,7 @@ def search(
     Example: referat search "Hvad besluttede KD-Net om Midttrafik?" --json --top-k 3
     """
     with _edge():
-        a = _assistant(index, llm=False)
+        a = _assistant(index, store, llm=False)
         f = _filters(body, date_from, date_to)
         batch = _batch(question, questions)
         for row in batch:
@@ -420,6 +450,7 @@ def search(
 def ask(
     question: Annotated[str | None, typer.Argument(help="The question, in Danish or English.")] = None,
     index: IndexOpt = None,
+    store: StoreOpt = None,
     as_json: JsonOpt = False,
     body: BodyOpt = None,
     date_from: FromOpt = None,
@@ -436,7 +467,7 @@ def ask(
     Example: referat ask "Hvad besluttede KD-Net om Midttrafik?"
     """
     with _edge():
-        a = _assistant(index, llm=not no_llm)
+        a = _assistant(index, store, llm=not no_llm)
         f = _filters(body, date_from, date_to)
         for row in _batch(question, questions):  # each question on its own: no conversation
             _turn(a, row["question"], None, f, as_json=as_json, qid=row.get("id"))
@@ -515,6 +546,7 @@ def _turn(
 @app.command()
 def chat(
     index: IndexOpt = None,
+    store: StoreOpt = None,
     as_json: JsonOpt = False,
     body: BodyOpt = None,
     date_from: FromOpt = None,
@@ -533,7 +565,7 @@ def chat(
     from rag.conversation import is_restart
 
     with _edge():
-        a = _assistant(index, llm=not no_llm)
+        a = _assistant(index, store, llm=not no_llm)
         f = _filters(body, date_from, date_to)
         previous: Turn | None = None
         for line in _chat_lines(interactive=not as_json and sys.stdin.isatty()):
@@ -566,6 +598,7 @@ def _chat_lines(*, interactive: bool) -> Iterator[str]:
 def case(
     query: Annotated[str, typer.Argument(help="A case number (21-014439) or words naming the matter.")],
     index: IndexOpt = None,
+    store: StoreOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """A case's history: every meeting that treated it (linked by case number across bodies, or by a
@@ -576,7 +609,7 @@ def case(
     from rag.cases import timeline
 
     with _edge():
-        found = _assistant(index, llm=False).case(query)
+        found = _assistant(index, store, llm=False).case(query)
     if found is None:
         if as_json:
             _print_json({"query": query, "case": None, "steps": []})
@@ -595,6 +628,7 @@ def case(
 def brief(
     topic: Annotated[str, typer.Argument(help="The topic of the briefing note.")],
     index: IndexOpt = None,
+    store: StoreOpt = None,
     out_file: Annotated[Path | None, typer.Option("--out", help="Write the note to this Markdown file.")] = None,
     body: BodyOpt = None,
     date_from: FromOpt = None,
@@ -605,7 +639,7 @@ def brief(
     Example: referat brief "sociale investeringer" --out overblik.md
     """
     with _edge():
-        note = _assistant(index, llm=False).brief(topic, filters=_filters(body, date_from, date_to))
+        note = _assistant(index, store, llm=False).brief(topic, filters=_filters(body, date_from, date_to))
     if out_file:
         out_file.write_text(note.markdown, encoding="utf-8")
         out.print(f"Skrevet: {escape(str(out_file))}")
@@ -616,6 +650,7 @@ def brief(
 @app.command()
 def decisions(
     index: IndexOpt = None,
+    store: StoreOpt = None,
     as_json: JsonOpt = False,
     body: BodyOpt = None,
     date_from: FromOpt = None,
@@ -631,7 +666,8 @@ def decisions(
     from rich.table import Table
 
     with _edge():
-        rows = _assistant(index, llm=False).decisions(filters=_filters(body, date_from, date_to), outcome=outcome)
+        a = _assistant(index, store, llm=False)
+        rows = a.decisions(filters=_filters(body, date_from, date_to), outcome=outcome)
     if as_json:
         for r in rows:
             _print_json(
@@ -660,6 +696,7 @@ def eval_(
     out_dir: Annotated[Path, typer.Option("--out", help="Where report.json, report.md and plots go.")],
     corpus: Annotated[Path | None, typer.Option("--corpus", help="Documents to ingest into a temporary index.")] = None,
     index: IndexOpt = None,
+    store: StoreOpt = None,
     retrieval_only: Annotated[bool, typer.Option("--retrieval-only", help="Skip answering (no LLM).")] = False,
     no_llm: Annotated[bool, typer.Option("--no-llm", help="Also answer extractively, without an LLM.")] = False,
     llm: Annotated[
@@ -691,13 +728,15 @@ def eval_(
     from rag.measure.evaluation import failed_thresholds, load_questions, parse_thresholds
 
     if questions.is_file() and is_conversation_set(questions):
-        _eval_conversations(questions, out_dir, index, llm=not no_llm)
+        _eval_conversations(questions, out_dir, store or index, llm=not no_llm)
         return
     with _edge():
         thresholds = parse_thresholds(minimum or [])
         qs = load_questions(questions)
-        if index is None and corpus is None:
-            err.print("[bold red]Fejl:[/] give --corpus DIR (ingested into a temporary index) or --index DIR")
+        if index is None and corpus is None and store is None:
+            err.print(
+                "[bold red]Fejl:[/] give --corpus DIR (ingested into a temporary index), --index DIR or --store URL"
+            )
             raise typer.Exit(2)
         report = run_eval(
             qs,
@@ -705,6 +744,7 @@ def eval_(
             settings=_settings(),
             corpus=corpus,
             index=index,
+            store=store,
             retrieval_only=retrieval_only,
             no_llm=no_llm,
             llms=llm or (),
@@ -724,7 +764,7 @@ def eval_(
         raise typer.Exit(1)
 
 
-def _eval_conversations(questions: Path, out_dir: Path, index: Path | None, *, llm: bool) -> None:
+def _eval_conversations(questions: Path, out_dir: Path, index: Path | str | None, *, llm: bool) -> None:
     """`referat eval` on a conversation set (lines with "turns"): each dialogue through the chat's own path,
     with the default LLM unless `llm` is False (--no-llm)."""
     from rag.measure.conversations import load_conversations, markdown, run_conversations
@@ -733,7 +773,7 @@ def _eval_conversations(questions: Path, out_dir: Path, index: Path | None, *, l
         if index is None:
             err.print("[bold red]Fejl:[/] a conversation set is evaluated on an index: give --index DIR")
             raise typer.Exit(2)
-        a = _assistant(index, llm=llm)
+        a = _assistant(None, str(index), llm=llm)
         report = run_conversations(
             a,
             load_conversations(questions),
@@ -741,7 +781,7 @@ def _eval_conversations(questions: Path, out_dir: Path, index: Path | None, *, l
         )
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
-    text = markdown(report, corpus=str(index), questions=str(questions))
+    text = markdown(report, corpus=_shown(index), questions=str(questions))
     (out_dir / "report.md").write_text(text, encoding="utf-8")
     sys.stdout.write(text)
 
@@ -774,6 +814,7 @@ def _is_loopback(host: str) -> bool:
 @app.command()
 def serve(
     index: IndexOpt = None,
+    store: StoreOpt = None,
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 7860,
     host: Annotated[
         str, typer.Option("--host", help="Interface to bind: 127.0.0.1 (private); another only with logins.")
@@ -793,6 +834,7 @@ def serve(
     (--host 0.0.0.0). Without one it listens on 127.0.0.1 only, with every right for whoever uses it there.
 
     Example: referat serve --index data/index --port 7860   (then open http://127.0.0.1:7860)
+    Several app processes on one index: referat serve --store postgresql://referat@db.example.dk/referat
     For a team: referat users add anne --group lukket && referat serve --host 0.0.0.0 --question-log spørgsmål.jsonl
     """
     import threading
@@ -813,7 +855,7 @@ def serve(
         if logins is not None and not len(logins.users()):
             raise ConfigError(f"the users file {path} has no users: add one with `referat users add NAME`")
         log_path = question_log or _settings().question_log
-        assistant = _assistant(index)
+        assistant = _assistant(index, store)
 
         # Models load while the page is already being served; the first question then waits only for what
         # is still loading instead of for everything.

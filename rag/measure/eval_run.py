@@ -51,6 +51,7 @@ def run_eval(
     settings: Settings,
     corpus: Path | None = None,
     index: Path | None = None,
+    store: str | None = None,
     retrieval_only: bool = False,
     no_llm: bool = False,
     llms: Sequence[str] = (),
@@ -60,7 +61,8 @@ def run_eval(
     on_answer: Callable[[str, AnswerResult], None] | None = None,
 ) -> Report:
     """Measure retrieval and the answers of each variant on `index`, or on `corpus` ingested into a temporary
-    index (`on_skip(path, error)` for each file that fails to ingest).
+    index (`on_skip(path, error)` for each file that fails to ingest). With `store` (a `postgresql://` URL) the
+    PostgreSQL store is measured instead: `corpus`, when given, is ingested into it first (use an empty database).
 
     Variants: one per name in `llms` (default `settings.llm` unless `no_llm`), `extractive` when `no_llm` or
     no LLM is named, and one per `variants` spec `NAME:KEY=VALUE[,KEY=VALUE]` on `settings.llm`; `config`
@@ -70,17 +72,17 @@ def run_eval(
     from rag.corpus import expand_paths, ingest_files
     from rag.embed import load_embedder
     from rag.generate import load_generator
-    from rag.index import Index
+    from rag.stores import open_or_create_store, shown
 
-    if index is None and corpus is None:
-        raise ConfigError("give --corpus DIR (ingested into a temporary index) or --index DIR")
+    if index is None and corpus is None and store is None:
+        raise ConfigError("give --corpus DIR (ingested into a temporary index), --index DIR or --store URL")
     with tempfile.TemporaryDirectory(prefix="referat-eval-") as tmp:
-        index_dir = index
-        if index_dir is None:
+        index_dir: Path | str | None = store or index
+        if index_dir is None or (store and corpus is not None):
             assert corpus is not None
-            index_dir = Path(tmp) / "index"
+            index_dir = index_dir or Path(tmp) / "index"
             embedder = load_embedder(settings.embedder, settings=settings)
-            reports = ingest_files(expand_paths([corpus]), Index.open_or_create(index_dir, embedder), embedder)
+            reports = ingest_files(expand_paths([corpus]), open_or_create_store(index_dir, embedder), embedder)
             for r in reports:
                 if r.error:
                     on_skip(r.path, r.error)
@@ -103,7 +105,7 @@ def run_eval(
         return evaluate(
             sides,
             questions,
-            corpus=str(corpus or index_dir),
+            corpus=str(corpus or shown(index_dir)),
             questions_path=str(questions_path),
             retrieval_only=retrieval_only,
             on_answer=on_answer,

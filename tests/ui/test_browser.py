@@ -5,6 +5,8 @@ Screenshots of every step go to test-artifacts/ui/. Nothing downloads a browser:
 Chromium at /usr/bin/chromium is used, and the test skips (saying so) when it is missing.
 
 Set REFERAT_UI_TEST_INDEX to an already ingested sample index to skip the ~45 s ingest (it is copied).
+The first question is also asked of an app served from the PostgreSQL store (a real server from
+tests/conftest.py, data/sample ingested into it with `referat ingest --store URL`).
 """
 
 from __future__ import annotations
@@ -18,9 +20,12 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from tests.servers import fresh_database
 
 pytestmark = pytest.mark.slow
 
@@ -103,14 +108,15 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
-@pytest.fixture(scope="module")
-def server(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+@contextmanager
+def _serving(where: list[str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    """`referat serve` on a free port with `where` (`--index DIR` or `--store URL`): (its URL, its pid)."""
     port = _free_port()
     log = tmp_path_factory.mktemp("serve") / "serve.log"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with log.open("wb") as sink:
         proc = subprocess.Popen(
-            [str(REFERAT), "serve", "--index", str(index_dir), "--port", str(port)],
+            [str(REFERAT), "serve", *where, "--port", str(port)],
             cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
@@ -125,8 +131,9 @@ def server(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             proc.kill()
 
 
-@pytest.fixture(scope="module")
-def page(server: tuple[str, int]) -> Iterator[object]:
+@contextmanager
+def _browsing(url: str) -> Iterator[object]:
+    """A headless Chromium page on the app at `url`, once its question box is there."""
     if not CHROMIUM.exists():
         pytest.skip("/usr/bin/chromium is missing: install Debian's chromium (apt-get install -y chromium)")
     from playwright.sync_api import sync_playwright
@@ -135,10 +142,39 @@ def page(server: tuple[str, int]) -> Iterator[object]:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         pg = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="da-DK")
-        pg.goto(server[0])
+        pg.goto(url)
         pg.wait_for_selector("#spoergsmaal textarea", timeout=60_000)
         yield pg
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def server(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    with _serving(["--index", str(index_dir)], tmp_path_factory) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def page(server: tuple[str, int]) -> Iterator[object]:
+    with _browsing(server[0]) as pg:
+        yield pg
+
+
+@pytest.fixture(scope="module")
+def pg_store(pg_server: str) -> str:
+    """A PostgreSQL database holding data/sample, ingested through the CLI."""
+    url = fresh_database(pg_server, "referat_ui")
+    subprocess.run(
+        [str(REFERAT), "ingest", str(ROOT / "data" / "sample"), "--store", url],
+        check=True, cwd=ROOT, capture_output=True, timeout=600,
+    )  # fmt: skip
+    return url
+
+
+@pytest.fixture(scope="module")
+def pg_page(pg_store: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    with _serving(["--store", pg_store], tmp_path_factory) as served, _browsing(served[0]) as pg:
+        yield pg
 
 
 def _shot(pg: object, name: str) -> None:
@@ -161,9 +197,10 @@ def test_served_only_on_loopback(server: tuple[str, int]) -> None:
     assert all(a.startswith("127.0.0.1:") for a in addresses), addresses
 
 
-def test_ask_shows_sources_then_answer_and_opens_card(page: object) -> None:
-    pg = page
-    _shot(pg, "01_start")
+@pytest.mark.parametrize("store", ["file", "postgresql"])
+def test_ask_shows_sources_then_answer_and_opens_card(store: str, request: pytest.FixtureRequest) -> None:
+    pg = request.getfixturevalue("page" if store == "file" else "pg_page")
+    _shot(pg, f"01_start_{store}")
     _ask(pg, "Hvad besluttede KD-Net om Midttrafik?")
     card = pg.locator('#kilder .kilde[data-label="KD-Net 22.01.2021, punkt 6"]')  # type: ignore[attr-defined]
     card.wait_for(timeout=ANSWER_TIMEOUT_MS)
@@ -173,7 +210,7 @@ def test_ask_shows_sources_then_answer_and_opens_card(page: object) -> None:
     answer = pg.locator("#samtale").inner_text()  # type: ignore[attr-defined]
     assert "KD-Net 22.01.2021, punkt 6" in answer
     assert "indfasning" in answer  # the recorded decision: the phase-in over three years
-    _shot(pg, "02_svar_og_kilder")
+    _shot(pg, f"02_svar_og_kilder_{store}")
 
     target = link.get_attribute("href")
     assert target and target.startswith("#kilde-")
@@ -184,7 +221,7 @@ def test_ask_shows_sources_then_answer_and_opens_card(page: object) -> None:
     assert opened.locator("mark").count() >= 1  # the matched passage is highlighted
     card_box = pg.locator(target)  # type: ignore[attr-defined]
     card_box.scroll_into_view_if_needed()
-    _shot(pg, "03_kilde_aabnet")
+    _shot(pg, f"03_kilde_aabnet_{store}")
 
 
 def test_upload_then_find_it(page: object, tmp_path: Path) -> None:
