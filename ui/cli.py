@@ -921,6 +921,7 @@ def bench(
     8 users x 5 questions, local model and llama.cpp server: referat bench --part load --index /tmp/sample-index
     """
     from rag.measure.bench.run import DEFAULT_PARTS, LOAD_CONFIGS, run
+    from rag.stores import shown
 
     argv = ["referat bench", *(["--quick"] if quick else []), *(f"--part {p}" for p in part or ())]
     if corpus != Path("data/sample"):
@@ -933,7 +934,7 @@ def bench(
 
         checks.update(answer_complete=answer_shown, summary_dropped=dropped_summary, answer_begun=answer_begun)
         argv += [f"--index {index}"] if index else []
-        argv += [f"--store {store}"] if store else []
+        argv += [f"--store {shown(store)}"] if store else []  # without its password
         argv += [f"--users {users}", f"--questions-per-user {per_user}"]
         argv += [f"--load-config {c}" for c in load_config or ()]
     with _edge():

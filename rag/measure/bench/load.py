@@ -24,6 +24,7 @@ from typing import Any
 from ingest.errors import ConfigError
 from rag.measure.bench.cold_start import free_port
 from rag.measure.bench.records import LoadBench
+from rag.stores import shown
 
 # What the app's ask handler is called in its HTTP API (`ui.app.ASK_API`).
 ASK_API = "/on_ask"
@@ -230,7 +231,7 @@ def bench_load(
     return LoadBench(
         config=config,
         llm=name,
-        store=store or "file index",
+        store=shown(store) if store else "file index",  # a URL without its password
         users=users,
         per_user=per_user,
         answered=len(latencies),
