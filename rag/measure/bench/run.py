@@ -228,6 +228,7 @@ def _bench_load(
 ) -> tuple[tuple[Any, ...], str]:
     from models.registry import resolve_llm
     from rag.generate import OPENAI_PREFIX
+    from rag.stores import shown
 
     unknown = set(configs) - set(LOAD_CONFIGS)
     if unknown:
@@ -266,8 +267,9 @@ def _bench_load(
         runs.append(result)
     note = (
         f"Load: {users * per_user} questions spread over the question set, user u asking the u-th {per_user} in "
-        f"order; `referat serve --index {index}` started afresh per configuration and timed only once its models "
-        f"were loaded ('Klar'). Bounded at {timeout_s:.0f} s per configuration."
+        f"order; `referat serve --index {index}{f' --store {shown(store)}' if store else ''}` started afresh per "
+        f"configuration and timed only once its models were loaded ('Klar'). Bounded at {timeout_s:.0f} s per "
+        "configuration."
     )
     if "server" in configs:
         note += (
