@@ -171,7 +171,7 @@ def served_app(
     index: Path, *, log: Path, env: Mapping[str, str] | None = None, store: str | None = None, timeout_s: float = 300
 ) -> Iterator[str]:
     """`referat serve --index INDEX` (`--store URL` when given) on a free port of 127.0.0.1; yields its URL
-    once its models are loaded (it says "Klar"), and stops it afterwards."""
+    once its models are loaded (it says "Klar") and its page answers, and stops it afterwards."""
     port = free_port()
     # `python -m ui.cli` from the tree this module was imported from: the app measured is the code measuring it
     # (the `referat` script may belong to another checkout's editable install).
@@ -188,8 +188,10 @@ def served_app(
             env={**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1", "PYTHONPATH": path},
         )
     try:
-        _wait(lambda: b"Klar" in log.read_bytes(), proc, log, timeout_s)
-        yield f"http://127.0.0.1:{port}/"
+        url = f"http://127.0.0.1:{port}/"
+        # Both: the models load in a thread beside the web server, and with small models they are ready first.
+        _wait(lambda: b"Klar" in log.read_bytes() and _answers(url), proc, log, timeout_s)
+        yield url
     finally:
         _stop(proc)
 
@@ -255,6 +257,11 @@ def _llm_for(
         raise ConfigError(f"the 'server' load configuration needs the GGUF file of {llm!r} to serve")
     with model_server(model_file, threads=threads, log=workdir / "llama-server.log") as url:
         yield {"REFERAT_LLM": f"openai:local@{url}"}, f"{llm} on llama_cpp.server"
+
+
+def _answers(url: str) -> bool:
+    with urllib.request.urlopen(url, timeout=2) as r:
+        return bool(r.status == 200)
 
 
 def _lists_models(url: str) -> bool:
