@@ -2,21 +2,29 @@
 
 It is the edges' one door: asking, the register, the documents, ingesting and removing all go through it,
 so the CLI and the app never open a store or call `ingest_files` themselves. Constructing one is cheap;
-the embedder loads on the first search and the LLM on the first generated answer. One lock serialises
-generation: llama.cpp contexts are not thread-safe.
+the embedder loads on the first search and the LLM on the first generated answer.
+
+Several users may ask at once. Reads of the index (retrieval, the register, the documents) run in parallel
+with each other; an ingest or a removal waits for those in flight and runs alone (`rag.locks.ReadWriteLock`).
+The lock is held only while the index is read, never while a model phrases: an answer is written from
+sources already copied out of the index. Generation runs in parallel where the generator says it may
+(`rag.generate.calls_concurrently`: a model server), else one at a time (llama.cpp's contexts are not
+thread-safe).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from ingest.errors import IndexMissing
 from ingest.records import AgendaItem, Outcome
@@ -37,8 +45,9 @@ from rag.conversation import Reading, Turn, read
 from rag.corpus import FileReport, ingest_files, stale_documents
 from rag.embed import Embedder
 from rag.filters import Filters, dates_the_meeting, first_of_period
-from rag.generate import Generator
+from rag.generate import Generator, calls_concurrently
 from rag.index import DocumentInfo
+from rag.locks import ReadWriteLock
 from rag.prompt import static_prefix
 from rag.question import Question, content_terms, shared_terms
 from rag.retrieve import ItemHit, Retriever, fuse_rankings
@@ -110,6 +119,21 @@ def source_of(hit: ItemHit, document: DocumentInfo | None = None) -> Source:
     )  # fmt: skip
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _reads(method: Callable[Concatenate[Assistant, _P], _R]) -> Callable[Concatenate[Assistant, _P], _R]:
+    """An `Assistant` method that reads the index: it runs under the index lock for reading."""
+
+    @functools.wraps(method)
+    def reading(self: Assistant, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with self.index_lock.reading():
+            return method(self, *args, **kwargs)
+
+    return reading
+
+
 @dataclass
 class Assistant:
     """Ask questions of one index: `index_dir` is its directory, or a `postgresql://` URL (see `rag.stores`).
@@ -123,7 +147,8 @@ class Assistant:
     answer_config: AnswerConfig = field(default_factory=AnswerConfig)
     top_k: int = 5
     retriever_options: dict[str, Any] = field(default_factory=dict)  # e.g. {"mode": "bm25"}
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # one generation at a time
+    index_lock: ReadWriteLock = field(default_factory=ReadWriteLock, repr=False)
 
     @cached_property
     def index(self) -> Store:
@@ -140,15 +165,26 @@ class Assistant:
     def warm_up(self) -> None:
         """Load the index, BM25 and the embedder, then the LLM with the prompt's static prefix evaluated,
         so the first question costs what every later one does. Safe to run in a background thread."""
-        self.retriever.warm_up()
+        with self.index_lock.reading():
+            self.retriever.warm_up()
         warm = getattr(self.embedder, "warm_up", None)
         if warm:
             warm()
         generator = self.generator
         prime = getattr(generator, "prime", None)
         if prime:
-            with self._lock:
+            with self._generating():
                 prime(static_prefix())
+
+    @property
+    def parallel_answers(self) -> bool:
+        """Whether answers may be phrased in parallel: the generator says it may be called concurrently (a model
+        server), or there is none. Loads nothing: constructing a generator is cheap."""
+        return calls_concurrently(self.generator)
+
+    def _generating(self) -> AbstractContextManager[Any]:
+        """Held while the generator phrases: the one-at-a-time lock, unless it may be called concurrently."""
+        return nullcontext() if self.parallel_answers else self._lock
 
     def reload(self) -> None:
         """Forget the loaded index (after an ingest elsewhere); the models stay loaded. A PostgreSQL store is kept:
@@ -168,6 +204,7 @@ class Assistant:
         """
         return _WithoutClosed(self)
 
+    @_reads
     def retrieve(
         self, question: str | Question, *, filters: Filters | None = None, top_k: int | None = None
     ) -> Retrieved:
@@ -262,6 +299,7 @@ class Assistant:
         ]
         return linked(seed, None, alike)
 
+    @_reads
     def case(self, query: str, *, filters: Filters | None = None) -> Case | None:
         """A case over time: the items with the case number `query` ("21-014439"), or the case of the best
         retrieved item for a query ("Villa Sitka") that is not a standing item, oldest meeting first; None
@@ -325,15 +363,19 @@ class Assistant:
         if previous and reading.same_items and not q.latest:
             prefer = previous.cited
         elif previous and reading.bodies:  # "Hvad besluttede Byrådet så?": the case at that body
-            at_body = [s for s in self._cases_of(previous.cited) if q.names_body(s.body)]
+            with self.index_lock.reading():
+                at_body = [s for s in self._cases_of(previous.cited) if q.names_body(s.body)]
             since = previous.cited[0].date or "" if previous.cited else ""
             # "så": the body's next treatment after the previous answer's meeting, else its last one
             prefer = [s for s in at_body if (s.date or "") >= since][:1] or at_body[-1:]
         if previous and previous.cited and reading.same_meeting:  # "til mødet": the meeting cited before
             filters = (filters or Filters()).or_else(Filters(doc_ids=(previous.cited[0].doc_id,)))
         for event in self.ask_stream(q, filters=filters, prefer=prefer):
-            if isinstance(event, Answer) and reading.followup and previous and self._elsewhere(event, previous):
-                event = replace(event, text=f"{event.text}\n\n{_ELSEWHERE}")
+            if isinstance(event, Answer) and reading.followup and previous:
+                with self.index_lock.reading():
+                    elsewhere = self._elsewhere(event, previous)
+                if elsewhere:
+                    event = replace(event, text=f"{event.text}\n\n{_ELSEWHERE}")
             yield event
 
     def _cases_of(self, cited: Sequence[ItemRef]) -> list[Source]:
@@ -373,27 +415,18 @@ class Assistant:
         """
         q = Question.of(question)
         t0 = time.perf_counter()
-        if q.outcome and self.answer_config.use_register:
-            chosen = self._named_bodies(q, (filters or Filters()).or_else(q.filters))
-            rows = self.register_sources(filters=chosen, outcome=q.outcome)
-            if topic := self._topic_beyond_bodies(q) - (
-                _TALLY_WORDS if q.tally else frozenset()
-            ):  # "Hvilke kommissorier blev godkendt?": the items about that
-                rows = [r for r in rows if shared_terms(topic, content_terms(f"{r.title} {' '.join(r.decision)}"))]
-            yield from _whole(q, *list_register(q.outcome, rows), tuple(rows), chosen, t0)
+        with self.index_lock.reading():  # all that is read from the index; nothing is yielded while it is held
+            whole = self._made_in_code(q, filters, t0)
+            if whole is None:
+                found = self._preferring(self.retrieve(q, filters=filters), prefer)
+                earlier: tuple[Source, ...] = ()
+                if q.latest and found.hits:
+                    found, earlier = self._newest_first(q, found)
+        if whole is not None:
+            yield from whole
             return
-        if q.tally and (counted := self._tally(q, filters)) is not None:
-            yield from _whole(q, *counted, filters or Filters(), t0)
-            return
-        if q.history and (case := self.case(q.text, filters=filters)) is not None:
-            yield from _whole(q, *timeline(case), case.steps, filters or Filters(), t0)
-            return
-        found = self._preferring(self.retrieve(q, filters=filters), prefer)
-        earlier: tuple[Source, ...] = ()
-        if q.latest and found.hits:
-            found, earlier = self._newest_first(q, found)
         yield found
-        with self._lock:
+        with self._generating():
             for event in answer_stream(
                 q,
                 found.sources,
@@ -404,6 +437,23 @@ class Assistant:
                 similarity=self.similarity if self.answer_config.use_meaning else None,
             ):
                 yield _superseding(event, found.sources[0], earlier) if earlier else event
+
+    def _made_in_code(self, q: Question, filters: Filters | None, t0: float) -> list[Retrieved | Answer] | None:
+        """The events of an answer made in code from the collection (the register, a count, a case's timeline),
+        when the question asks for one; else None."""
+        if q.outcome and self.answer_config.use_register:
+            chosen = self._named_bodies(q, (filters or Filters()).or_else(q.filters))
+            rows = self.register_sources(filters=chosen, outcome=q.outcome)
+            if topic := self._topic_beyond_bodies(q) - (
+                _TALLY_WORDS if q.tally else frozenset()
+            ):  # "Hvilke kommissorier blev godkendt?": the items about that
+                rows = [r for r in rows if shared_terms(topic, content_terms(f"{r.title} {' '.join(r.decision)}"))]
+            return list(_whole(q, *list_register(q.outcome, rows), tuple(rows), chosen, t0))
+        if q.tally and (counted := self._tally(q, filters)) is not None:
+            return list(_whole(q, *counted, filters or Filters(), t0))
+        if q.history and (case := self.case(q.text, filters=filters)) is not None:
+            return list(_whole(q, *timeline(case), case.steps, filters or Filters(), t0))
+        return None
 
     def _preferring(self, found: Retrieved, prefer: Sequence[ItemRef]) -> Retrieved:
         """`found` led by the first of `prefer` (items a conversation points at), whether retrieval found it
@@ -484,6 +534,7 @@ class Assistant:
         text, cites = count_items(items, chosen, closed=q.closed)
         return text, cites, items
 
+    @_reads
     def bodies(self) -> list[str]:
         """The bodies of the indexed documents, sorted; [] without an index."""
         try:
@@ -514,6 +565,7 @@ class Assistant:
         assert final is not None
         return final
 
+    @_reads
     def brief(self, topic: str, *, filters: Filters | None = None, top_k: int = 8) -> Briefing:
         """A cited briefing note on `topic` (Markdown: baggrund, beslutninger, åbne punkter) from the `top_k`
         best items, without the LLM. Raises what `retrieve` raises.
@@ -523,6 +575,7 @@ class Assistant:
         found = self.retrieve(topic, filters=filters, top_k=top_k)
         return brief(topic, found.sources)
 
+    @_reads
     def register_sources(self, *, filters: Filters | None = None, outcome: str | None = None) -> list[Source]:
         """Register rows as Sources (decision, outcome, whole item text), in date order."""
         out = []
@@ -533,14 +586,17 @@ class Assistant:
             out.append(item_source(row, item))
         return out
 
+    @_reads
     def item(self, doc_id: str, number: str | None) -> AgendaItem | None:
         """One agenda item of an indexed document (`number` None: the part before the first item), else None."""
         return self.index.item(doc_id, number)
 
+    @_reads
     def document(self, doc_id: str) -> DocumentInfo | None:
         """What the index records of one document, else None."""
         return self.index.documents.get(doc_id)
 
+    @_reads
     def documents(self) -> list[tuple[str, DocumentInfo]]:
         """(document id, what the index records of it) for every indexed document, newest meeting first."""
         docs = sorted(self.index.documents.items(), key=lambda kv: (kv[1].body or "", kv[0]))
@@ -548,14 +604,16 @@ class Assistant:
 
     def remove_document(self, doc_id: str) -> bool:
         """Remove one document from the index and save, so its text is gone from disk. False when the index
-        does not hold it. Raises `IndexMissing` when there is no index."""
-        index = self.index
-        if not index.remove_document(doc_id):
-            return False
-        index.save()
-        self.reload()
-        return True
+        does not hold it. Raises `IndexMissing` when there is no index. Waits for the reads in flight."""
+        with self.index_lock.writing():
+            index = self.index
+            if not index.remove_document(doc_id):
+                return False
+            index.save()
+            self.reload()
+            return True
 
+    @_reads
     def stale_documents(self, folders: Iterable[Path]) -> list[tuple[str, str]]:
         """(document id, source) of indexed documents whose file lay under one of `folders` and is gone;
         none when there is no index yet."""
@@ -577,19 +635,22 @@ class Assistant:
 
         `on_file(report)` is called after each file; `by_name=True` makes the file name alone the identity
         (uploads, whose folders are temporary). Raises `IndexMismatch` when the index was built with another
-        embedder. Usage: `assistant.ingest(expand_paths([Path("data/sample")]))`.
+        embedder. Questions wait while it runs (it changes the index in place); it waits for the reads in flight.
+        Usage: `assistant.ingest(expand_paths([Path("data/sample")]))`.
         """
-        try:
+        with self.index_lock.writing():
             try:
-                index = self.index
-            except IndexMissing:
-                index = open_or_create_store(self.index_dir, self.embedder)
-            for doc_id in remove:
-                index.remove_document(doc_id)
-            return ingest_files(files, index, self.embedder, on_file=on_file, by_name=by_name)
-        finally:
-            self.reload()
+                try:
+                    index = self.index
+                except IndexMissing:
+                    index = open_or_create_store(self.index_dir, self.embedder)
+                for doc_id in remove:
+                    index.remove_document(doc_id)
+                return ingest_files(files, index, self.embedder, on_file=on_file, by_name=by_name)
+            finally:
+                self.reload()
 
+    @_reads
     def decisions(self, *, filters: Filters | None = None, outcome: str | None = None) -> list[DecisionRow]:
         """The decision register: one row per agenda item, in date order."""
         rows = []
@@ -627,6 +688,7 @@ class _WithoutClosed(Assistant):
             top_k=parent.top_k,
             retriever_options=parent.retriever_options,
             _lock=parent._lock,
+            index_lock=parent.index_lock,  # the parent's ingests and removals change what this view reads
         )
         self.parent = parent
         self._view: tuple[Store, Store] | None = None  # (the parent's index, the view of it)
@@ -650,7 +712,8 @@ class _WithoutClosed(Assistant):
 
     def warm_up(self) -> None:
         self.parent.warm_up()
-        self.retriever.warm_up()
+        with self.index_lock.reading():
+            self.retriever.warm_up()
 
     def reload(self) -> None:
         self.parent.reload()

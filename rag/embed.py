@@ -130,6 +130,7 @@ class OnnxEncoder:
             str(folder / self.config["onnx"]), options, providers=["CPUExecutionProvider"]
         )
         self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     def get_embedding_dimension(self) -> int:
         return int(self.config["dimension"])
@@ -160,8 +161,9 @@ class OnnxEncoder:
         out = np.empty((len(encodings), self.get_embedding_dimension()), dtype=np.float32)
         if len(encodings) > 1 and self.workers > 1:
             # onnxruntime runs concurrent calls on one session, releasing the GIL
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="onnx-encode")
+            with self._pool_lock:  # answers phrased in parallel embed passages at once: one pool for all
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="onnx-encode")
             vectors = self._pool.map(lambda e: self._one(e.ids, normalize_embeddings), encodings)
         else:
             vectors = (self._one(e.ids, normalize_embeddings) for e in encodings)

@@ -21,7 +21,7 @@ import re
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from ingest.errors import ConfigError
 
@@ -34,7 +34,9 @@ Message = dict[str, str]
 class Generator(Protocol):
     """Streams the assistant's reply to chat `messages` ({"role", "content"} dicts).
 
-    Every implementation passes the contract suite in tests/rag/test_generate.py.
+    Every implementation passes the contract suite in tests/rag/test_generate.py. An implementation whose
+    `stream` may run in several threads at once says so with a class attribute `concurrent_calls = True`
+    (see `calls_concurrently`); one that does not say is called one at a time.
     """
 
     @property
@@ -59,11 +61,15 @@ class LlamaCppGenerator:
     Deterministic: temperature 0 and a fixed seed. The chat template is the one stored in the GGUF.
     One generation runs at a time per instance (llama.cpp contexts are not thread-safe).
 
+    >>> LlamaCppGenerator.concurrent_calls
+    False
     >>> from models.registry import resolve_llm
     >>> g = LlamaCppGenerator(resolve_llm("qwen2.5-coder-1.5b"), n_threads=2)  # doctest: +SKIP
     >>> "".join(g.stream([{"role": "user", "content": "Sig hej."}], max_tokens=8))  # doctest: +SKIP
     'Hej! Hvordan kan jeg hjælpe dig i dag?'
     """
+
+    concurrent_calls: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -172,9 +178,11 @@ class OpenAIGenerator:
     `ModelUnavailable` naming the server and the reason.
 
     >>> g = OpenAIGenerator.from_name("openai:qwen2.5@http://127.0.0.1:8000/v1")
-    >>> g.model, g.base_url
-    ('qwen2.5', 'http://127.0.0.1:8000/v1')
+    >>> g.model, g.base_url, g.concurrent_calls
+    ('qwen2.5', 'http://127.0.0.1:8000/v1', True)
     """
+
+    concurrent_calls: ClassVar[bool] = True  # each call is its own HTTP request; the server queues or batches
 
     def __init__(
         self,
@@ -203,6 +211,7 @@ class OpenAIGenerator:
         self.temperature = temperature
         self.seed = seed
         self._client: Any = None
+        self._client_lock = threading.Lock()
 
     @classmethod
     def from_name(cls, name: str, *, api_key: str | None = None) -> OpenAIGenerator:
@@ -219,17 +228,18 @@ class OpenAIGenerator:
         return f"{OPENAI_PREFIX}{self.model}@{self.base_url}"
 
     def _openai(self) -> Any:
-        if self._client is None:
-            import httpx
-            import openai
+        with self._client_lock:  # one client (one connection pool) for every thread that asks
+            if self._client is None:
+                import httpx
+                import openai
 
-            self._client = openai.OpenAI(
-                base_url=self.base_url,
-                api_key=self.api_key or "none",  # the client insists on one; local servers ignore it
-                timeout=httpx.Timeout(self.timeout, connect=self.connect_timeout),
-                max_retries=0,  # a user waits: a down server is said at once, not after retries
-            )
-        return self._client
+                self._client = openai.OpenAI(
+                    base_url=self.base_url,
+                    api_key=self.api_key or "none",  # the client insists on one; local servers ignore it
+                    timeout=httpx.Timeout(self.timeout, connect=self.connect_timeout),
+                    max_retries=0,  # a user waits: a down server is said at once, not after retries
+                )
+            return self._client
 
     def stream(self, messages: list[Message], *, max_tokens: int, stop: list[str] | None = None) -> Iterator[str]:
         """Stream the reply (see `Generator.stream`) over server-sent events."""
@@ -275,6 +285,8 @@ class ScriptedGenerator:
     ['Byrådet', ' godkendte']
     """
 
+    concurrent_calls: ClassVar[bool] = True  # nothing shared but the record of calls (appends are atomic)
+
     def __init__(self, replies: str | Sequence[str], *, model_id: str = "scripted") -> None:
         self.replies = [replies] if isinstance(replies, str) else list(replies)
         if not self.replies:
@@ -295,6 +307,17 @@ class ScriptedGenerator:
                 reply = reply[: reply.index(s)]
         # Word pieces with their leading space, as BPE models emit them; max_tokens counts pieces.
         yield from re.findall(r"\s*\S+|\s+$", reply)[:max_tokens]
+
+
+def calls_concurrently(generator: Generator | None) -> bool:
+    """Whether `generator.stream` may run in several threads at once: what its class says in `concurrent_calls`,
+    False when it says nothing (llama.cpp's contexts, and any generator not known to be thread-safe); True for
+    no generator (extractive answers: nothing to share).
+
+    >>> calls_concurrently(ScriptedGenerator("Ja.")), calls_concurrently(None)
+    (True, True)
+    """
+    return generator is None or bool(getattr(generator, "concurrent_calls", False))
 
 
 def _check_max_tokens(max_tokens: int) -> None:

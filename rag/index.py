@@ -42,6 +42,7 @@ import os
 import re
 import secrets
 import shutil
+import threading
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -201,6 +202,9 @@ class Index:
         self._layout_of = -1  # the revision the layout describes
         self._item_cache: dict[tuple[str, str], tuple[AgendaItem, ...]] = {}
         self._lexical: tuple[int, LexicalIndex] | None = None  # (revision built at, BM25)
+        # Readers search in parallel (writes are exclusive: `rag.locks`): what they build on first use (layout,
+        # BM25, HNSW graph, the item cache) is built once, under this lock, not by each of them at once.
+        self._derive_lock = threading.RLock()
 
     # ----------------------------------------------------------------- construction
 
@@ -383,9 +387,11 @@ class Index:
         key = (home.name, doc_id)
         found = self._item_cache.get(key)
         if found is None:
-            if len(self._item_cache) >= _ITEM_CACHE:
-                self._item_cache.pop(next(iter(self._item_cache)))
-            found = self._item_cache[key] = home.items(doc_id)
+            found = home.items(doc_id)
+            with self._derive_lock:
+                if len(self._item_cache) >= _ITEM_CACHE:
+                    self._item_cache.pop(next(iter(self._item_cache)))
+                self._item_cache[key] = found
         return found
 
     def item(self, doc_id: str, number: str | None) -> AgendaItem | None:
@@ -474,10 +480,14 @@ class Index:
         return self._lexical_index().search(question, k, positions=allowed)
 
     def _lexical_index(self) -> LexicalIndex:
-        if self._lexical is None or self._lexical[0] != self._revision:
-            built = LexicalIndex.build(f"{c.embed_text}\n{file_words(c.doc_id)}" for c in self.chunks)
-            self._lexical = (self._revision, built)
-        return self._lexical[1]
+        lexical = self._lexical
+        if lexical is None or lexical[0] != self._revision:
+            with self._derive_lock:
+                lexical = self._lexical
+                if lexical is None or lexical[0] != self._revision:
+                    built = LexicalIndex.build(f"{c.embed_text}\n{file_words(c.doc_id)}" for c in self.chunks)
+                    lexical = self._lexical = (self._revision, built)
+        return lexical[1]
 
     def warm_up(self) -> None:
         """Build the in-memory search structures (BM25; the HNSW graph when used) now, not on the first search."""
@@ -824,6 +834,14 @@ class Index:
             yield d, len(u.chunks)
 
     def _lay(self) -> _Layout:
+        described = self._layout_of  # read before the layout: `_lay_out` sets the layout first
+        layout = self._layout
+        if layout is not None and described == self._revision:
+            return layout
+        with self._derive_lock:
+            return self._lay_out()
+
+    def _lay_out(self) -> _Layout:
         if self._layout is not None and self._layout_of == self._revision:
             return self._layout
         docs: list[str] = []
@@ -957,6 +975,12 @@ class Index:
 
     def _faiss_index(self) -> Any:
         """The HNSW graph over every live vector (built here when there is none)."""
+        if self._faiss is not None:
+            return self._faiss
+        with self._derive_lock:
+            return self._build_faiss()
+
+    def _build_faiss(self) -> Any:
         if self._faiss is None:
             faiss = _faiss_module()
             base = faiss.IndexHNSWFlat(self.dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)

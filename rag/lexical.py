@@ -13,6 +13,7 @@ The index is derived from the vector index's chunks and rebuilt in memory on loa
 from __future__ import annotations
 
 import re
+import threading
 from array import array
 from collections.abc import Iterable
 from functools import lru_cache
@@ -54,11 +55,18 @@ def _stopwords() -> frozenset[str]:
     return frozenset(STOPWORDS_DANISH)
 
 
-@lru_cache(maxsize=1)
-def _stemmer() -> Any:
-    import Stemmer
+_per_thread = threading.local()
 
-    return Stemmer.Stemmer("danish")
+
+def _stemmer() -> Any:
+    """This thread's Danish Snowball stemmer: a PyStemmer instance keeps state while it stems and must not be
+    called from two threads at once (its own docstring says so), and questions are read in parallel."""
+    stemmer = getattr(_per_thread, "stemmer", None)
+    if stemmer is None:
+        import Stemmer
+
+        stemmer = _per_thread.stemmer = Stemmer.Stemmer("danish")
+    return stemmer
 
 
 @lru_cache(maxsize=1 << 18)

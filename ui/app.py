@@ -69,6 +69,19 @@ SUMMARY_KEPT = (
     "**Sammendrag fra modellen** _(kontrolleret: henvisninger, tal og navne står i de citerede punkter):_\n\n"
 )
 
+# Answers phrased at once when the model runs on a server (`REFERAT_LLM=openai:MODEL@URL`): the server queues or
+# batches what it gets (vLLM batches many; llama.cpp's server runs one and queues the rest), so more in flight
+# costs the app a thread each, and an answer made in code (the register, a count) need not wait behind one
+# the model phrases. 8: the team the load test measures (8 users at once), well under Gradio's 40 worker threads.
+# With the model in this process it is 1: llama.cpp phrases one answer at a time, and Gradio's queue serves the
+# others in the order they asked, showing each its place ("I kø: 2 af 3").
+PARALLEL_ANSWERS = 8
+# The ask handler's name in the app's HTTP API (`gradio_client`'s api_name "/on_ask"; Gradio names an event's
+# API after its function, the second event with it "on_ask_1"): what the load and security tests call.
+ASK_API = "on_ask"
+
+SUMMARY_DROPPED = "_Modellens sammendrag blev droppet: "
+
 _WORD = re.compile(r"[\wæøåÆØÅ-]{4,}")
 _SNIPPET_CHARS = 420
 
@@ -87,10 +100,11 @@ CSS = """
 .kilde-tekst { white-space: pre-wrap; font-size: 0.9em; max-height: 420px; overflow-y: auto;
                margin-top: 6px; }
 mark { background: #fff1a8; color: inherit; }
+#samtale .progress-text { font-size: 0.95em; font-weight: bold; }
 """
 
 # Citation links in the chat jump to (and open) their card, in this tab rather than a new one.
-HEAD = """
+HEAD = r"""
 <script>
 document.addEventListener("click", function (ev) {
   var a = ev.target.closest && ev.target.closest('a[href^="#kilde-"]');
@@ -103,6 +117,20 @@ document.addEventListener("click", function (ev) {
   var d = card.querySelector("details"); if (d) d.open = true;
   card.scrollIntoView({behavior: "smooth", block: "start"});
 }, true);
+// A question waiting in the queue shows its place on the chat, which Gradio writes in English ("queue: 2/3 |"
+// before the seconds waited): said here in Danish, each time Gradio writes it again.
+(function () {
+  var queued = /queue: (\d+)\/(\d*) \|/;
+  function danish() {
+    document.querySelectorAll(".progress-text").forEach(function (el) {
+      el.childNodes.forEach(function (n) {
+        var m = n.nodeType === 3 && queued.exec(n.nodeValue);
+        if (m) n.nodeValue = n.nodeValue.replace(queued, "I kø: nr. " + m[1] + (m[2] ? " af " + m[2] : "") + " ·");
+      });
+    });
+  }
+  new MutationObserver(danish).observe(document.documentElement, {subtree: true, childList: true, characterData: true});
+})();
 </script>
 """
 
@@ -257,7 +285,7 @@ def format_summarised(quoted: Answer, final: Answer, sources: Sequence[Source]) 
     if final.summary:
         return f"{shown}\n\n{SUMMARY_KEPT}{link_citations(final.summary, sources)}"
     if final.problems:
-        return f"{shown}\n\n_Modellens sammendrag blev droppet: {_md_escape('; '.join(final.problems))}._"
+        return f"{shown}\n\n{SUMMARY_DROPPED}{_md_escape('; '.join(final.problems))}._"
     return shown
 
 
@@ -360,6 +388,57 @@ def ask(
                 )
             history[-1] = {"role": "assistant", "content": understood + content}
             yield list(history), cards, "", turn
+
+
+def answer_shown(chat: Chat) -> bool:
+    """Whether `chat` (the ask handler's last update, as a client receives it) ends in a finished answer: a reply
+    that is neither a placeholder nor a draft still being written or checked.
+
+    >>> answer_shown([{"role": "user", "content": "?"}, {"role": "assistant", "content": SEARCHING}])
+    False
+    >>> answer_shown([{"role": "user", "content": "?"}, {"role": "assistant", "content": "Ja [KD-Net ...]."}])
+    True
+    """
+    if not chat or chat[-1].get("role") != "assistant":
+        return False
+    content = chat[-1].get("content")
+    if isinstance(content, list):  # a client may give the parts of a message
+        content = "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
+    text = str(content or "")
+    unfinished = (SEARCHING, WRITING, SUMMARY_PENDING)
+    return bool(text.strip()) and not text.endswith(unfinished) and DRAFT not in text and SUMMARY_DRAFT not in text
+
+
+def answer_begun(chat: Chat) -> bool:
+    """Whether `chat` (an update of the ask handler) shows an answer to read: the checked quotes or decision, or the
+    model's draft, rather than a placeholder ("Søger i referaterne …").
+
+    >>> [answer_begun([{"role": "assistant", "content": text}]) for text in (WRITING, "Ja [KD-Net ...].")]
+    [False, True]
+    """
+    if not chat or chat[-1].get("role") != "assistant":
+        return False
+    content = chat[-1].get("content")
+    if isinstance(content, list):
+        content = "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
+    text = str(content or "")
+    return bool(text.strip()) and not text.endswith((SEARCHING, WRITING))
+
+
+def dropped_summary(chat: Chat) -> str | None:
+    """Why the model's summary under the chat's last answer was dropped (a check it failed, or the model's error,
+    as the answer says it), else None.
+
+    >>> dropped_summary([{"role": "assistant", "content": "Citat.\\n\\n" + SUMMARY_DROPPED + "tallet 7 står ikke._"}])
+    'tallet 7 står ikke'
+    """
+    content = chat[-1].get("content") if chat else None
+    if isinstance(content, list):
+        content = "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
+    text = str(content or "")
+    if SUMMARY_DROPPED not in text:
+        return None
+    return text.split(SUMMARY_DROPPED, 1)[1].split("._", 1)[0].replace("\\", "")
 
 
 def start_over() -> tuple[Chat, str, str, list[str], str, str, None]:
@@ -697,12 +776,36 @@ def _item_table(elem_id: str) -> gr.Dataframe:
     )
 
 
+def answer_concurrency(assistant: Assistant) -> int:
+    """How many questions the app answers at once: `PARALLEL_ANSWERS` when the assistant's generator may be called
+    concurrently (a model server, or no model), else 1. Loads no model (a generator is cheap to construct); a
+    model that cannot be found counts as local, and says so when it is used.
+
+    >>> from pathlib import Path
+    >>> from rag.assistant import Assistant
+    >>> from rag.embed import HashEmbedder
+    >>> from rag.generate import OpenAIGenerator
+    >>> server = OpenAIGenerator("qwen", "http://127.0.0.1:8000/v1")
+    >>> answer_concurrency(Assistant(Path("idx"), HashEmbedder(8), generator_factory=lambda: server))
+    8
+    """
+    try:
+        parallel = assistant.parallel_answers
+    except ReferatError:
+        parallel = False
+    return PARALLEL_ANSWERS if parallel else 1
+
+
 NOT_LOGGED_IN = "Du er ikke logget ind (længere). Genindlæs siden og log ind igen."
 NO_DOCUMENTS_RIGHT = "Du har ikke ret til at indlæse eller fjerne dokumenter. Spørg en administrator."
 
 
 def build_app(
-    assistant: Assistant, *, logins: Logins | None = None, question_log: QuestionLog | None = None
+    assistant: Assistant,
+    *,
+    logins: Logins | None = None,
+    question_log: QuestionLog | None = None,
+    answers_at_once: int = 1,
 ) -> gr.Blocks:
     """The Gradio app for `assistant`. Cheap: nothing loads until the first request.
 
@@ -710,7 +813,7 @@ def build_app(
     the right to closed items is served by `assistant.without_closed()`, which shares the models, and
     uploads and removals are refused (and their controls hidden) for a user without the documents right.
     Without `logins` (local use on 127.0.0.1) the one user has every right. `question_log` records who
-    asked what.
+    asked what. `answers_at_once` questions are answered at a time (`answer_concurrency`).
     """
     ingest_lock = threading.Lock()
     reader = assistant.without_closed() if logins is not None else assistant
@@ -870,7 +973,10 @@ def build_app(
             "fn": on_ask,
             "inputs": [question, chat, *filters, turn],
             "outputs": [chat, cards, question, turn],
+            # Answers and ingests share one limit: one at a time with a local model, which both keep busy
+            # (the index's own lock keeps questions out while an ingest changes it, whatever the limit).
             "concurrency_id": "model",
+            "concurrency_limit": answers_at_once,
             "show_progress": "minimal",
         }
         send.click(**ask_args)
@@ -939,6 +1045,7 @@ def build_app(
             inputs=[upload, *register_in],
             outputs=[ingest_report, bodies, upload, doc_table, doc_choice, *register_out],
             concurrency_id="model",
+            concurrency_limit=answers_at_once,
         )
         remove_btn.click(
             on_remove,
@@ -1020,12 +1127,13 @@ def launch(
     logins: Logins | None = None,
     question_log: QuestionLog | None = None,
 ) -> None:
-    """Serve the app on `host:port`: no share link, no analytics, one answer at a time. With `logins`, every
-    page and API call needs a login (Gradio's `auth=`, argon2id-checked by `Logins.login`).
+    """Serve the app on `host:port`: no share link, no analytics; answers one at a time with a local model, in
+    parallel with a model server (`answer_concurrency`), the others queued in order with their place shown.
+    With `logins`, every page and API call needs a login (Gradio's `auth=`, argon2id-checked by `Logins.login`).
 
     >>> # launch(assistant, port=7860)
     """
-    demo = build_app(assistant, logins=logins, question_log=question_log)
+    demo = build_app(assistant, logins=logins, question_log=question_log, answers_at_once=answer_concurrency(assistant))
     demo.queue(default_concurrency_limit=1, max_size=64)
     # Local fonts only: the default theme would fetch Google Fonts, and Referat stays offline.
     theme = gr.themes.Default(font=THEME_FONTS[0], font_mono=THEME_FONTS[1])

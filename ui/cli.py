@@ -887,33 +887,70 @@ def bench(
     corpus: Annotated[Path, typer.Option("--corpus", help="Documents for the ingest benchmark.")] = Path("data/sample"),
     part: Annotated[
         list[str] | None,
-        typer.Option("--part", help="Only ingest, embed, search, answer or cold (repeatable)."),
+        typer.Option(
+            "--part", help="Only ingest, embed, search, answer, cold or load (repeatable; load only when named)."
+        ),
     ] = None,
     embed_corpus: Annotated[
         Path | None,
         typer.Option("--embed-corpus", help="Documents for the embedder against torch (default: --corpus)."),
     ] = None,
+    index: Annotated[
+        Path | None,
+        typer.Option("--index", help="Index the load test serves (default: --corpus ingested afresh)."),
+    ] = None,
+    store: Annotated[
+        str | None, typer.Option("--store", help="Store URL the load test's `referat serve` is given (--store).")
+    ] = None,
+    users: Annotated[int, typer.Option("--users", help="Simulated users asking at once (load).")] = 8,
+    per_user: Annotated[int, typer.Option("--questions-per-user", help="Questions each user asks (load).")] = 5,
+    load_config: Annotated[
+        list[str] | None,
+        typer.Option("--load-config", help="local (model in the app) or server (llama.cpp's server); default both."),
+    ] = None,
+    load_timeout: Annotated[
+        float, typer.Option("--load-timeout", help="Seconds each load configuration may take at most.")
+    ] = 1800,
 ) -> None:
     """Measure ingest, embedding, search, answering and cold start, each as a ratio against a baseline of the
-    same run, and the time to the first checked answer.
+    same run, and the time to the first checked answer; on request (--part load), users asking the served app
+    at once over HTTP.
 
     Example: referat bench --quick --json        (the full run adds 1M chunks: referat bench --out eval/BENCHMARKS.md)
     The embedder against torch on Greve's meetings: referat bench --quick --part embed --corpus ../greve
+    8 users x 5 questions, local model and llama.cpp server: referat bench --part load --index /tmp/sample-index
     """
-    from rag.measure.bench.run import PARTS, run
+    from rag.measure.bench.run import DEFAULT_PARTS, LOAD_CONFIGS, run
+    from rag.stores import shown
 
     argv = ["referat bench", *(["--quick"] if quick else []), *(f"--part {p}" for p in part or ())]
     if corpus != Path("data/sample"):
         argv.append(f"--corpus {corpus}")
     if embed_corpus is not None:
         argv.append(f"--embed-corpus {embed_corpus}")
+    checks: dict[str, Any] = {}
+    if "load" in (part or ()):
+        from ui.app import answer_begun, answer_shown, dropped_summary  # the app's own word on its answers
+
+        checks.update(answer_complete=answer_shown, summary_dropped=dropped_summary, answer_begun=answer_begun)
+        argv += [f"--index {index}"] if index else []
+        argv += [f"--store {shown(store)}"] if store else []  # without its password
+        argv += [f"--users {users}", f"--questions-per-user {per_user}"]
+        argv += [f"--load-config {c}" for c in load_config or ()]
     with _edge():
         report = run(
             quick=quick,
             corpus=corpus,
-            parts=tuple(part or PARTS),
+            parts=tuple(part or DEFAULT_PARTS),
             speed_corpus=embed_corpus,
             progress=lambda msg: err.print(f"[dim]{msg}[/]", highlight=False),
+            index=index,
+            store=store,
+            load_users=users,
+            load_per_user=per_user,
+            load_configs=tuple(load_config or LOAD_CONFIGS),
+            load_timeout_s=load_timeout,
+            **checks,
         )
     md = report.markdown(command=" ".join(argv))
     if out_file:

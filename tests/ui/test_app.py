@@ -13,6 +13,7 @@ from typing import Any
 import gradio as gr
 import pytest
 
+from ingest.errors import ModelUnavailable
 from rag.answer import Answer, Checked
 from rag.assistant import Assistant, Retrieved
 from rag.citations import Citation, Source
@@ -543,6 +544,32 @@ def test_build_app_loads_nothing() -> None:
 
     demo = ui.build_app(Untouchable())
     assert isinstance(demo, gr.Blocks)
+
+
+@pytest.mark.parametrize("at_once", [1, ui.PARALLEL_ANSWERS])
+def test_answers_and_ingests_share_one_limit_and_the_ask_handler_has_an_api_name(at_once: int) -> None:
+    demo = ui.build_app(Assistant(Path("unused"), HashEmbedder(8)), answers_at_once=at_once)
+    fns = [f for f in demo.fns.values() if f.name in ("on_ask", "on_ingest")]
+    assert len(fns) == 3  # asked by the button, by Enter; the ingest
+    assert {(f.concurrency_id, f.concurrency_limit) for f in fns} == {("model", at_once)}
+    assert ui.ASK_API in {f.api_name for f in fns}
+
+
+def test_a_local_model_answers_one_at_a_time_and_a_model_server_in_parallel(tmp_path: Path) -> None:
+    from rag.generate import LlamaCppGenerator, OpenAIGenerator
+
+    def with_model(generator: Any) -> Assistant:
+        return Assistant(tmp_path, HashEmbedder(8), generator_factory=lambda: generator)
+
+    local = LlamaCppGenerator(tmp_path / "missing.gguf")  # never loaded: only its class is asked
+    assert ui.answer_concurrency(with_model(local)) == 1
+    server = OpenAIGenerator("qwen", "http://127.0.0.1:9/v1")
+    assert ui.answer_concurrency(with_model(server)) == ui.PARALLEL_ANSWERS
+
+    def missing() -> Any:
+        raise ModelUnavailable("No GGUF model: run `referat models provision`")
+
+    assert ui.answer_concurrency(Assistant(tmp_path, HashEmbedder(8), generator_factory=missing)) == 1
 
 
 def test_a_library_error_is_shown_with_its_message(uploaded: str, tmp_path: Path) -> None:

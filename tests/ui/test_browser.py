@@ -12,6 +12,7 @@ tests/conftest.py, data/sample ingested into it with `referat ingest --store URL
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -326,3 +327,35 @@ def test_briefing_and_decision_register(page: object) -> None:
     shown.wait_for(timeout=30_000)
     assert "indtægtsfordelingsmodel" in shown.inner_text()
     _shot(pg, "08_beslutninger")
+
+
+def test_users_asking_at_once_are_answered_in_turn_and_see_their_place_in_the_queue(page: object) -> None:
+    # One local model answers one question at a time: three users asking at once are served in the order they
+    # asked, and those waiting see their place on the chat, in Danish.
+    browser = page.context.browser  # type: ignore[attr-defined]
+    questions = [
+        "Hvor stort var FGU-institutionernes samlede underskud i 2021?",
+        "Hvor mange medlemmer foreslår Aarhus, at det nye Sundhedssamarbejdsudvalg skal have?",
+        "Hvem leder styregruppen for klimaprojektet DK2020 i Midtjylland?",
+    ]
+    users = []
+    for _ in questions:
+        context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="da-DK")
+        pg = context.new_page()
+        pg.goto(page.url)  # type: ignore[attr-defined]
+        pg.wait_for_selector("#spoergsmaal textarea", timeout=60_000)
+        users.append(pg)
+    for pg, q in zip(users, questions, strict=True):
+        _ask(pg, q)
+    last = users[-1].locator("#samtale .progress-text").filter(has_text="I kø: nr.").first
+    last.wait_for(timeout=60_000)
+    assert re.fullmatch(r"I kø: nr\. [12] af [12] · .*", last.inner_text().strip())
+    _shot(users[-1], "09_i_koe")
+    from playwright.sync_api import expect
+
+    writing = re.compile("Søger i referaterne|svaret skrives|skriver et sammendrag|kontrolleres, når det er skrevet")
+    for pg in users:  # every user gets a finished answer in the end
+        pg.locator("#kilder .kilde").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
+        expect(pg.locator("#samtale")).not_to_contain_text(writing, timeout=ANSWER_TIMEOUT_MS)
+    for pg in users:
+        pg.context.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -294,6 +295,39 @@ class FirstAnswerBench:
 
 
 @dataclass(frozen=True)
+class LoadBench:
+    """Simulated users asking the served app at once over HTTP: each question's seconds to its finished answer
+    and before its first update (its wait in Gradio's queue), and every error."""
+
+    config: str  # "local": the model runs in the app; "server": on a llama.cpp server the app calls
+    llm: str
+    store: str
+    users: int
+    per_user: int
+    answered: int
+    errors: tuple[str, ...]
+    latency_s: tuple[float, ...]  # one per answered question
+    queue_s: tuple[float, ...]
+    wall_s: float
+    dropped: tuple[str, ...] = ()  # why a summary was dropped, one per answer whose summary was (failed checks too)
+    first_answer_s: tuple[float, ...] = ()  # to the first update with an answer to read (checked quotes, a draft)
+
+    @property
+    def asked(self) -> int:
+        return self.users * self.per_user
+
+    def percentile(self, q: float, *, queue: bool = False, first: bool = False) -> float | None:
+        """The `q`th percentile (0-100) of the answer times (`queue`: of the waits; `first`: of the times to the
+        first answer to read), None when none came.
+
+        >>> LoadBench("local", "m", "f", 1, 2, 2, (), (1.0, 3.0), (0.0, 1.0), 4.0).percentile(50)
+        2.0
+        """
+        values = self.queue_s if queue else self.first_answer_s if first else self.latency_s
+        return float(np.percentile(values, q)) if values else None
+
+
+@dataclass(frozen=True)
 class BenchReport:
     """Everything one `run` measured, plus how it was run."""
 
@@ -311,6 +345,7 @@ class BenchReport:
     embed: EmbedBench | None = None
     ingest_speed: IngestSpeedBench | None = None
     first_answer: FirstAnswerBench | None = None
+    load: tuple[LoadBench, ...] = ()
     notes: tuple[str, ...] = field(default=())
 
     def summary(self) -> dict[str, Any]:
@@ -343,6 +378,10 @@ class BenchReport:
             "add_one_meeting_ratio": _round(self.add_one.time_ratio if self.add_one else None),
             "add_one_meeting_bytes_ratio": _round(self.add_one.bytes_ratio if self.add_one else None),
             "vector_memory_gb_1m": _round(vectors / 1e9 if vectors else None, 2),
+            "load_errors": sum(len(x.errors) for x in self.load) if self.load else None,
+            **{f"load_{x.config}_p50_s": _round(x.percentile(50), 2) for x in self.load},
+            **{f"load_{x.config}_p95_s": _round(x.percentile(95), 2) for x in self.load},
+            **{f"load_{x.config}_first_answer_p50_s": _round(x.percentile(50, first=True), 2) for x in self.load},
             "quick": self.quick,
             "wall_s": round(self.wall_s, 1),
         }
@@ -581,6 +620,37 @@ class BenchReport:
                 f"({len(f.first_token_s)} questions followed that far).",
                 "",
             ]
+        if self.load:
+            first = self.load[0]
+            lines += [
+                f"## Load ({first.users} users x {first.per_user} questions at once, `referat serve` over HTTP)",
+                "",
+                "Each user is a thread with its own session (`gradio_client`) asking its questions one after another;",
+                "seconds from sending a question to its finished answer (sources, checked answer, the model's summary",
+                "and its check), to the first update with an answer to read (the checked quotes or decision), and",
+                "before its first update at all (waiting in the app's queue). Polled every 20 ms.",
+                "",
+                "| model | store | answered | errors | finished p50 / p95 / max | answer to read p50 / p95 | "
+                "queue wait p50 / p95 | wall s |",
+                "|---|---|---|---|---|---|---|---|",
+            ]
+
+            def pair(x: LoadBench, **which: bool) -> str:
+                return f"{x.percentile(50, **which) or 0:.1f} / {x.percentile(95, **which) or 0:.1f}"
+
+            for x in self.load:
+                done = f"{pair(x)} / {max(x.latency_s, default=0):.1f}"
+                lines.append(
+                    f"| {x.llm} ({x.config}) | {x.store} | {x.answered} of {x.asked} | {len(x.errors)} | {done} | "
+                    f"{pair(x, first=True) if x.first_answer_s else '–'} | {pair(x, queue=True)} | {x.wall_s:.0f} |"
+                )
+            lines.append("")
+            lines += [f"- error: {e}" for x in self.load for e in x.errors[:10]]
+            for x in self.load:
+                if x.dropped:
+                    reasons = "; ".join(f"{n} x {r}" for r, n in Counter(x.dropped).most_common(5))
+                    lines.append(f"- {x.config}: {len(x.dropped)} answers came without the model's summary: {reasons}")
+            lines.append("")
         if c2 := self.cold_start:
             ready = f"{c2.ready_s:.1f} s" if c2.ready_s is not None else "–"
             lines += [

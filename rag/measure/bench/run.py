@@ -28,6 +28,7 @@ from rag.measure.bench.embedding import (
 )
 from rag.measure.bench.incremental import bench_add_one
 from rag.measure.bench.ingest import bench_ingest
+from rag.measure.bench.load import Chat, bench_load, has_reply, spread_questions
 from rag.measure.bench.records import (
     AnnBench,
     BenchReport,
@@ -40,7 +41,9 @@ from rag.measure.bench.records import (
 )
 from rag.measure.bench.search import bench_ann, bench_product_search, exact_top_k, synthetic_vectors
 
-PARTS = ("ingest", "embed", "search", "answer", "cold")
+PARTS = ("ingest", "embed", "search", "answer", "cold", "load")
+DEFAULT_PARTS = PARTS[:-1]  # the load test runs when asked for: 40 answers, twice
+LOAD_CONFIGS = ("local", "server")
 TORCH_EMBEDDER = "multilingual-e5-small-torch"  # the reference the product's embedder is measured against
 
 
@@ -58,10 +61,19 @@ def run(
     *,
     quick: bool,
     corpus: Path = Path("data/sample"),
-    parts: Sequence[str] = PARTS,
+    parts: Sequence[str] = DEFAULT_PARTS,
     questions: Path = Path("eval/dev.jsonl"),
     speed_corpus: Path | None = None,
     progress: Callable[[str], None] = lambda _: None,
+    index: Path | None = None,
+    store: str | None = None,
+    load_users: int = 8,
+    load_per_user: int = 5,
+    load_configs: Sequence[str] = LOAD_CONFIGS,
+    load_timeout_s: float = 1800,
+    answer_complete: Callable[[Chat], bool] = has_reply,
+    summary_dropped: Callable[[Chat], str | None] = lambda _chat: None,
+    answer_begun: Callable[[Chat], bool] = has_reply,
 ) -> BenchReport:
     """Run the benchmarks with the configured models (`REFERAT_EMBEDDER`, `REFERAT_LLM`).
 
@@ -69,6 +81,13 @@ def run(
     and 2 files against torch, 8 questions to the first answer; the full run ingests all of it, adds 1M chunks,
     64-token replies, 160 passages and 6 files against torch, 20 questions. `speed_corpus` (default `corpus`)
     is where the embed part takes its chunk texts and files from. Usage: `print(run(quick=True).markdown())`.
+
+    The load part (only when asked for) serves `index` (default: the corpus ingested here; `store`, a store URL,
+    is passed to `referat serve --store`) to `load_users` simulated users asking `load_per_user` questions each
+    from `questions`, once per configuration in `load_configs` ("local": the model in the app; "server": the
+    same GGUF on llama.cpp's server), each bounded by `load_timeout_s`; `answer_complete(chat)` says whether the
+    app's last update is a finished answer, `answer_begun(chat)` whether an update shows an answer to read, and
+    `summary_dropped(chat)` why the model's summary was left out.
     """
     unknown = set(parts) - set(PARTS)
     if unknown:
@@ -106,7 +125,7 @@ def run(
             results["embed"], results["ingest_speed"] = _bench_embedding(
                 settings, embedder, where, quick=quick, workdir=work, progress=progress
             )
-        if "answer" in parts or "cold" in parts:
+        if "answer" in parts or "cold" in parts or ("load" in parts and index is None):
             from rag.corpus import ingest_files
 
             ingest_files(files, Index.open_or_create(index_dir, embedder), embedder)
@@ -163,6 +182,23 @@ def run(
             cmd = [str(referat), "serve", "--index", str(index_dir), "--port", str(port)]
             results["cold_start"] = bench_cold_start(cmd, f"http://127.0.0.1:{port}/", ready_pattern=r"^Klar\b")
             progress(f"  {results['cold_start']}")
+        if "load" in parts:
+            results["load"], note = _bench_load(
+                settings,
+                index or index_dir,
+                spread_questions(questions, load_users * load_per_user),
+                users=load_users,
+                per_user=load_per_user,
+                configs=load_configs,
+                store=store,
+                timeout_s=load_timeout_s,
+                complete=answer_complete,
+                dropped=summary_dropped,
+                begun=answer_begun,
+                workdir=work,
+                progress=progress,
+            )
+            notes.append(note)
     return BenchReport(
         quick=quick,
         started=started,
@@ -172,6 +208,75 @@ def run(
         notes=tuple(notes),
         **results,
     )
+
+
+def _bench_load(
+    settings: Any,
+    index: Path,
+    questions: Sequence[str],
+    *,
+    users: int,
+    per_user: int,
+    configs: Sequence[str],
+    store: str | None,
+    timeout_s: float,
+    complete: Callable[[Chat], bool],
+    dropped: Callable[[Chat], str | None],
+    begun: Callable[[Chat], bool],
+    workdir: Path,
+    progress: Callable[[str], None],
+) -> tuple[tuple[Any, ...], str]:
+    from models.registry import resolve_llm
+    from rag.generate import OPENAI_PREFIX
+    from rag.stores import shown
+
+    unknown = set(configs) - set(LOAD_CONFIGS)
+    if unknown:
+        raise ConfigError(f"unknown load configurations {sorted(unknown)}; choose from {', '.join(LOAD_CONFIGS)}")
+    runs = []
+    for config in configs:
+        model_file = None
+        if config == "server":
+            if settings.llm.startswith(OPENAI_PREFIX):
+                raise ConfigError(
+                    "REFERAT_LLM already names a model server: run the load test with --load-config local"
+                )
+            model_file = resolve_llm(settings.llm, settings=settings)
+        progress(f"load: {users} users x {per_user} questions, {settings.llm} ({config})")
+        result = bench_load(
+            index,
+            questions,
+            users=users,
+            per_user=per_user,
+            config=config,
+            llm=settings.llm,
+            workdir=workdir,
+            threads=settings.threads,
+            model_file=model_file,
+            store=store,
+            timeout_s=timeout_s,
+            complete=complete,
+            dropped=dropped,
+            begun=begun,
+        )
+        p50, p95 = result.percentile(50) or 0, result.percentile(95) or 0
+        progress(
+            f"  {result.answered} of {result.asked} answered, {len(result.errors)} errors, "
+            f"p50 {p50:.1f} s, p95 {p95:.1f} s, wall {result.wall_s:.0f} s, {len(result.dropped)} summaries dropped"
+        )
+        runs.append(result)
+    note = (
+        f"Load: {users * per_user} questions spread over the question set, user u asking the u-th {per_user} in "
+        f"order; `referat serve --index {index}{f' --store {shown(store)}' if store else ''}` started afresh per "
+        f"configuration and timed only once its models were loaded ('Klar'). Bounded at {timeout_s:.0f} s per "
+        "configuration."
+    )
+    if "server" in configs:
+        note += (
+            f" The llama.cpp server ran the same GGUF with {settings.threads} threads, n_ctx 4096, "
+            "--interrupt_requests False; the app answered PARALLEL_ANSWERS questions at once against it."
+        )
+    return tuple(runs), note
 
 
 def _product_embedder(settings: Any) -> Any:
