@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from ingest.errors import ConfigError, ModelUnavailable
+from ingest.errors import ConfigError, IndexMismatch, ModelUnavailable
 
 if TYPE_CHECKING:
     from models.settings import Settings
@@ -170,6 +170,28 @@ class OnnxEncoder:
         for i, vector in enumerate(vectors):
             out[i] = vector
         return out
+
+
+def embed_missing(embedder: Embedder, texts: Sequence[str], known: dict[str, np.ndarray], dimension: int) -> int:
+    """Embed the `texts` that `known` (text -> unit-length float32 vector) lacks, each distinct text once, and
+    add their unit-length vectors to `known`; return how many were embedded. What a store's upsert shares:
+    unchanged passages keep their stored vectors. Raises `IndexMismatch` when the embedder's vectors are not
+    `dimension` wide.
+
+    >>> known = {}
+    >>> embed_missing(HashEmbedder(8), ["a", "b", "a"], known, 8), sorted(known)
+    (2, ['a', 'b'])
+    """
+    missing = list(dict.fromkeys(t for t in texts if t not in known))
+    if missing:
+        fresh = np.asarray(embedder.embed_passages(missing), dtype=np.float32)
+        if fresh.shape != (len(missing), dimension):
+            raise IndexMismatch(
+                f"{embedder.model_id} returned vectors of shape {fresh.shape}; expected {(len(missing), dimension)}"
+            )
+        norms = np.linalg.norm(fresh, axis=1, keepdims=True)
+        known.update(zip(missing, fresh / np.where(norms == 0, 1.0, norms), strict=True))
+    return len(missing)
 
 
 def length_sorted_batches(texts: Sequence[str], batch_size: int) -> list[list[int]]:

@@ -56,7 +56,7 @@ import numpy as np
 
 from ingest.errors import ConfigError, IndexMismatch, IndexMissing
 from ingest.records import AgendaItem, Chunk, Document
-from rag.embed import Embedder
+from rag.embed import Embedder, embed_missing
 from rag.lexical import LexicalIndex
 from rag.store import (
     SEGMENT_NAME,
@@ -533,15 +533,7 @@ class Index:
 
         old_vectors = self._vectors_of(doc_id)
         known = {c.embed_text: old_vectors[i] for i, c in enumerate(old_chunks)}
-        missing = list(dict.fromkeys(c.embed_text for c in chunks if c.embed_text not in known))
-        if missing:
-            fresh = np.asarray(embedder.embed_passages(missing), dtype=np.float32)
-            if fresh.shape != (len(missing), self.dimension):
-                raise IndexMismatch(
-                    f"{embedder.model_id} returned vectors of shape {fresh.shape}; "
-                    f"expected {(len(missing), self.dimension)}"
-                )
-            known.update(zip(missing, _normalised(fresh), strict=True))
+        embedded = embed_missing(embedder, [c.embed_text for c in chunks], known, self.dimension)
         new_vectors = (
             np.stack([known[c.embed_text] for c in chunks]).astype(np.float32)
             if chunks
@@ -573,7 +565,7 @@ class Index:
             closed=tuple(it.number for it in document.items if it.closed),
         )
         self._revision += 1
-        return len(missing)
+        return embedded
 
     def remove_document(self, doc_id: str) -> bool:
         """Forget a document (chunks, vectors, items). False when it was not indexed.
@@ -1232,11 +1224,6 @@ def document_head(document: Document) -> str:
     """
     end = min((i.span[0] for i in document.items), default=HEAD_CHARS)
     return " ".join(document.text[: min(end, HEAD_CHARS)].split())
-
-
-def _normalised(x: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return x / np.where(norms == 0, 1.0, norms)
 
 
 def _top_k(scores: np.ndarray, k: int) -> np.ndarray:

@@ -51,7 +51,7 @@ import numpy as np
 
 from ingest.errors import ConfigError, DocumentError, IndexMismatch, IndexMissing
 from ingest.records import AgendaItem, Chunk, Document
-from rag.embed import Embedder
+from rag.embed import Embedder, embed_missing
 from rag.index import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M, DocumentInfo, document_head, file_words
 from rag.lexical import tokenize
 from rag.store import chunk_from_line, chunk_line, item_from_json, item_line
@@ -312,16 +312,7 @@ class PostgresIndex:
         if old is not None:
             rows = base._query("SELECT embed_text, embedding FROM referat_chunks WHERE doc_id = %s", (doc_id,))
             known = {text: np.asarray(vec.to_numpy(), dtype=np.float32) for text, vec in rows}  # pgvector's Vector
-        missing = list(dict.fromkeys(c.embed_text for c in chunks if c.embed_text not in known))
-        if missing:
-            fresh = np.asarray(embedder.embed_passages(missing), dtype=np.float32)
-            if fresh.shape != (len(missing), self.dimension):
-                raise IndexMismatch(
-                    f"{embedder.model_id} returned vectors of shape {fresh.shape}; "
-                    f"expected {(len(missing), self.dimension)}"
-                )
-            norms = np.linalg.norm(fresh, axis=1, keepdims=True)
-            known.update(zip(missing, fresh / np.where(norms == 0, 1.0, norms), strict=True))
+        embedded = embed_missing(embedder, [c.embed_text for c in chunks], known, self.dimension)
         closed = {it.number for it in document.items if it.closed}
         chunk_closed = [c.number in closed for c in chunks]
         info = (
@@ -356,7 +347,7 @@ class PostgresIndex:
         except _psycopg().DataError as e:
             raise DocumentError(document.source, f"PostgreSQL refused its records ({_first_line(e)})") from None
         base.revision  # noqa: B018 - read now: this process's reads follow its own write at once
-        return len(missing)
+        return embedded
 
     def remove_document(self, doc_id: str) -> bool:
         """Forget a document (items, chunks, vectors) in one transaction. False when it was not stored."""
