@@ -19,6 +19,8 @@ from robust_kit import ROKLUBBEN, ROOT
 from typer.testing import CliRunner
 
 from ingest.readers import MAX_FILE_BYTES
+from rag.assistant import Assistant
+from rag.embed import HashEmbedder
 from ui import app as ui
 from ui import cli
 
@@ -32,7 +34,7 @@ def test_launch_is_loopback_only_without_share_link_or_analytics(monkeypatch: py
         seen.update(kwargs, analytics=self.analytics_enabled, queue=self._queue.max_size)
 
     monkeypatch.setattr(gr.Blocks, "launch", fake_launch)
-    ui.launch(object())
+    ui.launch(Assistant(ROOT / "no-index", HashEmbedder(8)))
     assert seen["server_name"] == "127.0.0.1" and seen["share"] is False and seen["mcp_server"] is False
     assert seen["analytics"] is False and seen["max_file_size"] == MAX_FILE_BYTES
     assert seen["queue"] == 64  # a bounded queue: requests wait their turn, and a flood is turned away

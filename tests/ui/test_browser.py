@@ -131,9 +131,10 @@ def _serving(where: list[str], tmp_path_factory: pytest.TempPathFactory) -> Iter
             proc.kill()
 
 
-@contextmanager
-def _browsing(url: str) -> Iterator[object]:
-    """A headless Chromium page on the app at `url`, once its question box is there."""
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[object]:
+    """Debian's Chromium, headless, through one Playwright for the module (a second sync Playwright may not
+    start while one runs)."""
     if not CHROMIUM.exists():
         pytest.skip("/usr/bin/chromium is missing: install Debian's chromium (apt-get install -y chromium)")
     from playwright.sync_api import sync_playwright
@@ -141,11 +142,18 @@ def _browsing(url: str) -> Iterator[object]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        pg = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="da-DK")
-        pg.goto(url)
-        pg.wait_for_selector("#spoergsmaal textarea", timeout=60_000)
-        yield pg
+        yield browser
         browser.close()
+
+
+@contextmanager
+def _browsing(browser: object, url: str) -> Iterator[object]:
+    """A page on the app at `url`, once its question box is there."""
+    pg = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="da-DK")  # type: ignore[attr-defined]
+    pg.goto(url)
+    pg.wait_for_selector("#spoergsmaal textarea", timeout=60_000)
+    yield pg
+    pg.close()
 
 
 @pytest.fixture(scope="module")
@@ -155,8 +163,8 @@ def server(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 
 @pytest.fixture(scope="module")
-def page(server: tuple[str, int]) -> Iterator[object]:
-    with _browsing(server[0]) as pg:
+def page(server: tuple[str, int], chromium: object) -> Iterator[object]:
+    with _browsing(chromium, server[0]) as pg:
         yield pg
 
 
@@ -172,8 +180,8 @@ def pg_store(pg_server: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def pg_page(pg_store: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    with _serving(["--store", pg_store], tmp_path_factory) as served, _browsing(served[0]) as pg:
+def pg_page(pg_store: str, chromium: object, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    with _serving(["--store", pg_store], tmp_path_factory) as served, _browsing(chromium, served[0]) as pg:
         yield pg
 
 
