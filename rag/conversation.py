@@ -82,6 +82,8 @@ _ABOUT = re.compile(
 _ASKS = re.compile(r"(?:hvad|hvem|hvornår|hvordan|hvorfor|hvor|hvilke[nt]?|blev|var|er|har|fik)\b", re.I)
 _MONTH_ALONE = re.compile(rf"\bi\s+({MONTH_PATTERN})\b(?!\s+\d{{4}})", re.I)
 _MEETING = re.compile(r"\bmødet\b", re.I)
+# A count of meetings or items ("Hvor mange punkter behandlede Byrådet på mødet den 15. maj 2023?").
+_COUNT = re.compile(r"\s*hvor\s+mange\s+(?:\w+\s+)?(?:punkter|møder|sager|beslutninger)\b", re.I)
 # Words that place a question after another one ("Hvad besluttede Byrådet så?").
 _BACK = re.compile(r"\b(?:så|også|igen|bagefter|senere|derefter|dernæst)\b", re.I)
 _POINTER = re.compile(r"\b(?:det|den|dem|de|denne|dette|disse|der)\b", re.I)
@@ -168,12 +170,13 @@ def read(question: str, previous: Turn | None) -> Reading:
     if not (elliptic or not own or (anaphor and len(own) <= _ANAPHOR_WORDS) or related):
         return Reading(question, question)
     if (
-        previous is None
+        (previous is None or _COUNT.match(question))
         and not (elliptic or anaphor or _BACK.search(question))
         and (_YEAR.search(question) or _BODY.search(question))
     ):
         # No topic, but a time or a body to look at: a question about the archive ("Hvilke sager blev
-        # godkendt i 2023?", "Hvad besluttede Byrådet?"), not about something said before.
+        # godkendt i 2023?", "Hvad besluttede Byrådet?"), not about something said before; a count of a body's
+        # meetings or items stands on its own in a conversation too.
         return Reading(question, question)
     if previous is None:
         what = f"»{anaphor.group('word')}«" if anaphor else "spørgsmålet"

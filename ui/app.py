@@ -796,7 +796,7 @@ def answer_concurrency(assistant: Assistant) -> int:
     return PARALLEL_ANSWERS if parallel else 1
 
 
-NOT_LOGGED_IN = "Du er ikke logget ind (længere). Genindlæs siden og log ind igen."
+NOT_LOGGED_IN = "Du er ikke logget ind (længere). Åbn siden /logout (log ud) og log ind igen."
 NO_DOCUMENTS_RIGHT = "Du har ikke ret til at indlæse eller fjerne dokumenter. Spørg en administrator."
 
 

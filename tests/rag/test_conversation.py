@@ -113,3 +113,9 @@ def test_own_topic_leaves_out_question_words_bodies_and_time() -> None:
 def test_a_first_question_about_a_time_or_body_of_the_archive_is_answered_not_asked_back(question: str) -> None:
     reading = read(question, None)
     assert reading.ask_back is None and reading.understood == question
+
+
+def test_a_count_of_a_meeting_in_a_conversation_stands_on_its_own() -> None:
+    question = "Hvor mange punkter behandlede Byrådet på mødet den 15. maj 2023?"
+    reading = read(question, BUSES)
+    assert not reading.followup and reading.understood == question
