@@ -18,8 +18,7 @@ from pathlib import Path
 import numpy as np
 import psycopg
 
-from ingest.records import AgendaItem, Chunk, Document
-from rag.measure.bench.search import LookupEmbedder, exact_top_k, recall_at_k, synthetic_texts, synthetic_vectors
+from rag.measure.bench.search import exact_top_k, recall_at_k, synthetic_collection, synthetic_vectors
 from rag.stores import open_or_create_store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,20 +29,7 @@ def main(n: int, server: str, n_queries: int = 100, per_doc: int = 50) -> None:
     truth = exact_top_k(data, queries, 10)
     words = (ROOT / "data" / "sample" / "003_fc010784cd8fe213.txt").read_text(encoding="utf-8").split()
     vocab = list(dict.fromkeys(w.strip(".,:;()»«").lower() for w in words if w.isalpha()))[:3000]
-    texts = synthetic_texts(n, vocab, seed=n)
-    questions = [" ".join(t.split()[1:6]) + f" q{i}" for i, t in enumerate(synthetic_texts(n_queries, vocab))]
-    batches = []
-    for d, start in enumerate(range(0, n, per_doc)):
-        doc_id = f"doc{d:05d}"
-        rows = range(start, min(n, start + per_doc))
-        chunks = [
-            Chunk(f"c{r}", doc_id, str(1 + (r - start) // 10), f"Punkt {r}", None, texts[r], f"Syntetisk {d}", 0, 1)
-            for r in rows
-        ]
-        items = tuple(AgendaItem(doc_id, str(i), f"Punkt {i}", "", (0, 1)) for i in range(1, 2 + (len(rows) - 1) // 10))
-        batches.append((Document(doc_id, f"{doc_id}.txt", "", items, content_hash=doc_id), chunks))
-    passages = {c.embed_text: data[int(c.id[1:])] for _, chunks in batches for c in chunks}
-    emb = LookupEmbedder(passages, dict(zip(questions, queries, strict=True)), data.shape[1])
+    batches, questions, emb = synthetic_collection(data, queries, vocab, per_doc=per_doc)
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS scale{n}")
         conn.execute(f"CREATE DATABASE scale{n}")

@@ -178,6 +178,29 @@ def synthetic_texts(n: int, vocabulary: Sequence[str], *, words: int = 90, seed:
     return [f"s{i} " + " ".join(vocab[row]) for i, row in enumerate(picks)]
 
 
+def synthetic_collection(
+    data: np.ndarray, queries: np.ndarray, vocabulary: Sequence[str], *, per_doc: int
+) -> tuple[list[tuple[Document, list[Chunk]]], list[str], LookupEmbedder]:
+    """`data`'s rows as chunks (id `c<row>`) of synthetic documents of `per_doc` chunks (10 to an item), one
+    synthetic question text per row of `queries`, and an embedder that maps each passage and question to its
+    row: (documents with their chunks, questions, embedder)."""
+    n, dim = data.shape
+    texts = synthetic_texts(n, vocabulary, seed=n)
+    questions = [" ".join(t.split()[1:6]) + f" q{i}" for i, t in enumerate(synthetic_texts(len(queries), vocabulary))]
+    batches: list[tuple[Document, list[Chunk]]] = []
+    for d, start in enumerate(range(0, n, per_doc)):
+        doc_id = f"doc{d:05d}"
+        rows = range(start, min(n, start + per_doc))
+        chunks = [
+            Chunk(f"c{r}", doc_id, str(1 + (r - start) // 10), f"Punkt {r}", None, texts[r], f"Syntetisk {d}", 0, 1)
+            for r in rows
+        ]
+        items = tuple(AgendaItem(doc_id, str(i), f"Punkt {i}", "", (0, 1)) for i in range(1, 2 + (len(rows) - 1) // 10))
+        batches.append((Document(doc_id, f"{doc_id}.txt", "", items, content_hash=doc_id), chunks))
+    passages = {c.embed_text: data[int(c.id[1:])] for _, chunks in batches for c in chunks}
+    return batches, questions, LookupEmbedder(passages, dict(zip(questions, queries, strict=True)), dim)
+
+
 def bench_product_search(
     data: np.ndarray,
     queries: np.ndarray,
@@ -198,25 +221,11 @@ def bench_product_search(
     from rag.retrieve import Retriever
 
     n, dim = data.shape
-    texts = synthetic_texts(n, vocabulary, seed=n)
-    questions = [" ".join(t.split()[1:6]) + f" q{i}" for i, t in enumerate(synthetic_texts(len(queries), vocabulary))]
-    per_doc = -(-n // docs)
-    batches: list[tuple[Document, list[Chunk]]] = []
-    for d, start in enumerate(range(0, n, per_doc)):
-        doc_id = f"doc{d:05d}"
-        rows = range(start, min(n, start + per_doc))
-        chunks = [
-            Chunk(f"c{r}", doc_id, str(1 + (r - start) // 10), f"Punkt {r}", None, texts[r], f"Syntetisk {d}", 0, 1)
-            for r in rows
-        ]
-        items = tuple(AgendaItem(doc_id, str(i), f"Punkt {i}", "", (0, 1)) for i in range(1, 2 + (len(rows) - 1) // 10))
-        batches.append((Document(doc_id, f"{doc_id}.txt", "", items, content_hash=doc_id), chunks))
-    passages = {c.embed_text: data[int(c.id[1:])] for _, chunks in batches for c in chunks}
-    embedder = LookupEmbedder(passages, dict(zip(questions, queries, strict=True)), dim)
+    batches, questions, embedder = synthetic_collection(data, queries, vocabulary, per_doc=-(-n // docs))
     idx = Index.create(workdir / f"search-{n}", embedder.model_id, dim, index_type)
     for document, chunks in batches:
         idx.upsert_document(document, chunks, embedder)
-    del batches, passages
+    del batches
     pos_to_row = np.asarray([int(c.id[1:]) for c in idx.chunks])
 
     def dense(q: np.ndarray) -> Any:
