@@ -357,8 +357,8 @@ def test_users_asking_at_once_are_answered_in_turn_and_see_their_place_in_the_qu
         _ask(pg, q)
     last = users[-1].locator("#samtale .progress-text").filter(has_text="I kø: nr.").first
     last.wait_for(timeout=60_000)
-    # Third in line, or second when the first question was already taken when it asked.
-    assert re.fullmatch(r"I kø: nr\. [123] af [23] · .*", last.inner_text().strip())
+    # Its place depends on how many questions the model had taken when it asked: any of 1-3.
+    assert re.fullmatch(r"I kø: nr\. [123] af [123] · .*", last.inner_text().strip())
     _shot(users[-1], "09_i_koe")
     from playwright.sync_api import expect
 
